@@ -1,0 +1,36 @@
+# Two commands for a fresh machine: `make demo` and `make test`. Both set up their own virtualenv.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("Sweetspot needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(STAMP)
+	$(BIN)/sweetspot demo --port $(PORT)
+
+# The whole suite on SQLite; again on PostgreSQL when TEST_POSTGRES_URL names a server
+# (each run makes and drops its own database there).
+test: $(STAMP) lint
+	$(BIN)/pytest
+	@if [ -n "$(TEST_POSTGRES_URL)" ]; then \
+		echo "--- again on PostgreSQL ($(TEST_POSTGRES_URL))"; \
+		SWEETSPOT_TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

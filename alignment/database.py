@@ -1,0 +1,132 @@
+"""The database: declarative base, engine construction and the unit of work.
+
+Every table of every package is declared on `Base`, so one set of Alembic migrations covers them all.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, ClassVar
+
+from sqlalchemy import MetaData, event
+from sqlalchemy import create_engine as sa_create_engine
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import DateTime, TypeDecorator
+
+from alignment.settings import AlignmentSettings
+
+# Stable constraint names, so migrations can drop and alter constraints on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend (SQLite forgets the zone, so it is restored)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Refuse naive datetimes and store everything in UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware UTC datetime is required")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Return an aware UTC datetime."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every Sweetspot table."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime()}
+
+
+def create_engine(url: str, settings: AlignmentSettings) -> Engine:
+    """Build the engine for `url`, with SQLite set up for safe concurrent use by several processes."""
+    if url.startswith("sqlite"):
+        engine = sa_create_engine(
+            url,
+            echo=settings.sql_echo,
+            connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
+        )
+        event.listen(engine, "connect", _configure_sqlite_connection)
+        event.listen(engine, "begin", _begin_sqlite_transaction)
+        return engine
+    return sa_create_engine(url, echo=settings.sql_echo, pool_size=settings.pool_size, pool_pre_ping=True)
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers proceed while one process writes; foreign keys are off by default in SQLite.
+    # pysqlite's own transaction handling is switched off so that `begin` below is the only BEGIN.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Any) -> None:
+    # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on the busy timeout
+    # instead of failing with "database is locked" when a read transaction upgrades to a write.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions bound to `engine` that keep loaded values readable after commit."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+class UnitOfWork:
+    """One transaction: changes are kept only if `commit()` is called; leaving rolls back the rest."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        """The session of the open unit of work."""
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open; use it in a `with` block")
+        return self._session
+
+    def __enter__(self) -> UnitOfWork:
+        self._session = self._sessions()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        session = self.session
+        try:
+            session.rollback()
+        finally:
+            session.close()
+            self._session = None
+
+    def commit(self) -> None:
+        """Make the changes of this unit of work durable."""
+        self.session.commit()
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)

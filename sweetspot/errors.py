@@ -1,0 +1,61 @@
+"""The one place where errors become HTTP responses: JSON on API routes, an HTML page elsewhere."""
+
+from __future__ import annotations
+
+import structlog
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from alignment.errors import Conflict, DomainError, InvalidInput, NotFound
+
+log = structlog.get_logger(__name__)
+
+API_PREFIXES = ("/xapi/", "/api/")
+DOMAIN_STATUS: dict[type[DomainError], int] = {InvalidInput: 400, NotFound: 404, Conflict: 409}
+
+
+def init_app(app: Flask) -> None:
+    """Register the error handlers."""
+    app.register_error_handler(HTTPException, _handle_http_error)
+    app.register_error_handler(DomainError, _handle_domain_error)
+    app.register_error_handler(Exception, _handle_unexpected_error)
+
+
+def _wants_json() -> bool:
+    path = request.path if request.path.endswith("/") else request.path + "/"
+    if path.startswith(API_PREFIXES):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def _respond(status: int, title: str, message: str) -> Response:
+    request_id = g.get("request_id", "")
+    if _wants_json():
+        body = {"error": title, "message": message, "request_id": request_id}
+        return make_response(jsonify(body), status)
+    page = render_template("error.html", status=status, title=title, message=message, request_id=request_id)
+    return make_response(page, status)
+
+
+def _handle_http_error(error: HTTPException) -> Response:
+    response = _respond(error.code or 500, error.name, error.description or error.name)
+    # Keep the headers the status needs, such as Allow on 405 and WWW-Authenticate on 401.
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def _handle_domain_error(error: DomainError) -> Response:
+    status = next((code for kind, code in DOMAIN_STATUS.items() if isinstance(error, kind)), 400)
+    return _respond(status, type(error).__name__, str(error))
+
+
+def _handle_unexpected_error(error: Exception) -> Response:
+    log.exception("unhandled error", error_type=type(error).__name__)
+    return _respond(
+        500,
+        "Internal Server Error",
+        "Something went wrong on our side. It has been logged; quote the request id if you report it.",
+    )

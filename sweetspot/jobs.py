@@ -1,0 +1,90 @@
+"""Background jobs on huey: embedded on SQLite by default, on Redis when `REDIS_URL` is set.
+
+Every job retries with exponential backoff unless it says otherwise. Jobs are registered here, in
+the composition, so that the domain and the edges stay free of the queue library.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from huey import Huey, RedisHuey, SqliteHuey
+from huey.api import TaskWrapper
+from huey.consumer import Consumer
+
+from sweetspot.runtime import Runtime
+
+QUEUE_NAME = "sweetspot"
+JOBS_DATABASE_FILE = "jobs.db"
+RETRIES = 5
+RETRY_DELAY_SECONDS = 10.0
+RETRY_BACKOFF = 2.0
+"""A failed job runs again after 10 s, 20 s, 40 s, 80 s and 160 s, then gives up and is logged."""
+
+
+def create_queue(runtime: Runtime) -> Huey:
+    """The queue: Redis when `REDIS_URL` is set, else a SQLite file in the data directory."""
+    if runtime.settings.redis_url:
+        return RedisHuey(QUEUE_NAME, url=runtime.settings.redis_url, utc=True)
+    path = runtime.data_dir.private_file(JOBS_DATABASE_FILE)
+    return SqliteHuey(QUEUE_NAME, filename=str(path), utc=True)
+
+
+def define_job(
+    queue: Huey,
+    name: str,
+    function: Callable[..., Any],
+    *,
+    retries: int = RETRIES,
+    retry_delay: float = RETRY_DELAY_SECONDS,
+) -> TaskWrapper:
+    """Register `function` as the job `name`, retried with exponential backoff when it raises."""
+    return queue.task(retries=retries, retry_delay=retry_delay, retry_backoff=RETRY_BACKOFF, name=name)(
+        function
+    )
+
+
+def answer_ping(sent_at: str) -> dict[str, Any]:
+    """Say which process consumed this job, so `sweetspot jobs ping` can show the queue round trip."""
+    return {
+        "sent_at": sent_at,
+        "answered_at": datetime.now(UTC).isoformat(),
+        "worker_pid": os.getpid(),
+        "worker_host": socket.gethostname(),
+    }
+
+
+@dataclass(frozen=True)
+class Jobs:
+    """The queue and the jobs registered on it."""
+
+    queue: Huey
+    ping: TaskWrapper
+
+
+def build_jobs(runtime: Runtime) -> Jobs:
+    """Create the queue for `runtime` and register every job on it."""
+    queue = create_queue(runtime)
+    return Jobs(queue=queue, ping=define_job(queue, "ping", answer_ping, retries=0))
+
+
+class EmbeddedConsumer(Consumer):
+    """A huey consumer running as threads inside a host process that owns the signal handlers."""
+
+    def _set_signal_handlers(self) -> None:
+        # The host (gunicorn's master, or a test) handles signals and calls stop() itself.
+        return None
+
+
+def start_embedded_consumer(queue: Huey, workers: int = 2) -> Consumer:
+    """Start consuming `queue` in background threads of this process; call `.stop()` to end."""
+    consumer = EmbeddedConsumer(
+        queue, workers=workers, worker_type="thread", initial_delay=0.05, max_delay=1.0
+    )
+    consumer.start()
+    return consumer

@@ -1,0 +1,16 @@
+"""Alembic environment: runs migrations on the connection `sweetspot.database` hands over."""
+
+from alembic import context
+
+from sweetspot.schema import metadata
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=metadata(),
+    # SQLite cannot ALTER most things in place; batch mode rebuilds the table instead.
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

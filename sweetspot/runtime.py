@@ -1,0 +1,80 @@
+"""The runtime: everything built once per process from settings and passed in, never made at import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from alignment.database import UnitOfWork, create_engine, session_factory
+from alignment.settings import AlignmentSettings
+from lti_tool.keys import SigningKey, generate_private_key_pem
+from lti_tool.settings import LtiSettings
+from sweetspot.instance import DataDirectory, generate_secret_key
+from sweetspot.settings import SQLITE_DATABASE_FILE, Settings
+from xapi_listener.settings import XapiSettings
+
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
+SIGNING_KEY_FILE = "lti_signing_key.pem"
+
+
+@dataclass
+class Runtime:
+    """Settings of every package, the data directory, the database and the secrets of one process."""
+
+    settings: Settings
+    alignment: AlignmentSettings
+    lti: LtiSettings
+    xapi: XapiSettings
+    data_dir: DataDirectory
+    engine: Engine
+    sessions: sessionmaker[Session]
+    secret_key: bytes = field(repr=False)
+    signing_keys: list[SigningKey] = field(repr=False)
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A new unit of work on this runtime's database."""
+        return UnitOfWork(self.sessions)
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.engine.dispose()
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    alignment: AlignmentSettings | None = None,
+    lti: LtiSettings | None = None,
+    xapi: XapiSettings | None = None,
+) -> Runtime:
+    """Build the runtime; on first run this creates the data directory and generates the secrets."""
+    settings = settings or Settings()
+    alignment = alignment or AlignmentSettings()
+    lti = lti or LtiSettings()
+    xapi = xapi or XapiSettings()
+    data_dir = DataDirectory(settings.data_dir)
+    data_dir.prepare()
+    if not settings.database_url:
+        data_dir.private_file(SQLITE_DATABASE_FILE)
+    secret_key = (
+        settings.secret_key.get_secret_value().encode()
+        if settings.secret_key
+        else data_dir.secret(SECRET_KEY_FILE, generate_secret_key)
+    )
+    signing_key = SigningKey.from_pem(
+        data_dir.secret(SIGNING_KEY_FILE, lambda: generate_private_key_pem(lti.signing_key_bits))
+    )
+    engine = create_engine(settings.resolved_database_url, alignment)
+    return Runtime(
+        settings=settings,
+        alignment=alignment,
+        lti=lti,
+        xapi=xapi,
+        data_dir=data_dir,
+        engine=engine,
+        sessions=session_factory(engine),
+        secret_key=secret_key,
+        signing_keys=[signing_key],
+    )

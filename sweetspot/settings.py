@@ -1,0 +1,47 @@
+"""Settings of the whole installation, read from `SWEETSPOT_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SQLITE_DATABASE_FILE = "sweetspot.db"
+
+
+class Settings(BaseSettings):
+    """Where data lives, which database and queue to use, and how to log."""
+
+    model_config = SettingsConfigDict(env_prefix="SWEETSPOT_", extra="forbid")
+
+    data_dir: Path = Path("instance")
+    """Holds the SQLite database, the embedded job queue and the secrets generated on first run."""
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "SWEETSPOT_DATABASE_URL")
+    )
+    """`postgresql://…` for production; unset means SQLite in the data directory."""
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDIS_URL", "SWEETSPOT_REDIS_URL")
+    )
+    """Unset: jobs run embedded in the server process. Set: jobs go to Redis for `sweetspot worker`."""
+    secret_key: SecretStr | None = None
+    """Flask session key; unset means one generated in the data directory on first run."""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database to use: `DATABASE_URL`, or SQLite in the data directory."""
+        if self.database_url:
+            return normalise_database_url(self.database_url)
+        return f"sqlite:///{(self.data_dir / SQLITE_DATABASE_FILE).resolve()}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Map the `postgres://` and `postgresql://` spellings that hosts hand out to the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
