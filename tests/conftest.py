@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import make_url, text
+from sqlalchemy import make_url
 from sqlalchemy.engine import Engine
 
 from alignment.database import create_engine
@@ -125,7 +125,7 @@ def empty_every_table(engine: Engine) -> None:
     """Delete every row of every Sweetspot table, children first."""
     with engine.begin() as connection:
         for table in reversed(metadata().sorted_tables):
-            connection.execute(text(f'DELETE FROM "{table.name}"'))
+            connection.execute(table.delete())
 
 
 @pytest.fixture

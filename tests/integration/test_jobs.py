@@ -1,0 +1,73 @@
+"""Jobs on the embedded queue run in background threads and are retried when they fail."""
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from huey.exceptions import TaskException
+
+from sweetspot import jobs
+from sweetspot.runtime import Runtime, bootstrap
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+def embedded(tmp_path: Path, database_url: str) -> Iterator[Runtime]:
+    runtime = bootstrap(make_settings(tmp_path / "instance", database_url))
+    yield runtime
+    runtime.close()
+
+
+def test_embedded_queue_is_a_private_file_in_the_data_directory(embedded: Runtime) -> None:
+    queue = jobs.build_jobs(embedded).queue
+    assert type(queue).__name__ == "SqliteHuey"
+    assert (embedded.data_dir.path / jobs.JOBS_DATABASE_FILE).stat().st_mode & 0o777 == 0o600
+
+
+def test_embedded_consumer_answers_a_job(embedded: Runtime) -> None:
+    registered = jobs.build_jobs(embedded)
+    consumer = jobs.start_embedded_consumer(registered.queue)
+    try:
+        answer = registered.ping("2026-11-23T00:00:00+00:00").get(blocking=True, timeout=10)
+    finally:
+        consumer.stop(graceful=True)
+    assert answer["sent_at"] == "2026-11-23T00:00:00+00:00"
+
+
+def test_failed_job_is_retried_until_it_succeeds(embedded: Runtime) -> None:
+    queue = jobs.create_queue(embedded)
+    attempts: list[int] = []
+    lock = threading.Lock()
+
+    def flaky(succeed_on: int) -> int:
+        with lock:
+            attempts.append(len(attempts) + 1)
+            attempt = len(attempts)
+        if attempt < succeed_on:
+            raise ConnectionError(f"attempt {attempt}: the LMS is down")
+        return attempt
+
+    task = jobs.define_job(queue, "flaky", flaky, retries=3, retry_delay=0.05)
+    consumer = jobs.start_embedded_consumer(queue)
+    try:
+        result = task(3)
+        # huey records each failed attempt's error under the task's id before retrying it.
+        for _ in range(3):
+            try:
+                value = result.get(blocking=True, timeout=15)
+                break
+            except TaskException:
+                result.reset()
+        assert value == 3
+    finally:
+        consumer.stop(graceful=True)
+    assert attempts == [1, 2, 3]
+
+
+def test_retries_back_off_exponentially(embedded: Runtime) -> None:
+    queue = jobs.create_queue(embedded)
+    message = jobs.define_job(queue, "failing", lambda: None).s()
+    assert message.retries == jobs.RETRIES
+    assert message.retry_delay == jobs.RETRY_DELAY_SECONDS
+    assert message.retry_backoff == jobs.RETRY_BACKOFF > 1
