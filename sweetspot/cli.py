@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import click
+from huey.consumer import Consumer
 from huey.exceptions import ResultTimeout
 
 from alignment.errors import DomainError
@@ -183,6 +184,9 @@ def serve_command(state: CliState, host: str, port: int, workers: int, edge: str
 @pass_state
 def demo(state: CliState, port: int) -> None:
     """Set up the database and a demo tenant, then serve on localhost for a first look around."""
+    if "log_format" not in state.settings.model_fields_set:
+        # A person watches the demo's terminal: readable lines instead of JSON, unless asked.
+        state = CliState(state.settings.model_copy(update={"log_format": "console"}))
     runtime = state.runtime
     database.upgrade(runtime.engine)
     with runtime.unit_of_work() as uow:
@@ -224,14 +228,18 @@ def _serve(state: CliState, options: ServeOptions, edge: str) -> None:
 
 @main.command()
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--periodic/--no-periodic",
+    default=True,
+    show_default=True,
+    help="Also enqueue scheduled jobs; give it to one worker only.",
+)
 @pass_state
-def worker(state: CliState, workers: int) -> None:
+def worker(state: CliState, workers: int, periodic: bool) -> None:
     """Consume background jobs (from Redis when REDIS_URL is set, else the embedded queue)."""
-    from huey.consumer import Consumer
-
     configure_logging(state.settings.log_level, state.settings.log_format)
     jobs = build_jobs(state.runtime)
-    Consumer(jobs.queue, workers=workers, worker_type="thread").run()
+    Consumer(jobs.queue, workers=workers, periodic=periodic, worker_type="thread").run()
 
 
 @main.group("jobs")

@@ -49,6 +49,25 @@ def define_job(
     )
 
 
+def define_periodic_job(
+    queue: Huey,
+    name: str,
+    function: Callable[[], Any],
+    schedule: Callable[[datetime], bool],
+    *,
+    retries: int = RETRIES,
+) -> TaskWrapper:
+    """Register `function` to run whenever `schedule` (a huey `crontab(...)`) matches the minute.
+
+    The consumer's scheduler enqueues it. Every consumer with a scheduler enqueues each due run, so
+    run one `sweetspot worker` with the scheduler and the rest with `--no-periodic`; periodic jobs are
+    idempotent all the same (derived work in Sweetspot always is).
+    """
+    return queue.periodic_task(
+        schedule, retries=retries, retry_delay=RETRY_DELAY_SECONDS, retry_backoff=RETRY_BACKOFF, name=name
+    )(function)
+
+
 def answer_ping(sent_at: str) -> dict[str, Any]:
     """Say which process consumed this job, so `sweetspot jobs ping` can show the queue round trip."""
     return {

@@ -2,9 +2,11 @@
 
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from huey import crontab
 from huey.exceptions import TaskException
 
 from sweetspot import jobs
@@ -71,3 +73,11 @@ def test_retries_back_off_exponentially(embedded: Runtime) -> None:
     assert message.retries == jobs.RETRIES
     assert message.retry_delay == jobs.RETRY_DELAY_SECONDS
     assert message.retry_backoff == jobs.RETRY_BACKOFF > 1
+
+
+def test_periodic_job_is_due_only_when_its_schedule_matches(embedded: Runtime) -> None:
+    queue = jobs.create_queue(embedded)
+    jobs.define_periodic_job(queue, "every_quarter_hour", lambda: None, crontab(minute="*/15"))
+    due = queue.read_periodic(datetime(2026, 11, 23, 10, 15))
+    assert [task.name for task in due] == ["every_quarter_hour"]
+    assert queue.read_periodic(datetime(2026, 11, 23, 10, 16)) == []
