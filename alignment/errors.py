@@ -13,5 +13,5 @@ class Conflict(DomainError):
     """The change clashes with what is already stored."""
 
 
-class InvalidInput(DomainError):
+class InvalidInput(DomainError, ValueError):
     """A value breaks a rule of the domain; the message names the field and the rule."""

@@ -1,0 +1,270 @@
+"""Roadmap planning: which opportunities a learner takes on, in what order, and on which dates.
+
+Mandatory items come first by due date, then sweet-spot items by combined value, then uphill items
+(carrying the organisation's why), then gifts while the tenant's gift budget lasts; waste never,
+unless it is mandatory or a prerequisite of something planned. Prerequisites always come before what
+needs them. Work is scheduled from `today` at the learner's weekly hours, spread evenly over the week.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from alignment.errors import InvalidInput
+from alignment.rules.quadrants import Quadrant
+
+MINUTES_PER_HOUR = 60
+DAYS_PER_WEEK = 7
+
+
+class PrerequisiteCycle(InvalidInput):
+    """Opportunities that each need another of them first can never be started."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An opportunity as the planner sees it for one learner."""
+
+    opportunity_id: int
+    title: str
+    effort_hours: float
+    quadrant: Quadrant
+    personal_value: float
+    org_value: float
+    explanation: str
+    org_why: str = ""
+    mandatory_due: date | None = None
+    prerequisites: frozenset[int] = frozenset()
+    done_fraction: float = 0.0
+    finished: bool = False
+
+    @property
+    def combined_value(self) -> float:
+        """Both sides together, to rank sweet-spot items."""
+        return (self.personal_value + self.org_value) / 2
+
+
+@dataclass(frozen=True)
+class PlannedItem:
+    """One dated step of a roadmap."""
+
+    opportunity_id: int
+    title: str
+    quadrant: Quadrant
+    reason: str
+    hours: float
+    start: date
+    finish: date
+    org_why: str = ""
+    due: date | None = None
+    prerequisite_of: tuple[int, ...] = ()
+
+    @property
+    def mandatory(self) -> bool:
+        """True for items everyone in the context must do."""
+        return self.due is not None
+
+    @property
+    def at_risk(self) -> bool:
+        """True when the planned finish is after the due date."""
+        return self.due is not None and self.finish > self.due
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """An opportunity the roadmap does not include, and why."""
+
+    opportunity_id: int
+    title: str
+    quadrant: Quadrant
+    reason: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A roadmap: the planned steps in order, and what was left out."""
+
+    starts_on: date
+    weekly_hours: float
+    items: tuple[PlannedItem, ...]
+    left_out: tuple[LeftOut, ...]
+
+    @property
+    def projected_finish(self) -> date | None:
+        """When the last planned step should be done."""
+        return self.items[-1].finish if self.items else None
+
+    @property
+    def planned_hours(self) -> float:
+        """Hours of work still planned."""
+        return sum(item.hours for item in self.items)
+
+
+@dataclass
+class _Schedule:
+    today: date
+    weekly_minutes: int
+    cursor_minutes: int = 0
+    items: list[PlannedItem] = field(default_factory=list)
+
+    def day_of(self, minutes: int) -> date:
+        return self.today + timedelta(days=minutes * DAYS_PER_WEEK // self.weekly_minutes)
+
+    def last_day_of(self, start_minutes: int, end_minutes: int) -> date:
+        if end_minutes == start_minutes:
+            return self.day_of(start_minutes)
+        # The day in which the work's last instant falls (the instant just before `end_minutes`).
+        last_day = (end_minutes * DAYS_PER_WEEK - 1) // self.weekly_minutes
+        return self.today + timedelta(days=last_day)
+
+
+def plan_roadmap(
+    candidates: Sequence[Candidate],
+    *,
+    today: date,
+    weekly_hours: float,
+    gift_budget_hours_per_quarter: float = 0.0,
+) -> Plan:
+    """Order and date the candidates for a learner who gives `weekly_hours` a week to learning."""
+    if weekly_hours <= 0:
+        raise InvalidInput(f"weekly hours must be more than 0, got {weekly_hours}")
+    if gift_budget_hours_per_quarter < 0:
+        raise InvalidInput("gift budget must be 0 hours or more")
+    by_id = {c.opportunity_id: c for c in candidates}
+    check_no_prerequisite_cycle({c.opportunity_id: c.prerequisites for c in candidates})
+    # Rounded down: the plan never asks for more time than the learner gave.
+    schedule = _Schedule(today, max(1, math.floor(weekly_hours * MINUTES_PER_HOUR)))
+    placed: set[int] = {c.opportunity_id for c in candidates if c.finished}
+    left_out: list[LeftOut] = []
+    gift_minutes_by_quarter: dict[tuple[int, int], int] = {}
+    budget_minutes = round(gift_budget_hours_per_quarter * MINUTES_PER_HOUR)
+
+    for candidate in _ranked(c for c in candidates if not c.finished):
+        if candidate.opportunity_id in placed:
+            continue
+        if candidate.quadrant is Quadrant.WASTE and candidate.mandatory_due is None:
+            left_out.append(_left_out(candidate, "Neither your agenda nor the organisation's needs it."))
+            continue
+        chain = _unplaced_chain(candidate, by_id, placed)
+        if candidate.quadrant is Quadrant.GIFT and candidate.mandatory_due is None:
+            quarter = _quarter(schedule.day_of(schedule.cursor_minutes))
+            chain_minutes = sum(_remaining_minutes(c) for c in chain)
+            spent = gift_minutes_by_quarter.get(quarter, 0)
+            if spent + chain_minutes > budget_minutes:
+                left_out.append(
+                    _left_out(
+                        candidate,
+                        f"A gift beyond the organisation's gift budget of "
+                        f"{gift_budget_hours_per_quarter:g} h a quarter.",
+                    )
+                )
+                continue
+            gift_minutes_by_quarter[quarter] = spent + chain_minutes
+        for step in chain:
+            _place(schedule, step, needed_by=candidate if step is not candidate else None)
+            placed.add(step.opportunity_id)
+    return Plan(
+        starts_on=today,
+        weekly_hours=weekly_hours,
+        items=tuple(schedule.items),
+        # Something left out early may have been pulled in later as a prerequisite.
+        left_out=tuple(item for item in left_out if item.opportunity_id not in placed),
+    )
+
+
+def check_no_prerequisite_cycle(prerequisites: dict[int, frozenset[int]]) -> None:
+    """Raise PrerequisiteCycle naming the opportunities if any chain of prerequisites loops."""
+    state: dict[int, int] = {}  # 1 = on the current path, 2 = done
+
+    def visit(node: int, path: list[int]) -> None:
+        state[node] = 1
+        for needed in sorted(prerequisites.get(node, frozenset())):
+            if state.get(needed) == 1:
+                loop = [*path[path.index(needed) :], needed]
+                raise PrerequisiteCycle("prerequisites form a cycle: " + " → ".join(str(n) for n in loop))
+            if state.get(needed) is None:
+                visit(needed, [*path, needed])
+        state[node] = 2
+
+    for start in sorted(prerequisites):
+        if state.get(start) is None:
+            visit(start, [start])
+
+
+def _ranked(candidates: Iterable[Candidate]) -> list[Candidate]:
+    def rank(c: Candidate) -> tuple[int, float, str, int]:
+        if c.mandatory_due is not None:
+            return (0, float(c.mandatory_due.toordinal()), c.title, c.opportunity_id)
+        match c.quadrant:
+            case Quadrant.SWEET_SPOT:
+                return (1, -c.combined_value, c.title, c.opportunity_id)
+            case Quadrant.UPHILL:
+                return (2, -c.org_value, c.title, c.opportunity_id)
+            case Quadrant.GIFT:
+                return (3, -c.personal_value, c.title, c.opportunity_id)
+            case Quadrant.WASTE:
+                return (4, 0.0, c.title, c.opportunity_id)
+
+    return sorted(candidates, key=rank)
+
+
+def _unplaced_chain(candidate: Candidate, by_id: dict[int, Candidate], placed: set[int]) -> list[Candidate]:
+    """The candidate preceded by its not-yet-planned prerequisites, deepest first."""
+    chain: list[Candidate] = []
+    seen: set[int] = set()
+
+    def add(c: Candidate) -> None:
+        if c.opportunity_id in seen or c.opportunity_id in placed:
+            return
+        seen.add(c.opportunity_id)
+        for needed in sorted(c.prerequisites):
+            # A prerequisite unknown to the planner (retired, say) cannot hold anything up.
+            if needed in by_id:
+                add(by_id[needed])
+        chain.append(c)
+
+    add(candidate)
+    return chain
+
+
+def _remaining_minutes(candidate: Candidate) -> int:
+    done = min(max(candidate.done_fraction, 0.0), 1.0)
+    return round(candidate.effort_hours * (1 - done) * MINUTES_PER_HOUR)
+
+
+def _place(schedule: _Schedule, candidate: Candidate, needed_by: Candidate | None) -> None:
+    minutes = _remaining_minutes(candidate)
+    start = schedule.cursor_minutes
+    end = start + minutes
+    if candidate.mandatory_due is not None:
+        reason = f"Mandatory for everyone here, due {candidate.mandatory_due.isoformat()}."
+    elif needed_by is not None:
+        reason = f"Needed before “{needed_by.title}”."
+    else:
+        reason = candidate.explanation
+    schedule.items.append(
+        PlannedItem(
+            opportunity_id=candidate.opportunity_id,
+            title=candidate.title,
+            quadrant=candidate.quadrant,
+            reason=reason,
+            hours=minutes / MINUTES_PER_HOUR,
+            start=schedule.day_of(start),
+            finish=schedule.last_day_of(start, end),
+            org_why=candidate.org_why,
+            due=candidate.mandatory_due,
+            prerequisite_of=(needed_by.opportunity_id,) if needed_by is not None else (),
+        )
+    )
+    schedule.cursor_minutes = end
+
+
+def _left_out(candidate: Candidate, reason: str) -> LeftOut:
+    return LeftOut(candidate.opportunity_id, candidate.title, candidate.quadrant, reason)
+
+
+def _quarter(day: date) -> tuple[int, int]:
+    return (day.year, (day.month - 1) // 3)

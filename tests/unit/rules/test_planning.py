@@ -1,0 +1,229 @@
+"""Planning a learner's roadmap: what goes on it, in what order, on which dates."""
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from alignment.rules.planning import Candidate, Plan, PrerequisiteCycle, plan_roadmap
+from alignment.rules.quadrants import Quadrant
+
+MONDAY = date(2026, 11, 23)
+
+
+def candidate(
+    id: int,
+    quadrant: Quadrant,
+    hours: float = 2.0,
+    *,
+    personal: float = 0.0,
+    org: float = 0.0,
+    due: date | None = None,
+    needs: tuple[int, ...] = (),
+    done: float = 0.0,
+    finished: bool = False,
+    why: str = "",
+) -> Candidate:
+    return Candidate(
+        opportunity_id=id,
+        title=f"item {id}",
+        effort_hours=hours,
+        quadrant=quadrant,
+        personal_value=personal,
+        org_value=org,
+        explanation=f"because of {id}",
+        org_why=why,
+        mandatory_due=due,
+        prerequisites=frozenset(needs),
+        done_fraction=done,
+        finished=finished,
+    )
+
+
+def ids(plan: Plan) -> list[int]:
+    return [item.opportunity_id for item in plan.items]
+
+
+def test_order_is_mandatory_then_sweet_spot_then_uphill_and_never_waste() -> None:
+    plan = plan_roadmap(
+        [
+            candidate(1, Quadrant.UPHILL, org=0.9, why="Regulators ask for it."),
+            candidate(2, Quadrant.SWEET_SPOT, personal=0.6, org=0.6),
+            candidate(3, Quadrant.WASTE),
+            candidate(4, Quadrant.SWEET_SPOT, personal=1.0, org=0.9),
+            candidate(5, Quadrant.WASTE, due=date(2027, 1, 31)),
+            candidate(6, Quadrant.UPHILL, due=date(2026, 12, 15)),
+        ],
+        today=MONDAY,
+        weekly_hours=2,
+    )
+    assert ids(plan) == [6, 5, 4, 2, 1]
+    assert [(left.opportunity_id, left.quadrant) for left in plan.left_out] == [(3, Quadrant.WASTE)]
+    assert plan.items[-1].org_why == "Regulators ask for it."
+    assert plan.items[0].reason == "Mandatory for everyone here, due 2026-12-15."
+
+
+def test_gifts_are_left_out_when_the_tenant_gives_no_gift_budget() -> None:
+    plan = plan_roadmap([candidate(1, Quadrant.GIFT, personal=1.0)], today=MONDAY, weekly_hours=2)
+    assert plan.items == ()
+    assert "gift budget of 0 h a quarter" in plan.left_out[0].reason
+
+
+def test_gifts_fit_within_the_budget_of_the_quarter() -> None:
+    gifts = [candidate(i, Quadrant.GIFT, hours=3, personal=1 - i / 10) for i in (1, 2, 3)]
+    plan = plan_roadmap(gifts, today=MONDAY, weekly_hours=2, gift_budget_hours_per_quarter=6)
+    assert ids(plan) == [1, 2]
+    assert [left.opportunity_id for left in plan.left_out] == [3]
+
+
+def test_prerequisites_come_first_even_when_ranked_lower() -> None:
+    plan = plan_roadmap(
+        [
+            candidate(1, Quadrant.SWEET_SPOT, personal=1, org=1, needs=(2,)),
+            candidate(2, Quadrant.UPHILL, org=0.6, needs=(3,)),
+            candidate(3, Quadrant.WASTE),
+        ],
+        today=MONDAY,
+        weekly_hours=2,
+    )
+    assert ids(plan) == [3, 2, 1]
+    assert plan.items[0].reason == "Needed before “item 1”."
+    assert plan.left_out == ()
+
+
+def test_finished_prerequisites_are_not_planned_again() -> None:
+    plan = plan_roadmap(
+        [
+            candidate(1, Quadrant.SWEET_SPOT, personal=1, org=1, needs=(2,)),
+            candidate(2, Quadrant.UPHILL, finished=True),
+        ],
+        today=MONDAY,
+        weekly_hours=2,
+    )
+    assert ids(plan) == [1]
+
+
+def test_a_cycle_of_prerequisites_is_refused_by_name() -> None:
+    with pytest.raises(PrerequisiteCycle, match="1 → 2 → 3 → 1"):
+        plan_roadmap(
+            [
+                candidate(1, Quadrant.SWEET_SPOT, needs=(2,)),
+                candidate(2, Quadrant.SWEET_SPOT, needs=(3,)),
+                candidate(3, Quadrant.SWEET_SPOT, needs=(1,)),
+            ],
+            today=MONDAY,
+            weekly_hours=2,
+        )
+
+
+def test_dates_follow_the_learners_weekly_hours() -> None:
+    plan = plan_roadmap(
+        [
+            candidate(1, Quadrant.SWEET_SPOT, hours=4, personal=1, org=1),
+            candidate(2, Quadrant.UPHILL, hours=1, org=1),
+        ],
+        today=MONDAY,
+        weekly_hours=2,
+    )
+    first, second = plan.items
+    assert (first.start, first.finish) == (MONDAY, MONDAY + timedelta(days=13))
+    assert (second.start, second.finish) == (MONDAY + timedelta(days=14), MONDAY + timedelta(days=17))
+    assert plan.projected_finish == MONDAY + timedelta(days=17)
+
+
+def test_partial_progress_shortens_the_remaining_work() -> None:
+    plan = plan_roadmap(
+        [candidate(1, Quadrant.SWEET_SPOT, hours=10, personal=1, org=1, done=0.75)],
+        today=MONDAY,
+        weekly_hours=5,
+    )
+    assert plan.items[0].hours == 2.5
+
+
+def test_mandatory_item_planned_past_its_due_date_is_at_risk() -> None:
+    plan = plan_roadmap(
+        [candidate(1, Quadrant.UPHILL, hours=10, due=MONDAY + timedelta(days=7))],
+        today=MONDAY,
+        weekly_hours=2,
+    )
+    assert plan.items[0].at_risk
+
+
+@pytest.mark.parametrize("hours", [0, -1])
+def test_weekly_hours_must_be_positive(hours: float) -> None:
+    with pytest.raises(ValueError, match="weekly hours must be more than 0"):
+        plan_roadmap([], today=MONDAY, weekly_hours=hours)
+
+
+# --- invariants over any input ------------------------------------------------------------------------
+
+
+@st.composite
+def candidate_sets(draw: st.DrawFn) -> list[Candidate]:
+    count = draw(st.integers(min_value=0, max_value=12))
+    result = []
+    for id in range(count):
+        # Prerequisites only point to lower ids, so there is never a cycle.
+        needs = draw(st.sets(st.integers(min_value=0, max_value=id - 1), max_size=3)) if id else set()
+        due = draw(st.none() | st.dates(min_value=MONDAY, max_value=MONDAY + timedelta(days=400)))
+        result.append(
+            candidate(
+                id,
+                draw(st.sampled_from(list(Quadrant))),
+                hours=draw(st.floats(min_value=0.25, max_value=40)),
+                personal=draw(st.floats(min_value=0, max_value=1)),
+                org=draw(st.floats(min_value=0, max_value=1)),
+                due=due,
+                needs=tuple(needs),
+                done=draw(st.sampled_from([0.0, 0.0, 0.5])),
+                finished=draw(st.booleans()) and draw(st.booleans()),
+            )
+        )
+    return result
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    candidates=candidate_sets(),
+    weekly_hours=st.floats(min_value=0.5, max_value=20),
+    gift_budget=st.sampled_from([0.0, 5.0, 40.0]),
+)
+def test_roadmap_invariants(candidates: list[Candidate], weekly_hours: float, gift_budget: float) -> None:
+    plan = plan_roadmap(
+        candidates, today=MONDAY, weekly_hours=weekly_hours, gift_budget_hours_per_quarter=gift_budget
+    )
+    by_id = {c.opportunity_id: c for c in candidates}
+    position = {item.opportunity_id: index for index, item in enumerate(plan.items)}
+
+    # Nothing twice, nothing finished, and waste only when mandatory or needed by something planned.
+    assert len(position) == len(plan.items)
+    for item in plan.items:
+        source = by_id[item.opportunity_id]
+        assert not source.finished
+        if item.quadrant is Quadrant.WASTE:
+            assert source.mandatory_due is not None or item.prerequisite_of
+
+    # Every unfinished prerequisite of a planned item is planned before it.
+    for item in plan.items:
+        for needed in by_id[item.opportunity_id].prerequisites:
+            if not by_id[needed].finished:
+                assert position[needed] < position[item.opportunity_id]
+
+    # Every mandatory, unfinished item is planned.
+    for c in candidates:
+        if c.mandatory_due is not None and not c.finished:
+            assert c.opportunity_id in position
+
+    # Dates never go backwards, from today on.
+    previous = MONDAY
+    for item in plan.items:
+        assert previous <= item.start <= item.finish
+        previous = item.start
+
+    # The work due by any date fits in the learner's weekly hours up to that date: no week is overfull.
+    done_by = 0.0
+    for item in plan.items:
+        done_by += item.hours
+        days_available = (item.finish - MONDAY).days + 1
+        assert done_by <= weekly_hours * days_available / 7 + 1e-6
