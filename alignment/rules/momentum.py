@@ -9,6 +9,7 @@ It is computed from the same signals as the stall rules and explained by its par
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -50,7 +51,7 @@ def momentum(situation: Situation, settings: StallSettings, as_of: datetime) -> 
         _pace(situation, as_of),
         _progress(situation),
     )
-    score = round(100 * sum(p.value * p.weight for p in parts))
+    score = math.floor(100 * sum(p.value * p.weight for p in parts) + 0.5)  # halves round up
     return Momentum(score=max(0, min(100, score)), parts=parts)
 
 
@@ -60,7 +61,8 @@ def _recency(activity_times: list[datetime], as_of: datetime, settings: StallSet
     days = (as_of - max(activity_times)).days
     horizon = max(2 * settings.quiet_days, RECENT_DAYS + 1)
     value = 1.0 if days <= RECENT_DAYS else max(0.0, 1 - (days - RECENT_DAYS) / (horizon - RECENT_DAYS))
-    return MomentumPart("recency", value, 0.35, f"last active {days} days ago")
+    ago = "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} ago"
+    return MomentumPart("recency", value, 0.35, f"last active {ago}")
 
 
 def _consistency(activity_times: list[datetime], as_of: datetime) -> MomentumPart:
