@@ -111,6 +111,15 @@ def downgrade(state: CliState, revision: str) -> None:
 
 
 @db.command()
+@click.option("-m", "--message", required=True, help="What the migration does, in a sentence.")
+@pass_state
+def revision(state: CliState, message: str) -> None:
+    """Write a new migration from the models (for developers; review it before committing)."""
+    database.require_current_schema(state.runtime.engine)
+    database.new_revision(state.runtime.engine, message)
+
+
+@db.command()
 @pass_state
 def current(state: CliState) -> None:
     """Show the schema revision of the database and whether it is current (exit 1 if not)."""

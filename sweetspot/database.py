@@ -34,6 +34,14 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     _run(engine, "upgrade", revision)
 
 
+def new_revision(engine: Engine, message: str) -> None:
+    """Write a new migration with what the models declare and the database at head lacks (for developers)."""
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.revision(config, message=message, autogenerate=True)
+
+
 def downgrade(engine: Engine, revision: str) -> None:
     """Migrate the database back to `revision` (`base` removes every table)."""
     _run(engine, "downgrade", revision)
@@ -59,10 +67,7 @@ class SchemaStatus:
         if self.is_current:
             return f"database schema is current ({where})"
         if set(self.current) <= set(self.known):
-            return (
-                f"database is {where} but this Sweetspot needs revision {expected}: "
-                "run `sweetspot db upgrade`"
-            )
+            return f"database is {where} but this Sweetspot needs revision {expected}: run `sweetspot db upgrade`"
         return (
             f"database is {where}, which this Sweetspot does not know "
             f"(it needs {expected}): it was migrated by a newer version of Sweetspot"

@@ -44,9 +44,7 @@ def define_job(
     retry_delay: float = RETRY_DELAY_SECONDS,
 ) -> TaskWrapper:
     """Register `function` as the job `name`, retried with exponential backoff when it raises."""
-    return queue.task(retries=retries, retry_delay=retry_delay, retry_backoff=RETRY_BACKOFF, name=name)(
-        function
-    )
+    return queue.task(retries=retries, retry_delay=retry_delay, retry_backoff=RETRY_BACKOFF, name=name)(function)
 
 
 def define_periodic_job(
@@ -102,8 +100,6 @@ class EmbeddedConsumer(Consumer):
 
 def start_embedded_consumer(queue: Huey, workers: int = 2) -> Consumer:
     """Start consuming `queue` in background threads of this process; call `.stop()` to end."""
-    consumer = EmbeddedConsumer(
-        queue, workers=workers, worker_type="thread", initial_delay=0.05, max_delay=1.0
-    )
+    consumer = EmbeddedConsumer(queue, workers=workers, worker_type="thread", initial_delay=0.05, max_delay=1.0)
     consumer.start()
     return consumer

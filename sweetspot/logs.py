@@ -17,9 +17,7 @@ SHARED_PROCESSORS: list[Any] = [
 
 def logging_config(level: str, fmt: str) -> dict[str, Any]:
     """A `logging.config.dictConfig` document routing every logger (gunicorn's too) through structlog."""
-    renderer = (
-        structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
-    )
+    renderer = structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
     return {
         "version": 1,
         "disable_existing_loggers": False,

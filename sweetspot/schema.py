@@ -2,11 +2,31 @@
 
 from sqlalchemy import MetaData
 
+import alignment.agendas
+import alignment.catalogue
+import alignment.events
+import alignment.flags
+import alignment.opportunities
+import alignment.people
+import alignment.policies
+import alignment.roadmaps
+import alignment.sweeps
 import alignment.tenancy
 from alignment.database import Base
 
 # Importing a module that declares tables registers them on Base.metadata; keep this list complete.
-TABLE_MODULES = (alignment.tenancy,)
+TABLE_MODULES = (
+    alignment.tenancy,
+    alignment.people,
+    alignment.catalogue,
+    alignment.opportunities,
+    alignment.agendas,
+    alignment.events,
+    alignment.policies,
+    alignment.roadmaps,
+    alignment.flags,
+    alignment.sweeps,
+)
 
 
 def metadata() -> MetaData:

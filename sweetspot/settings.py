@@ -22,9 +22,7 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("DATABASE_URL", "SWEETSPOT_DATABASE_URL")
     )
     """`postgresql://…` for production; unset means SQLite in the data directory."""
-    redis_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("REDIS_URL", "SWEETSPOT_REDIS_URL")
-    )
+    redis_url: str | None = Field(default=None, validation_alias=AliasChoices("REDIS_URL", "SWEETSPOT_REDIS_URL"))
     """Unset: jobs run embedded in the server process. Set: jobs go to Redis for `sweetspot worker`."""
     secret_key: SecretStr | None = None
     """Flask session key; unset means one generated in the data directory on first run."""

@@ -66,15 +66,9 @@ def _recency(activity_times: list[datetime], as_of: datetime, settings: StallSet
 
 
 def _consistency(activity_times: list[datetime], as_of: datetime) -> MomentumPart:
-    weeks = {
-        (as_of - t).days // 7
-        for t in activity_times
-        if as_of - timedelta(weeks=CONSISTENCY_WEEKS) <= t < as_of
-    }
+    weeks = {(as_of - t).days // 7 for t in activity_times if as_of - timedelta(weeks=CONSISTENCY_WEEKS) <= t < as_of}
     value = len(weeks) / CONSISTENCY_WEEKS
-    return MomentumPart(
-        "consistency", value, 0.25, f"active in {len(weeks)} of the last {CONSISTENCY_WEEKS} weeks"
-    )
+    return MomentumPart("consistency", value, 0.25, f"active in {len(weeks)} of the last {CONSISTENCY_WEEKS} weeks")
 
 
 def _pace(situation: Situation, as_of: datetime) -> MomentumPart:

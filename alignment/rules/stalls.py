@@ -269,9 +269,7 @@ def uphill_avoidance(s: Situation, settings: StallSettings, as_of: datetime) -> 
     recent = [a for a in s.activity if a.occurred_at >= since and a.quadrant is not None]
     if not recent or any(a.quadrant is not Quadrant.GIFT for a in recent):
         return None
-    waiting = [
-        step for step in s.steps if not step.finished and (step.mandatory or step.quadrant is Quadrant.UPHILL)
-    ]
+    waiting = [step for step in s.steps if not step.finished and (step.mandatory or step.quadrant is Quadrant.UPHILL)]
     if not waiting:
         return None
     first = min(waiting, key=lambda step: step.deadline)

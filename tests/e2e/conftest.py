@@ -32,9 +32,7 @@ class Process:
     def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
         self.log = log
         self._file = log.open("wb")
-        self.popen = subprocess.Popen(
-            [SWEETSPOT, *args], env=env, stdout=self._file, stderr=subprocess.STDOUT
-        )
+        self.popen = subprocess.Popen([SWEETSPOT, *args], env=env, stdout=self._file, stderr=subprocess.STDOUT)
 
     @property
     def output(self) -> str:
@@ -91,9 +89,7 @@ class Launcher:
 
     def run(self, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
         """Run `sweetspot ARGS…` to completion."""
-        return subprocess.run(
-            [SWEETSPOT, *args], env=self.env(**extra_env), capture_output=True, text=True, timeout=60
-        )
+        return subprocess.run([SWEETSPOT, *args], env=self.env(**extra_env), capture_output=True, text=True, timeout=60)
 
     def stop_all(self) -> None:
         """Stop every process this launcher started."""

@@ -25,9 +25,7 @@ def test_readyz_reports_the_current_schema(client: FlaskClient) -> None:
     assert response.json["status"] == "ready"
 
 
-def test_readyz_fails_when_the_database_falls_behind(
-    databases: TestDatabases, session_data_dir: Path
-) -> None:
+def test_readyz_fails_when_the_database_falls_behind(databases: TestDatabases, session_data_dir: Path) -> None:
     runtime = bootstrap(make_settings(session_data_dir, databases.create()))
     database.upgrade(runtime.engine)
     client = create_app(runtime).test_client()

@@ -26,9 +26,7 @@ def test_a_new_data_directory_gets_new_secrets(tmp_path: Path, database_url: str
     two.close()
 
 
-def test_secret_key_from_the_environment_wins_over_the_generated_one(
-    tmp_path: Path, database_url: str
-) -> None:
+def test_secret_key_from_the_environment_wins_over_the_generated_one(tmp_path: Path, database_url: str) -> None:
     settings = make_settings(tmp_path / "instance", database_url)
     settings.secret_key = SecretStr("shared-by-every-app-instance-0123456789")
     runtime = bootstrap(settings)

@@ -20,9 +20,7 @@ def test_defaults_are_the_embedded_install(monkeypatch: pytest.MonkeyPatch) -> N
     assert settings.resolved_database_url == f"sqlite:///{Path('instance/sweetspot.db').resolve()}"
 
 
-def test_environment_switches_database_queue_and_data_dir(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_environment_switches_database_queue_and_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://app@db.internal:5432/sweetspot")
     monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/0")
     monkeypatch.setenv("SWEETSPOT_DATA_DIR", str(tmp_path))

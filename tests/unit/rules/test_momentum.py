@@ -25,9 +25,7 @@ def roadmap(finished: int, due_so_far: int, later: int) -> tuple[Step, ...]:
 
 
 def situation(activity: tuple[Activity, ...], steps: tuple[Step, ...]) -> Situation:
-    return Situation(
-        learner_name="Ana", known_since=NOW - timedelta(days=200), activity=activity, steps=steps
-    )
+    return Situation(learner_name="Ana", known_since=NOW - timedelta(days=200), activity=activity, steps=steps)
 
 
 def test_steady_learner_on_pace_scores_high() -> None:

@@ -190,9 +190,7 @@ def candidate_sets(draw: st.DrawFn) -> list[Candidate]:
     gift_budget=st.sampled_from([0.0, 5.0, 40.0]),
 )
 def test_roadmap_invariants(candidates: list[Candidate], weekly_hours: float, gift_budget: float) -> None:
-    plan = plan_roadmap(
-        candidates, today=MONDAY, weekly_hours=weekly_hours, gift_budget_hours_per_quarter=gift_budget
-    )
+    plan = plan_roadmap(candidates, today=MONDAY, weekly_hours=weekly_hours, gift_budget_hours_per_quarter=gift_budget)
     by_id = {c.opportunity_id: c for c in candidates}
     position = {item.opportunity_id: index for index, item in enumerate(plan.items)}
 

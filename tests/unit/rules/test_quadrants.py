@@ -28,9 +28,7 @@ def test_wanted_and_needed_is_the_sweet_spot() -> None:
 
 
 def test_needed_but_not_wanted_is_uphill_and_carries_the_why() -> None:
-    result = align(
-        {SQL: 1.0}, NAMES, {SQL: Interest.NOT_FOR_ME}, {SQL: OrgNeed(Need.IMPORTANT, WHY)}, Thresholds()
-    )
+    result = align({SQL: 1.0}, NAMES, {SQL: Interest.NOT_FOR_ME}, {SQL: OrgNeed(Need.IMPORTANT, WHY)}, Thresholds())
     assert result.quadrant is Quadrant.UPHILL
     assert result.org_whys == (WHY,)
     assert result.explain() == f"The organisation needs SQL (important). Why: {WHY}"

@@ -190,9 +190,7 @@ def test_one_activity_on_the_roadmap_is_not_avoidance() -> None:
 
 
 def test_gifts_with_nothing_uphill_waiting_are_fine() -> None:
-    s = situation(
-        activity=(Activity(days_ago(2), 9, Quadrant.GIFT),), steps=(step(1, Quadrant.SWEET_SPOT, 30),)
-    )
+    s = situation(activity=(Activity(days_ago(2), 9, Quadrant.GIFT),), steps=(step(1, Quadrant.SWEET_SPOT, 30),))
     assert rules_of(s) == {}
 
 

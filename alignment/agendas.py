@@ -1,0 +1,341 @@
+"""Growth agendas: what a learner wants to grow in, and what the organisation needs in a context.
+
+Every change is kept as a new dated version, so a roadmap or a back-test can say which agenda it
+was planned on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TypeVar
+
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from alignment.catalogue import active_skills_by_id
+from alignment.database import Base, UnitOfWork, utcnow
+from alignment.errors import InvalidInput, NotFound
+from alignment.opportunities import ACTIVE, OpportunityRecord
+from alignment.people import ContextRecord, PersonRecord
+from alignment.rules.quadrants import Interest, Need, OrgNeed
+
+Level = TypeVar("Level", Interest, Need)
+
+DEFAULT_WEEKLY_HOURS = 2.0
+MIN_WEEKLY_HOURS = 0.25
+MAX_WEEKLY_HOURS = 40.0
+MAX_ASPIRATIONS = 4000
+MAX_WHY = 2000
+
+
+class PersonalAgendaRecord(Base):
+    """One version of a learner's personal growth agenda."""
+
+    __tablename__ = "personal_agendas"
+    __table_args__ = (UniqueConstraint("person_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    weekly_hours: Mapped[float] = mapped_column(Float)
+    aspirations: Mapped[str] = mapped_column(Text)
+    target_role: Mapped[str | None] = mapped_column(String(200))
+
+
+class PersonalInterestRecord(Base):
+    """A learner's interest in one skill, in one version of their agenda."""
+
+    __tablename__ = "personal_agenda_skills"
+
+    agenda_id: Mapped[int] = mapped_column(ForeignKey("personal_agendas.id", ondelete="CASCADE"), primary_key=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id"), primary_key=True)
+    interest: Mapped[int] = mapped_column(Integer)
+
+
+class OrgAgendaRecord(Base):
+    """One version of the organisation's growth agenda for a context (and optionally a role label)."""
+
+    __tablename__ = "org_agendas"
+    __table_args__ = (UniqueConstraint("context_id", "role_label", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    context_id: Mapped[int] = mapped_column(ForeignKey("contexts.id", ondelete="CASCADE"))
+    role_label: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+
+
+class OrgNeedRecord(Base):
+    """The organisation's need for one skill, with its strategic why, in one agenda version."""
+
+    __tablename__ = "org_agenda_skills"
+
+    agenda_id: Mapped[int] = mapped_column(ForeignKey("org_agendas.id", ondelete="CASCADE"), primary_key=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id"), primary_key=True)
+    need: Mapped[int] = mapped_column(Integer)
+    why: Mapped[str] = mapped_column(Text)
+
+
+class MandatoryItemRecord(Base):
+    """An opportunity everyone in the context must finish by a date, in one agenda version."""
+
+    __tablename__ = "org_agenda_mandatory_items"
+
+    agenda_id: Mapped[int] = mapped_column(ForeignKey("org_agendas.id", ondelete="CASCADE"), primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"), primary_key=True)
+    due_on: Mapped[date]
+
+
+@dataclass(frozen=True)
+class PersonalAgenda:
+    """A version of what a learner wants to grow in."""
+
+    person_id: int
+    version: int
+    created_at: datetime
+    interests: Mapping[int, Interest]
+    aspirations: str
+    weekly_hours: float
+    target_role: str | None
+
+
+@dataclass(frozen=True)
+class OrgAgenda:
+    """A version of what the organisation needs in a context."""
+
+    context_id: int
+    role_label: str
+    version: int
+    created_at: datetime
+    needs: Mapping[int, OrgNeed]
+    mandatory: Mapping[int, date]
+    author_id: int | None
+
+
+# --- personal -------------------------------------------------------------------------------------------
+
+
+def set_personal_agenda(
+    uow: UnitOfWork,
+    tenant_id: int,
+    person_id: int,
+    interests: Mapping[int, int],
+    aspirations: str = "",
+    weekly_hours: float = DEFAULT_WEEKLY_HOURS,
+    target_role: str | None = None,
+) -> PersonalAgenda:
+    """Keep a new version of the learner's agenda; an unchanged agenda keeps the current version."""
+    _person(uow, tenant_id, person_id)
+    levels = {skill: _level(Interest, skill, value, "interest") for skill, value in interests.items()}
+    active_skills_by_id(uow, tenant_id, levels)
+    if not MIN_WEEKLY_HOURS <= weekly_hours <= MAX_WEEKLY_HOURS:
+        raise InvalidInput(
+            f"weekly_hours must be between {MIN_WEEKLY_HOURS:g} and {MAX_WEEKLY_HOURS:g}, got {weekly_hours:g}"
+        )
+    aspirations = aspirations.strip()
+    if len(aspirations) > MAX_ASPIRATIONS:
+        raise InvalidInput(f"aspirations must be at most {MAX_ASPIRATIONS} characters")
+    target_role = " ".join((target_role or "").split()) or None
+    if target_role is not None and len(target_role) > 200:
+        raise InvalidInput("target_role must be at most 200 characters")
+    current = current_personal_agenda(uow, tenant_id, person_id)
+    if current is not None and (
+        dict(current.interests),
+        current.aspirations,
+        current.weekly_hours,
+        current.target_role,
+    ) == (levels, aspirations, weekly_hours, target_role):
+        return current
+    record = PersonalAgendaRecord(
+        tenant_id=tenant_id,
+        person_id=person_id,
+        version=(current.version + 1) if current else 1,
+        created_at=utcnow(),
+        weekly_hours=weekly_hours,
+        aspirations=aspirations,
+        target_role=target_role,
+    )
+    uow.session.add(record)
+    uow.session.flush()
+    uow.session.add_all(
+        PersonalInterestRecord(agenda_id=record.id, skill_id=skill, interest=int(level))
+        for skill, level in levels.items()
+    )
+    uow.session.flush()
+    return _personal(uow, record)
+
+
+def current_personal_agenda(
+    uow: UnitOfWork, tenant_id: int, person_id: int, as_of: datetime | None = None
+) -> PersonalAgenda | None:
+    """The learner's agenda as it stood at `as_of` (default: now), or None if they never set one."""
+    query = select(PersonalAgendaRecord).where(
+        PersonalAgendaRecord.tenant_id == tenant_id, PersonalAgendaRecord.person_id == person_id
+    )
+    if as_of is not None:
+        query = query.where(PersonalAgendaRecord.created_at < as_of)
+    record = uow.session.scalar(query.order_by(PersonalAgendaRecord.version.desc()).limit(1))
+    return _personal(uow, record) if record else None
+
+
+def personal_agenda_history(uow: UnitOfWork, tenant_id: int, person_id: int) -> list[PersonalAgenda]:
+    """Every version of the learner's agenda, newest first."""
+    records = uow.session.scalars(
+        select(PersonalAgendaRecord)
+        .where(PersonalAgendaRecord.tenant_id == tenant_id, PersonalAgendaRecord.person_id == person_id)
+        .order_by(PersonalAgendaRecord.version.desc())
+    )
+    return [_personal(uow, r) for r in records]
+
+
+def _personal(uow: UnitOfWork, record: PersonalAgendaRecord) -> PersonalAgenda:
+    rows = uow.session.scalars(select(PersonalInterestRecord).where(PersonalInterestRecord.agenda_id == record.id))
+    return PersonalAgenda(
+        person_id=record.person_id,
+        version=record.version,
+        created_at=record.created_at,
+        interests={r.skill_id: Interest(r.interest) for r in rows},
+        aspirations=record.aspirations,
+        weekly_hours=record.weekly_hours,
+        target_role=record.target_role,
+    )
+
+
+# --- organisation ---------------------------------------------------------------------------------------
+
+
+def set_org_agenda(
+    uow: UnitOfWork,
+    tenant_id: int,
+    context_id: int,
+    needs: Mapping[int, tuple[int, str]],
+    mandatory: Mapping[int, date] | None = None,
+    role_label: str = "",
+    author_id: int | None = None,
+) -> OrgAgenda:
+    """Keep a new version of the organisation's agenda for the context; unchanged keeps the current one.
+
+    Needs 2 (important) and 3 (critical) require a strategic why: it is what the manager says when
+    framing an uphill item.
+    """
+    _context(uow, tenant_id, context_id)
+    role_label = " ".join(role_label.split())
+    if len(role_label) > 100:
+        raise InvalidInput("role_label must be at most 100 characters")
+    skills = active_skills_by_id(uow, tenant_id, needs)
+    checked: dict[int, OrgNeed] = {}
+    for skill_id, (value, why) in needs.items():
+        need = _level(Need, skill_id, value, "need")
+        why = " ".join(why.split())
+        if need >= Need.IMPORTANT and not why:
+            raise InvalidInput(
+                f"a why is required for skill {skills[skill_id].name!r} (need {need.label}): "
+                "it is what a manager says when framing an uphill item"
+            )
+        if len(why) > MAX_WHY:
+            raise InvalidInput(f"the why for skill {skills[skill_id].name!r} must be at most {MAX_WHY} characters")
+        checked[skill_id] = OrgNeed(need, why)
+    mandatory = dict(mandatory or {})
+    _check_mandatory(uow, tenant_id, mandatory)
+    current = current_org_agenda(uow, tenant_id, context_id, role_label)
+    if current is not None and (dict(current.needs), dict(current.mandatory)) == (checked, mandatory):
+        return current
+    record = OrgAgendaRecord(
+        tenant_id=tenant_id,
+        context_id=context_id,
+        role_label=role_label,
+        version=(current.version + 1) if current else 1,
+        created_at=utcnow(),
+        author_id=author_id,
+    )
+    uow.session.add(record)
+    uow.session.flush()
+    uow.session.add_all(
+        [OrgNeedRecord(agenda_id=record.id, skill_id=s, need=int(n.need), why=n.why) for s, n in checked.items()]
+        + [MandatoryItemRecord(agenda_id=record.id, opportunity_id=o, due_on=d) for o, d in mandatory.items()]
+    )
+    uow.session.flush()
+    return _org(uow, record)
+
+
+def current_org_agenda(
+    uow: UnitOfWork, tenant_id: int, context_id: int, role_label: str = "", as_of: datetime | None = None
+) -> OrgAgenda | None:
+    """The context's agenda as it stood at `as_of` (default: now), or None if none was set."""
+    query = select(OrgAgendaRecord).where(
+        OrgAgendaRecord.tenant_id == tenant_id,
+        OrgAgendaRecord.context_id == context_id,
+        OrgAgendaRecord.role_label == role_label,
+    )
+    if as_of is not None:
+        query = query.where(OrgAgendaRecord.created_at < as_of)
+    record = uow.session.scalar(query.order_by(OrgAgendaRecord.version.desc()).limit(1))
+    return _org(uow, record) if record else None
+
+
+def org_agenda_versions(uow: UnitOfWork, tenant_id: int, context_id: int) -> int:
+    """How many versions the context's agendas have, all role labels together."""
+    return (
+        uow.session.scalar(
+            select(func.count()).where(OrgAgendaRecord.tenant_id == tenant_id, OrgAgendaRecord.context_id == context_id)
+        )
+        or 0
+    )
+
+
+def _org(uow: UnitOfWork, record: OrgAgendaRecord) -> OrgAgenda:
+    needs = uow.session.scalars(select(OrgNeedRecord).where(OrgNeedRecord.agenda_id == record.id))
+    mandatory = uow.session.scalars(select(MandatoryItemRecord).where(MandatoryItemRecord.agenda_id == record.id))
+    return OrgAgenda(
+        context_id=record.context_id,
+        role_label=record.role_label,
+        version=record.version,
+        created_at=record.created_at,
+        needs={n.skill_id: OrgNeed(Need(n.need), n.why) for n in needs},
+        mandatory={m.opportunity_id: m.due_on for m in mandatory},
+        author_id=record.author_id,
+    )
+
+
+def _check_mandatory(uow: UnitOfWork, tenant_id: int, mandatory: Mapping[int, date]) -> None:
+    if not mandatory:
+        return
+    found = dict(
+        uow.session.execute(
+            select(OpportunityRecord.id, OpportunityRecord.status).where(
+                OpportunityRecord.tenant_id == tenant_id, OpportunityRecord.id.in_(list(mandatory))
+            )
+        ).tuples()
+    )
+    missing = sorted(set(mandatory) - found.keys())
+    if missing:
+        raise InvalidInput(f"unknown mandatory opportunity id(s): {', '.join(map(str, missing))}")
+    inactive = sorted(o for o, status in found.items() if status != ACTIVE)
+    if inactive:
+        raise InvalidInput(f"mandatory items must be active opportunities: {', '.join(map(str, inactive))}")
+
+
+def _level(kind: type[Level], skill_id: int, value: int, what: str) -> Level:
+    try:
+        return kind(value)
+    except ValueError:
+        levels = ", ".join(f"{level.value} {level.label}" for level in kind)
+        raise InvalidInput(f"{what} for skill {skill_id} must be 0 to 3 ({levels}), got {value!r}") from None
+
+
+def _person(uow: UnitOfWork, tenant_id: int, person_id: int) -> None:
+    record = uow.session.get(PersonRecord, person_id)
+    if record is None or record.tenant_id != tenant_id:
+        raise NotFound(f"no person {person_id} in this tenant")
+
+
+def _context(uow: UnitOfWork, tenant_id: int, context_id: int) -> None:
+    record = uow.session.get(ContextRecord, context_id)
+    if record is None or record.tenant_id != tenant_id:
+        raise NotFound(f"no context {context_id} in this tenant")

@@ -1,0 +1,145 @@
+"""Learning events as stored: the hand-off from the xAPI listener and LTI launches to the domain.
+
+Recording is idempotent by event id (the xAPI statement id), so the hand-off can be replayed from
+the statement store at any time without double counting.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, String, UniqueConstraint, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from alignment.database import Base, UnitOfWork, utcnow
+from alignment.errors import InvalidInput
+from alignment.people import PersonRecord
+from alignment.rules.progress import LearningEvent
+
+
+class LearningEventRecord(Base):
+    """A learning event as stored."""
+
+    __tablename__ = "learning_events"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "event_id"),
+        Index("ix_learning_events_person_time", "tenant_id", "person_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(100))
+    occurred_at: Mapped[datetime]
+    verb: Mapped[str] = mapped_column(String(500))
+    activity_id: Mapped[str | None] = mapped_column(String(1000))
+    context_activity_ids: Mapped[list[str]] = mapped_column(JSON)
+    lti_resource_link_id: Mapped[str | None] = mapped_column(String(255))
+    completion: Mapped[bool | None] = mapped_column(Boolean)
+    success: Mapped[bool | None] = mapped_column(Boolean)
+    progress: Mapped[float | None] = mapped_column(Float)
+    voids: Mapped[str | None] = mapped_column(String(100))
+    recorded_at: Mapped[datetime]
+
+
+def record_events(uow: UnitOfWork, tenant_id: int, events: Iterable[LearningEvent]) -> int:
+    """Store the events not stored before (by event id); return how many were new."""
+    batch = list(events)
+    if not batch:
+        return 0
+    _check_people(uow, tenant_id, {e.learner_id for e in batch})
+    for event in batch:
+        if event.occurred_at.tzinfo is None:
+            raise InvalidInput(f"event {event.event_id}: occurred_at must carry a time zone")
+        if event.progress is not None and not 0 <= event.progress <= 1:
+            raise InvalidInput(f"event {event.event_id}: progress must be between 0 and 1")
+    ids = [e.event_id for e in batch]
+    known = set(
+        uow.session.scalars(
+            select(LearningEventRecord.event_id).where(
+                LearningEventRecord.tenant_id == tenant_id, LearningEventRecord.event_id.in_(ids)
+            )
+        )
+    )
+    now = utcnow()
+    fresh: dict[str, LearningEvent] = {}
+    for event in batch:
+        if event.event_id not in known:
+            fresh.setdefault(event.event_id, event)
+    uow.session.add_all(
+        LearningEventRecord(
+            tenant_id=tenant_id,
+            person_id=e.learner_id,
+            event_id=e.event_id,
+            occurred_at=e.occurred_at,
+            verb=e.verb,
+            activity_id=e.activity_id,
+            context_activity_ids=list(e.context_activity_ids),
+            lti_resource_link_id=e.lti_resource_link_id,
+            completion=e.completion,
+            success=e.success,
+            progress=e.progress,
+            voids=e.voids,
+            recorded_at=now,
+        )
+        for e in fresh.values()
+    )
+    uow.session.flush()
+    return len(fresh)
+
+
+def events_by_person(
+    uow: UnitOfWork, tenant_id: int, person_ids: Sequence[int], until: datetime | None = None
+) -> dict[int, list[LearningEvent]]:
+    """The events of these people (before `until`, if given), oldest first, in one query."""
+    result: dict[int, list[LearningEvent]] = defaultdict(list)
+    if not person_ids:
+        return result
+    query = select(LearningEventRecord).where(
+        LearningEventRecord.tenant_id == tenant_id, LearningEventRecord.person_id.in_(list(person_ids))
+    )
+    if until is not None:
+        query = query.where(LearningEventRecord.occurred_at < until)
+    for record in uow.session.scalars(query.order_by(LearningEventRecord.occurred_at, LearningEventRecord.id)):
+        result[record.person_id].append(_event(record))
+    return result
+
+
+def reassign_events(uow: UnitOfWork, tenant_id: int, from_person_id: int, to_person_id: int) -> int:
+    """Move a provisional person's events to the person they turned out to be; return how many moved."""
+    _check_people(uow, tenant_id, {from_person_id, to_person_id})
+    result = uow.session.execute(
+        update(LearningEventRecord)
+        .where(LearningEventRecord.tenant_id == tenant_id, LearningEventRecord.person_id == from_person_id)
+        .values(person_id=to_person_id)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _event(record: LearningEventRecord) -> LearningEvent:
+    return LearningEvent(
+        event_id=record.event_id,
+        learner_id=record.person_id,
+        occurred_at=record.occurred_at,
+        verb=record.verb,
+        activity_id=record.activity_id,
+        context_activity_ids=tuple(record.context_activity_ids),
+        lti_resource_link_id=record.lti_resource_link_id,
+        completion=record.completion,
+        success=record.success,
+        progress=record.progress,
+        voids=record.voids,
+    )
+
+
+def _check_people(uow: UnitOfWork, tenant_id: int, person_ids: set[int]) -> None:
+    found = set(
+        uow.session.scalars(
+            select(PersonRecord.id).where(PersonRecord.tenant_id == tenant_id, PersonRecord.id.in_(person_ids))
+        )
+    )
+    missing = sorted(person_ids - found)
+    if missing:
+        raise InvalidInput(f"unknown person id(s) in this tenant: {', '.join(map(str, missing))}")

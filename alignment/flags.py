@@ -1,0 +1,294 @@
+"""Stall flags: one open flag per learner, context and rule, with a lifecycle and its history.
+
+A flag opens when its rule starts to hold, is updated while it holds, and resolves itself when the
+condition clears. A manager can acknowledge it (seen, acting on it) or resolve it with a note; a flag
+a manager resolved is not raised again until its condition has cleared once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, select, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from alignment.database import Base, UnitOfWork
+from alignment.errors import Conflict, InvalidInput, NotFound
+from alignment.rules.stalls import Finding, Severity, StallRule
+
+MAX_NOTE = 2000
+
+
+class FlagStatus(StrEnum):
+    """Where a flag is in its lifecycle."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class StallFlagRecord(Base):
+    """A stall flag as stored."""
+
+    __tablename__ = "stall_flags"
+    __table_args__ = (
+        # One flag per learner, context and rule that is not yet resolved.
+        Index(
+            "uq_stall_flags_unresolved",
+            "person_id",
+            "context_id",
+            "rule",
+            unique=True,
+            sqlite_where=text("status != 'resolved'"),
+            postgresql_where=text("status != 'resolved'"),
+        ),
+        Index("ix_stall_flags_context_status", "tenant_id", "context_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    context_id: Mapped[int] = mapped_column(ForeignKey("contexts.id", ondelete="CASCADE"))
+    rule: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(15))
+    severity: Mapped[str] = mapped_column(String(10))
+    summary: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+    action: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolved_by_manager: Mapped[bool] = mapped_column(Boolean, default=False)
+    holds_off: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Set when a manager resolved it: no new flag on this rule until the condition clears once."""
+
+
+class FlagEventRecord(Base):
+    """One step in a flag's history."""
+
+    __tablename__ = "stall_flag_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flag_id: Mapped[int] = mapped_column(ForeignKey("stall_flags.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    severity: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(Text)
+
+
+@dataclass(frozen=True)
+class StallFlag:
+    """A flag as managers see it."""
+
+    id: int
+    person_id: int
+    context_id: int
+    rule: StallRule
+    status: FlagStatus
+    severity: Severity
+    summary: str
+    evidence: dict[str, Any]
+    action: str
+    opened_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FlagEvent:
+    """A step in a flag's history."""
+
+    at: datetime
+    kind: str
+    actor_id: int | None
+    severity: Severity
+    note: str
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """What a sweep did to one learner's flags."""
+
+    opened: tuple[StallRule, ...] = ()
+    updated: tuple[StallRule, ...] = ()
+    cleared: tuple[StallRule, ...] = ()
+
+
+def reconcile(
+    uow: UnitOfWork, tenant_id: int, person_id: int, context_id: int, findings: list[Finding], now: datetime
+) -> Reconciled:
+    """Make the learner's flags in the context match what the rules find now; idempotent."""
+    latest = _latest_by_rule(uow, person_id, context_id)
+    found = {finding.rule: finding for finding in findings}
+    opened, updated, cleared = [], [], []
+    for rule in StallRule:
+        flag = latest.get(rule)
+        finding = found.get(rule)
+        unresolved = flag is not None and flag.status != FlagStatus.RESOLVED
+        if finding is None:
+            if flag is not None and unresolved:
+                _close(uow, flag, now, by_manager=False, actor_id=None, note="The condition cleared.")
+                cleared.append(rule)
+            elif flag is not None and flag.holds_off:
+                flag.holds_off = False
+            continue
+        if flag is not None and unresolved:
+            if (flag.severity, flag.summary, flag.evidence) != (finding.severity, finding.summary, finding.evidence):
+                # Evidence moves every day a condition holds; only a change of severity is history.
+                if finding.severity != flag.severity:
+                    kind = "escalated" if _rank(finding.severity) > _rank(Severity(flag.severity)) else "eased"
+                    flag.severity = finding.severity.value
+                    _event(uow, flag, now, kind, None, finding.summary)
+                flag.summary, flag.evidence, flag.action, flag.updated_at = (
+                    finding.summary,
+                    finding.evidence,
+                    finding.action,
+                    now,
+                )
+                updated.append(rule)
+            continue
+        if flag is not None and flag.holds_off:
+            continue
+        record = StallFlagRecord(
+            tenant_id=tenant_id,
+            person_id=person_id,
+            context_id=context_id,
+            rule=rule.value,
+            status=FlagStatus.OPEN.value,
+            severity=finding.severity.value,
+            summary=finding.summary,
+            evidence=finding.evidence,
+            action=finding.action,
+            opened_at=now,
+            updated_at=now,
+            resolved_by_manager=False,
+            holds_off=False,
+        )
+        uow.session.add(record)
+        uow.session.flush()
+        _event(uow, record, now, "opened", None, finding.summary)
+        opened.append(rule)
+    uow.session.flush()
+    return Reconciled(tuple(opened), tuple(updated), tuple(cleared))
+
+
+def acknowledge_flag(
+    uow: UnitOfWork, tenant_id: int, flag_id: int, actor_id: int, note: str, now: datetime
+) -> StallFlag:
+    """A manager has seen the flag and is acting on it."""
+    flag = _record(uow, tenant_id, flag_id)
+    if flag.status != FlagStatus.OPEN:
+        raise Conflict(f"flag {flag_id} is {flag.status}; only an open flag can be acknowledged")
+    flag.status = FlagStatus.ACKNOWLEDGED.value
+    flag.updated_at = now
+    _event(uow, flag, now, "acknowledged", actor_id, _note(note, required=False))
+    uow.session.flush()
+    return _flag(flag)
+
+
+def resolve_flag(uow: UnitOfWork, tenant_id: int, flag_id: int, actor_id: int, note: str, now: datetime) -> StallFlag:
+    """A manager closes the flag with a note saying what was done."""
+    flag = _record(uow, tenant_id, flag_id)
+    if flag.status == FlagStatus.RESOLVED:
+        raise Conflict(f"flag {flag_id} is already resolved")
+    _close(uow, flag, now, by_manager=True, actor_id=actor_id, note=_note(note, required=True))
+    uow.session.flush()
+    return _flag(flag)
+
+
+def flags_of(
+    uow: UnitOfWork,
+    tenant_id: int,
+    context_id: int | None = None,
+    person_id: int | None = None,
+    include_resolved: bool = False,
+) -> list[StallFlag]:
+    """Flags of the tenant, narrowed to a context and/or person; newest first."""
+    query = select(StallFlagRecord).where(StallFlagRecord.tenant_id == tenant_id)
+    if context_id is not None:
+        query = query.where(StallFlagRecord.context_id == context_id)
+    if person_id is not None:
+        query = query.where(StallFlagRecord.person_id == person_id)
+    if not include_resolved:
+        query = query.where(StallFlagRecord.status != FlagStatus.RESOLVED.value)
+    records = uow.session.scalars(query.order_by(StallFlagRecord.opened_at.desc(), StallFlagRecord.id.desc()))
+    return [_flag(r) for r in records]
+
+
+def flag_history(uow: UnitOfWork, tenant_id: int, flag_id: int) -> list[FlagEvent]:
+    """Every step of the flag's life, oldest first."""
+    _record(uow, tenant_id, flag_id)
+    rows = uow.session.scalars(
+        select(FlagEventRecord).where(FlagEventRecord.flag_id == flag_id).order_by(FlagEventRecord.id)
+    )
+    return [FlagEvent(r.at, r.kind, r.actor_id, Severity(r.severity), r.note) for r in rows]
+
+
+def _latest_by_rule(uow: UnitOfWork, person_id: int, context_id: int) -> dict[StallRule, StallFlagRecord]:
+    latest: dict[StallRule, StallFlagRecord] = {}
+    records = uow.session.scalars(
+        select(StallFlagRecord)
+        .where(StallFlagRecord.person_id == person_id, StallFlagRecord.context_id == context_id)
+        .order_by(StallFlagRecord.id)
+    )
+    for record in records:
+        latest[StallRule(record.rule)] = record
+    return latest
+
+
+def _close(
+    uow: UnitOfWork, flag: StallFlagRecord, now: datetime, by_manager: bool, actor_id: int | None, note: str
+) -> None:
+    flag.status = FlagStatus.RESOLVED.value
+    flag.resolved_at = now
+    flag.updated_at = now
+    flag.resolved_by_manager = by_manager
+    flag.holds_off = by_manager
+    _event(uow, flag, now, "resolved" if by_manager else "cleared", actor_id, note)
+
+
+def _event(uow: UnitOfWork, flag: StallFlagRecord, now: datetime, kind: str, actor_id: int | None, note: str) -> None:
+    uow.session.add(
+        FlagEventRecord(flag_id=flag.id, at=now, kind=kind, actor_id=actor_id, severity=flag.severity, note=note)
+    )
+
+
+def _record(uow: UnitOfWork, tenant_id: int, flag_id: int) -> StallFlagRecord:
+    record = uow.session.get(StallFlagRecord, flag_id)
+    if record is None or record.tenant_id != tenant_id:
+        raise NotFound(f"no flag {flag_id} in this tenant")
+    return record
+
+
+def _note(note: str, required: bool) -> str:
+    note = note.strip()
+    if required and not note:
+        raise InvalidInput("a note is required: say what was done about the flag")
+    if len(note) > MAX_NOTE:
+        raise InvalidInput(f"the note must be at most {MAX_NOTE} characters")
+    return note
+
+
+def _rank(severity: Severity) -> int:
+    return list(Severity).index(severity)
+
+
+def _flag(record: StallFlagRecord) -> StallFlag:
+    return StallFlag(
+        id=record.id,
+        person_id=record.person_id,
+        context_id=record.context_id,
+        rule=StallRule(record.rule),
+        status=FlagStatus(record.status),
+        severity=Severity(record.severity),
+        summary=record.summary,
+        evidence=dict(record.evidence),
+        action=record.action,
+        opened_at=record.opened_at,
+        updated_at=record.updated_at,
+        resolved_at=record.resolved_at,
+    )

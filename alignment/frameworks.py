@@ -1,0 +1,470 @@
+"""Read the skill frameworks and opportunity lists an organisation already has into plain values.
+
+Three sources: a 1EdTech CASE 1.0 CFPackage (already decoded from JSON), a CSV of skills and a CSV
+of learning opportunities. Nothing here stores anything; every problem is an InvalidInput that names
+what was wrong and where (the CFItems index, or the CSV line number with the header as line 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from alignment.errors import InvalidInput
+
+# The sizes of the columns these values are stored in: longer ones could never be saved.
+NAME_MAX = 200
+CATEGORY_MAX = 120
+URI_MAX = 500
+TITLE_MAX = 300
+ACTIVITY_ID_MAX = 1000
+LTI_RESOURCE_LINK_ID_MAX = 255
+URL_MAX = 1000
+EFFORT_HOURS_MAX = 1000.0
+
+OPPORTUNITY_KINDS: tuple[str, ...] = (
+    "course",
+    "module",
+    "assessment",
+    "project",
+    "mentoring",
+    "reading",
+    "certification",
+    "event",
+)
+
+SKILL_COLUMNS = ("name", "category", "uri", "description")
+OPPORTUNITY_COLUMNS = (
+    "title",
+    "kind",
+    "effort_hours",
+    "skills",
+    "activity_ids",
+    "lti_resource_link_ids",
+    "url",
+    "prerequisites",
+)
+
+
+@dataclass(frozen=True)
+class FrameworkSkill:
+    """One skill to put in the catalogue."""
+
+    name: str
+    category: str | None
+    uri: str | None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Framework:
+    """A named set of skills, from a CASE package or a CSV file."""
+
+    title: str
+    uri: str | None
+    skills: tuple[FrameworkSkill, ...]
+
+
+@dataclass(frozen=True)
+class OpportunityRow:
+    """One learning opportunity read from a CSV line; skills and prerequisites are still names."""
+
+    line: int
+    title: str
+    kind: str
+    effort_hours: float
+    skills: tuple[tuple[str, float], ...]
+    activity_ids: tuple[str, ...]
+    lti_resource_link_ids: tuple[str, ...]
+    url: str | None
+    prerequisites: tuple[str, ...]
+
+
+# --- CASE ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _CaseItem:
+    where: str
+    identifier: str
+    uri: str
+    full_statement: str | None
+    abbreviated_statement: str | None
+    human_coding_scheme: str | None
+    notes: str | None
+    is_competency: bool
+
+
+def parse_case_package(package: object) -> Framework:
+    """The skills of a CASE 1.0 CFPackage: its leaf items, and any item typed as a competency or skill."""
+    root = _object(package, "the CASE package")
+    # Some CASE servers answer GET /CFPackages/{id} with the package wrapped in {"CFPackage": …}.
+    if "CFDocument" not in root and "CFPackage" in root:
+        root = _object(root["CFPackage"], "CFPackage")
+    if "CFDocument" not in root:
+        raise InvalidInput("CFDocument is missing")
+    document = _object(root["CFDocument"], "CFDocument")
+    title = _required_string(document, "title", "CFDocument")
+    document_uri = _string(document, "uri", "CFDocument")
+    if "CFItems" not in root:
+        raise InvalidInput("CFItems is missing")
+    items = [_case_item(raw, f"CFItems[{i}]") for i, raw in enumerate(_list(root["CFItems"], "CFItems"))]
+    # A package may leave out an empty association list.
+    associations = _list(root.get("CFAssociations", []), "CFAssociations")
+
+    by_identifier: dict[str, int] = {}
+    by_uri: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if item.identifier in by_identifier:
+            earlier = items[by_identifier[item.identifier]].where
+            raise InvalidInput(f"{item.where}: identifier {item.identifier!r} is also {earlier}'s")
+        by_identifier[item.identifier] = index
+        by_uri.setdefault(item.uri, index)
+
+    parent_of: dict[int, int | None] = {}
+    has_children: set[int] = set()
+    for j, raw in enumerate(associations):
+        where = f"CFAssociations[{j}]"
+        association = _object(raw, where)
+        association_type = _required_string(association, "associationType", where)
+        # CASE 1.0 Information Model, CFAssociationTypeEnum: "isChildOf" builds the tree, with the
+        # origin node the child and the destination node its parent (another item or the CFDocument).
+        if association_type.lower() != "ischildof":
+            continue
+        child = _linked_item(association, "originNodeURI", where, by_identifier, by_uri)
+        parent = _linked_item(association, "destinationNodeURI", where, by_identifier, by_uri)
+        if child is None:
+            continue  # a child outside this package cannot become a skill here
+        if parent is not None:
+            has_children.add(parent)
+        # An item reused under several parents is filed under the first one listed.
+        parent_of.setdefault(child, parent)
+
+    skills: list[FrameworkSkill] = []
+    seen_names: dict[str, str] = {}
+    seen_uris: dict[str, str] = {}
+    for index, item in enumerate(items):
+        if index in has_children and not item.is_competency:
+            continue
+        parent = parent_of.get(index)
+        skill = _case_skill(item, None if parent is None else items[parent])
+        _refuse_repeat(seen_names, skill.name.casefold(), item.where, f"name {skill.name!r}")
+        _refuse_repeat(seen_uris, item.uri, item.where, f"uri {item.uri!r}")
+        skills.append(skill)
+    return Framework(title=_collapse(title), uri=document_uri, skills=tuple(skills))
+
+
+def _case_item(raw: object, where: str) -> _CaseItem:
+    # CASE 1.0 Information Model, CFItem class: identifier, uri, fullStatement and lastChangeDateTime
+    # are required; abbreviatedStatement, humanCodingScheme, CFItemType and notes are optional.
+    item = _object(raw, where)
+    identifier = _required_string(item, "identifier", where)
+    uri = _required_string(item, "uri", where)
+    if len(uri) > URI_MAX:
+        raise InvalidInput(f"{where}: uri must be at most {URI_MAX} characters, got {len(uri)}")
+    full_statement = _string(item, "fullStatement", where)
+    abbreviated_statement = _string(item, "abbreviatedStatement", where)
+    if full_statement is None and abbreviated_statement is None:
+        raise InvalidInput(f"{where}: fullStatement is missing")
+    item_type = _string(item, "CFItemType", where) or ""
+    # CFItemTypeURI is the LinkURI form of the same type; some publishers fill only that.
+    type_link = item.get("CFItemTypeURI")
+    if isinstance(type_link, dict) and isinstance(type_link.get("title"), str):
+        item_type += " " + type_link["title"]
+    item_type = item_type.lower()
+    return _CaseItem(
+        where=where,
+        identifier=identifier,
+        uri=uri,
+        full_statement=full_statement,
+        abbreviated_statement=abbreviated_statement,
+        human_coding_scheme=_string(item, "humanCodingScheme", where),
+        notes=_string(item, "notes", where),
+        is_competency="competency" in item_type or "skill" in item_type,
+    )
+
+
+def _linked_item(
+    association: dict[str, object],
+    key: str,
+    where: str,
+    by_identifier: dict[str, int],
+    by_uri: dict[str, int],
+) -> int | None:
+    # CASE 1.0 Information Model, LinkURI: {title, identifier, uri}; match on identifier, then uri.
+    if key not in association:
+        raise InvalidInput(f"{where}: {key} is missing")
+    link = _object(association[key], f"{where}.{key}")
+    identifier = _string(link, "identifier", f"{where}.{key}")
+    uri = _string(link, "uri", f"{where}.{key}")
+    if identifier is None and uri is None:
+        raise InvalidInput(f"{where}.{key}: identifier and uri are both missing")
+    if identifier is not None and identifier in by_identifier:
+        return by_identifier[identifier]
+    if uri is not None and uri in by_uri:
+        return by_uri[uri]
+    return None
+
+
+def _case_skill(item: _CaseItem, parent: _CaseItem | None) -> FrameworkSkill:
+    full = _collapse(item.full_statement or "")
+    name = _clip(_collapse(item.abbreviated_statement or full), NAME_MAX)
+    if full and full != name:
+        description: str | None = full
+    else:
+        description = _collapse(item.notes or "") or None
+    category = None
+    if parent is not None:
+        label = parent.abbreviated_statement or parent.human_coding_scheme or parent.full_statement or ""
+        category = _clip(_collapse(label), CATEGORY_MAX) or None
+    return FrameworkSkill(name=name, category=category, uri=item.uri, description=description)
+
+
+def _object(value: object, where: str) -> dict[str, object]:
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{where} must be a JSON object, got {_json_type(value)}")
+    return value
+
+
+def _list(value: object, where: str) -> list[object]:
+    if not isinstance(value, list):
+        raise InvalidInput(f"{where} must be a JSON array, got {_json_type(value)}")
+    return value
+
+
+def _string(obj: dict[str, object], key: str, where: str) -> str | None:
+    value = obj.get(key)
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput(f"{where}: {key} must be a string, got {_json_type(value)}")
+    return (value or "").strip() or None
+
+
+def _required_string(obj: dict[str, object], key: str, where: str) -> str:
+    value = _string(obj, key, where)
+    if value is None:
+        raise InvalidInput(f"{where}: {key} is missing")
+    return value
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+# --- CSV -------------------------------------------------------------------------------------------
+
+
+def parse_skills_csv(text: str) -> Framework:
+    """The skills in a CSV with the columns name (required), category, uri and description."""
+    skills: list[FrameworkSkill] = []
+    seen_names: dict[str, str] = {}
+    seen_uris: dict[str, str] = {}
+    for line, row in _csv_rows(text, SKILL_COLUMNS, required=("name",)):
+        where = f"line {line}"
+        name = _collapse(row.get("name", ""))
+        if not name:
+            raise InvalidInput(f"{where}: name is missing")
+        _refuse_longer(name, NAME_MAX, where, "name")
+        category = _collapse(row.get("category", "")) or None
+        _refuse_longer(category, CATEGORY_MAX, where, "category")
+        uri = row.get("uri") or None
+        _refuse_longer(uri, URI_MAX, where, "uri")
+        _refuse_repeat(seen_names, name.casefold(), where, f"name {name!r}")
+        if uri is not None:
+            _refuse_repeat(seen_uris, uri, where, f"uri {uri!r}")
+        skills.append(FrameworkSkill(name, category, uri, row.get("description") or None))
+    return Framework(title="CSV import", uri=None, skills=tuple(skills))
+
+
+def parse_opportunities_csv(text: str) -> list[OpportunityRow]:
+    """The opportunities in a CSV with the columns title, kind and effort_hours, and optional links."""
+    rows: list[OpportunityRow] = []
+    seen_titles: dict[str, str] = {}
+    required = ("title", "kind", "effort_hours")
+    for line, row in _csv_rows(text, OPPORTUNITY_COLUMNS, required=required):
+        where = f"line {line}"
+        for column in required:
+            if not row.get(column):
+                raise InvalidInput(f"{where}: {column} is missing")
+        title = _collapse(row["title"])
+        _refuse_longer(title, TITLE_MAX, where, "title")
+        _refuse_repeat(seen_titles, title.casefold(), where, f"title {title!r}")
+        kind = row["kind"].lower()
+        if kind not in OPPORTUNITY_KINDS:
+            raise InvalidInput(f"{where}: kind must be one of {', '.join(OPPORTUNITY_KINDS)}, got {row['kind']!r}")
+        prerequisites = _unique(_collapse(p) for p in row.get("prerequisites", "").split(";"))
+        if title.casefold() in (p.casefold() for p in prerequisites):
+            raise InvalidInput(f"{where}: prerequisites must not name the opportunity itself ({title!r})")
+        rows.append(
+            OpportunityRow(
+                line=line,
+                title=title,
+                kind=kind,
+                effort_hours=_effort_hours(row["effort_hours"], where),
+                skills=_skill_weights(row.get("skills", ""), where),
+                activity_ids=_activity_ids(row.get("activity_ids", ""), where),
+                lti_resource_link_ids=_lti_resource_link_ids(row.get("lti_resource_link_ids", ""), where),
+                url=_web_address(row.get("url", ""), where),
+                prerequisites=prerequisites,
+            )
+        )
+    return rows
+
+
+def _csv_rows(text: str, columns: tuple[str, ...], required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each non-blank record after the header as (its first line number, trimmed values by column)."""
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    header: list[str] | None = None
+    last_line = 0
+    try:
+        for cells in reader:
+            # A quoted value may span lines, so a record starts just after the previous one ended.
+            line, last_line = last_line + 1, reader.line_num
+            values = [cell.strip() for cell in cells]
+            if not any(values):
+                continue
+            if header is None:
+                header = _header(values, columns, required, line)
+                continue
+            for position, value in enumerate(values):
+                if value and (position >= len(header) or not header[position]):
+                    raise InvalidInput(f"line {line}: the value in column {position + 1} has no column name")
+            yield line, {name: value for name, value in zip(header, values, strict=False) if name}
+    except csv.Error as error:
+        raise InvalidInput(f"line {reader.line_num}: {error}") from error
+    if header is None:
+        raise InvalidInput(f"line 1: a header row naming the columns is required ({', '.join(columns)})")
+
+
+def _header(values: list[str], columns: tuple[str, ...], required: tuple[str, ...], line: int) -> list[str]:
+    names = [value.lower() for value in values]
+    unknown = [name for name in names if name and name not in columns]
+    if unknown:
+        listed = ", ".join(repr(name) for name in unknown)
+        raise InvalidInput(f"line {line}: unknown column(s) {listed}; the columns are {', '.join(columns)}")
+    for name in names:
+        if name and names.count(name) > 1:
+            raise InvalidInput(f"line {line}: column {name!r} appears more than once")
+    missing = [name for name in required if name not in names]
+    if missing:
+        raise InvalidInput(f"line {line}: required column(s) missing: {', '.join(missing)}")
+    return names
+
+
+def _effort_hours(text: str, where: str) -> float:
+    try:
+        hours = float(text)
+    except ValueError:
+        hours = math.nan
+    if not math.isfinite(hours) or hours <= 0:
+        raise InvalidInput(f"{where}: effort_hours must be a number more than 0, got {text!r}")
+    if hours > EFFORT_HOURS_MAX:
+        raise InvalidInput(f"{where}: effort_hours must be at most {EFFORT_HOURS_MAX:g}, got {text!r}")
+    return hours
+
+
+def _skill_weights(text: str, where: str) -> tuple[tuple[str, float], ...]:
+    """`Skill name:weight; Other skill` as ((name, weight), …); the weight after the last colon."""
+    weights: dict[str, tuple[str, float]] = {}
+    for entry in text.split(";"):
+        entry = entry.strip()
+        if not entry:
+            continue
+        name, colon, weight_text = entry.rpartition(":")
+        if not colon:
+            name, weight_text = entry, ""
+        name = _collapse(name)
+        if not name:
+            raise InvalidInput(f"{where}: skills entry {entry!r} has no skill name")
+        weight = 1.0
+        if colon:
+            try:
+                weight = float(weight_text)
+            except ValueError:
+                weight = math.nan
+            if not 0 < weight <= 1:  # also false for NaN
+                raise InvalidInput(
+                    f"{where}: skills weight for {name!r} must be a number more than 0 and at most 1,"
+                    f" got {weight_text.strip()!r}"
+                )
+        if name.casefold() in weights:
+            raise InvalidInput(f"{where}: skills names {name!r} more than once")
+        weights[name.casefold()] = (name, weight)
+    return tuple(weights.values())
+
+
+def _activity_ids(text: str, where: str) -> tuple[str, ...]:
+    ids = _unique(re.split(r"[\s;]+", text))
+    for iri in ids:
+        lowered = iri.lower()
+        if lowered.startswith(("http://", "https://")):
+            valid = bool(urlsplit(iri).netloc)
+        else:
+            valid = lowered.startswith("urn:") and len(iri) > len("urn:")
+        if not valid:
+            raise InvalidInput(
+                f"{where}: activity_ids entry {iri!r} must be an IRI starting with http://, https:// or urn:"
+            )
+        _refuse_longer(iri, ACTIVITY_ID_MAX, where, "activity_ids entry")
+    return ids
+
+
+def _lti_resource_link_ids(text: str, where: str) -> tuple[str, ...]:
+    ids = _unique(part.strip() for part in text.split(";"))
+    for link_id in ids:
+        _refuse_longer(link_id, LTI_RESOURCE_LINK_ID_MAX, where, "lti_resource_link_ids entry")
+    return ids
+
+
+def _web_address(text: str, where: str) -> str | None:
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or re.search(r"\s", text):
+        raise InvalidInput(f"{where}: url must be an http:// or https:// address, got {text!r}")
+    _refuse_longer(text, URL_MAX, where, "url")
+    return text
+
+
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
+    """The non-empty values in order, each once."""
+    return tuple(dict.fromkeys(value for value in values if value))
+
+
+# --- Shared ----------------------------------------------------------------------------------------
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _refuse_longer(value: str | None, limit: int, where: str, field: str) -> None:
+    if value is not None and len(value) > limit:
+        raise InvalidInput(f"{where}: {field} must be at most {limit} characters, got {len(value)}")
+
+
+def _refuse_repeat(seen: dict[str, str], key: str, where: str, what: str) -> None:
+    """Remember where `key` was first seen; a second sighting is an error naming both places."""
+    if key in seen:
+        raise InvalidInput(f"{where}: {what} is already used on {seen[key]}")
+    seen[key] = where

@@ -1,0 +1,436 @@
+"""Opportunities: the learning on offer, the skills it builds, and how learning events point at it.
+
+An opportunity matches xAPI activity ids (exactly, or as the parent or grouping activity of a
+statement) and LTI resource links. Activities seen in statements but not yet mapped are discovered
+as opportunities held for skill tagging, so nothing learners do goes unnoticed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint, delete, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from alignment.catalogue import ImportSummary, active_skills_by_id
+from alignment.database import Base, UnitOfWork, utcnow
+from alignment.errors import Conflict, InvalidInput, NotFound
+from alignment.frameworks import OPPORTUNITY_KINDS, OpportunityRow
+from alignment.rules.planning import check_no_prerequisite_cycle
+from alignment.rules.progress import Matcher
+
+ACTIVE = "active"
+DISCOVERED = "discovered"
+RETIRED = "retired"
+STATUSES = (ACTIVE, DISCOVERED, RETIRED)
+MAX_EFFORT_HOURS = 1000.0
+IRI = re.compile(r"^(https?://[^\s]+|urn:[^\s]+)$", re.IGNORECASE)
+
+
+class OpportunityRecord(Base):
+    """An opportunity as stored."""
+
+    __tablename__ = "opportunities"
+    __table_args__ = (UniqueConstraint("tenant_id", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))
+    effort_hours: Mapped[float] = mapped_column(Float)
+    url: Mapped[str | None] = mapped_column(String(1000))
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class OpportunitySkillRecord(Base):
+    """A skill an opportunity builds, with its weight in (0, 1]."""
+
+    __tablename__ = "opportunity_skills"
+
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"), primary_key=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id"), primary_key=True)
+    weight: Mapped[float] = mapped_column(Float)
+
+
+class PrerequisiteRecord(Base):
+    """An opportunity that must be finished before another."""
+
+    __tablename__ = "opportunity_prerequisites"
+
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"), primary_key=True)
+    prerequisite_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"), primary_key=True)
+
+
+class ActivityMappingRecord(Base):
+    """An xAPI activity id that belongs to an opportunity (one opportunity per activity and tenant)."""
+
+    __tablename__ = "opportunity_activities"
+    __table_args__ = (UniqueConstraint("tenant_id", "activity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    activity_id: Mapped[str] = mapped_column(String(1000))
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"), index=True)
+
+
+class LinkMappingRecord(Base):
+    """An LTI resource link that opens an opportunity."""
+
+    __tablename__ = "opportunity_lti_links"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "resource_link_id"),
+        Index("ix_opportunity_lti_links_opportunity", "opportunity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    resource_link_id: Mapped[str] = mapped_column(String(255))
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"))
+
+
+@dataclass(frozen=True)
+class OpportunityDraft:
+    """What a manager or admin says about an opportunity, before it is checked."""
+
+    title: str
+    kind: str
+    effort_hours: float
+    skills: Mapping[int, float] = field(default_factory=dict)
+    prerequisites: frozenset[int] = frozenset()
+    activity_ids: frozenset[str] = frozenset()
+    lti_resource_link_ids: frozenset[str] = frozenset()
+    url: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Opportunity:
+    """An opportunity with everything that describes it."""
+
+    id: int
+    title: str
+    kind: str
+    effort_hours: float
+    status: str
+    skills: Mapping[int, float]
+    prerequisites: frozenset[int]
+    activity_ids: frozenset[str]
+    lti_resource_link_ids: frozenset[str]
+    url: str | None
+    description: str | None
+
+    @property
+    def matcher(self) -> Matcher:
+        """How learning events find this opportunity."""
+        return Matcher(self.id, self.activity_ids, self.lti_resource_link_ids)
+
+
+def create_opportunity(uow: UnitOfWork, tenant_id: int, draft: OpportunityDraft, status: str = ACTIVE) -> Opportunity:
+    """Add an opportunity after checking every field; nothing is stored if one is wrong."""
+    _check(uow, tenant_id, draft, opportunity_id=None)
+    now = utcnow()
+    record = OpportunityRecord(tenant_id=tenant_id, status=status, created_at=now, updated_at=now)
+    _apply(uow, tenant_id, record, draft)
+    return get_opportunity(uow, tenant_id, record.id)
+
+
+def update_opportunity(uow: UnitOfWork, tenant_id: int, opportunity_id: int, draft: OpportunityDraft) -> Opportunity:
+    """Replace what is said about an opportunity; a discovered one becomes active once described."""
+    record = _record(uow, tenant_id, opportunity_id)
+    _check(uow, tenant_id, draft, opportunity_id=opportunity_id)
+    if record.status == DISCOVERED:
+        record.status = ACTIVE
+    record.updated_at = utcnow()
+    _apply(uow, tenant_id, record, draft)
+    return get_opportunity(uow, tenant_id, opportunity_id)
+
+
+def retire_opportunity(uow: UnitOfWork, tenant_id: int, opportunity_id: int) -> Opportunity:
+    """Take an opportunity off every future roadmap; its history stays."""
+    record = _record(uow, tenant_id, opportunity_id)
+    record.status = RETIRED
+    record.updated_at = utcnow()
+    uow.session.flush()
+    return get_opportunity(uow, tenant_id, opportunity_id)
+
+
+def get_opportunity(uow: UnitOfWork, tenant_id: int, opportunity_id: int) -> Opportunity:
+    """The opportunity with this id in the tenant, or NotFound."""
+    _record(uow, tenant_id, opportunity_id)
+    return _load(uow, tenant_id, [opportunity_id])[0]
+
+
+def list_opportunities(uow: UnitOfWork, tenant_id: int, statuses: Iterable[str] = (ACTIVE,)) -> list[Opportunity]:
+    """The tenant's opportunities in these statuses, by title."""
+    ids = list(
+        uow.session.scalars(
+            select(OpportunityRecord.id)
+            .where(OpportunityRecord.tenant_id == tenant_id, OpportunityRecord.status.in_(list(statuses)))
+            .order_by(OpportunityRecord.title)
+        )
+    )
+    return _load(uow, tenant_id, ids)
+
+
+def discover_activity(uow: UnitOfWork, tenant_id: int, activity_id: str, name: str | None) -> Opportunity | None:
+    """Hold an activity seen in statements for tagging, unless some opportunity already maps it."""
+    if not IRI.match(activity_id):
+        return None
+    mapped = uow.session.scalar(
+        select(ActivityMappingRecord.opportunity_id).where(
+            ActivityMappingRecord.tenant_id == tenant_id, ActivityMappingRecord.activity_id == activity_id
+        )
+    )
+    if mapped is not None:
+        return None
+    title = _unique_title(uow, tenant_id, " ".join((name or "").split())[:280] or activity_id[:280])
+    draft = OpportunityDraft(title=title, kind="module", effort_hours=1.0, activity_ids=frozenset({activity_id}))
+    return create_opportunity(uow, tenant_id, draft, status=DISCOVERED)
+
+
+def import_opportunities(
+    uow: UnitOfWork, tenant_id: int, rows: list[OpportunityRow], skill_ids_by_name: Mapping[str, int]
+) -> ImportSummary:
+    """Create or update opportunities from imported rows, matched by title; the caller commits all or none."""
+    skills_by_name = {name.casefold(): skill_id for name, skill_id in skill_ids_by_name.items()}
+    seen: dict[str, int] = {}
+    for row in rows:
+        if row.title in seen:
+            raise InvalidInput(f"line {row.line}: title {row.title!r} also on line {seen[row.title]}")
+        seen[row.title] = row.line
+    before = {o.title: o for o in list_opportunities(uow, tenant_id, STATUSES)}
+    by_title = dict(before)
+    drafts = [(row, _draft(row, skills_by_name)) for row in rows]
+    created = updated = unchanged = 0
+    # Create first, so prerequisites may name any opportunity of the file, in any order.
+    for row, draft in drafts:
+        if row.title not in by_title:
+            by_title[row.title] = create_opportunity(uow, tenant_id, draft)
+            created += 1
+    for row, draft in drafts:
+        missing = [title for title in row.prerequisites if title not in by_title]
+        if missing:
+            raise InvalidInput(f"line {row.line}: unknown prerequisite(s): {', '.join(missing)}")
+        full = replace(draft, prerequisites=frozenset(by_title[t].id for t in row.prerequisites))
+        previous = before.get(row.title)
+        if previous is not None and _describes(previous, full):
+            unchanged += 1
+            continue
+        if previous is not None:
+            updated += 1
+        elif not full.prerequisites:
+            continue
+        update_opportunity(uow, tenant_id, by_title[row.title].id, full)
+    return ImportSummary(created, updated, unchanged)
+
+
+def _draft(row: OpportunityRow, skills_by_name: Mapping[str, int]) -> OpportunityDraft:
+    skills: dict[int, float] = {}
+    for name, weight in row.skills:
+        if name.casefold() not in skills_by_name:
+            raise InvalidInput(f"line {row.line}: unknown skill {name!r}; import the skill catalogue first")
+        skills[skills_by_name[name.casefold()]] = weight
+    return OpportunityDraft(
+        title=row.title,
+        kind=row.kind,
+        effort_hours=row.effort_hours,
+        skills=skills,
+        activity_ids=frozenset(row.activity_ids),
+        lti_resource_link_ids=frozenset(row.lti_resource_link_ids),
+        url=row.url,
+    )
+
+
+def _describes(opportunity: Opportunity, draft: OpportunityDraft) -> bool:
+    return (
+        opportunity.status == ACTIVE
+        and opportunity.title == draft.title
+        and opportunity.kind == draft.kind
+        and opportunity.effort_hours == draft.effort_hours
+        and dict(opportunity.skills) == dict(draft.skills)
+        and opportunity.prerequisites == draft.prerequisites
+        and opportunity.activity_ids == draft.activity_ids
+        and opportunity.lti_resource_link_ids == draft.lti_resource_link_ids
+        and opportunity.url == draft.url
+    )
+
+
+def _record(uow: UnitOfWork, tenant_id: int, opportunity_id: int) -> OpportunityRecord:
+    record = uow.session.get(OpportunityRecord, opportunity_id)
+    if record is None or record.tenant_id != tenant_id:
+        raise NotFound(f"no opportunity {opportunity_id} in this tenant")
+    return record
+
+
+def _check(uow: UnitOfWork, tenant_id: int, draft: OpportunityDraft, opportunity_id: int | None) -> None:
+    title = " ".join(draft.title.split())
+    if not title or len(title) > 300:
+        raise InvalidInput("title must be 1 to 300 characters")
+    if draft.kind not in OPPORTUNITY_KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(OPPORTUNITY_KINDS)}, got {draft.kind!r}")
+    if not 0 < draft.effort_hours <= MAX_EFFORT_HOURS:
+        raise InvalidInput(
+            f"effort_hours must be more than 0 and at most {MAX_EFFORT_HOURS:g}, got {draft.effort_hours}"
+        )
+    for skill_id, weight in draft.skills.items():
+        if not 0 < weight <= 1:
+            raise InvalidInput(f"weight of skill {skill_id} must be more than 0 and at most 1, got {weight}")
+    active_skills_by_id(uow, tenant_id, draft.skills)
+    for activity in draft.activity_ids:
+        if len(activity) > 1000 or not IRI.match(activity):
+            raise InvalidInput(f"activity id {activity!r} is not an IRI (http://, https:// or urn:)")
+    for link in draft.lti_resource_link_ids:
+        if not link.strip() or len(link) > 255:
+            raise InvalidInput("an LTI resource link id must be 1 to 255 characters")
+    if draft.url is not None and not re.match(r"^https?://\S+$", draft.url):
+        raise InvalidInput(f"url must start with http:// or https://, got {draft.url!r}")
+    clash = uow.session.scalar(
+        select(OpportunityRecord.id).where(OpportunityRecord.tenant_id == tenant_id, OpportunityRecord.title == title)
+    )
+    if clash is not None and clash != opportunity_id:
+        raise Conflict(f"an opportunity titled {title!r} already exists (opportunity {clash})")
+    mappings = (
+        (ActivityMappingRecord.activity_id, ActivityMappingRecord, draft.activity_ids, "activity id"),
+        (
+            LinkMappingRecord.resource_link_id,
+            LinkMappingRecord,
+            draft.lti_resource_link_ids,
+            "LTI resource link",
+        ),
+    )
+    for key, table, values, what in mappings:
+        owners = uow.session.execute(
+            select(key, table.opportunity_id).where(table.tenant_id == tenant_id, key.in_(list(values)))
+        )
+        for value, owner in owners:
+            if owner != opportunity_id:
+                raise Conflict(f"{what} {value!r} already belongs to opportunity {owner}")
+    _check_prerequisites(uow, tenant_id, draft.prerequisites, opportunity_id)
+
+
+def _check_prerequisites(
+    uow: UnitOfWork, tenant_id: int, prerequisites: frozenset[int], opportunity_id: int | None
+) -> None:
+    if opportunity_id is not None and opportunity_id in prerequisites:
+        raise InvalidInput("an opportunity cannot be its own prerequisite")
+    known = set(
+        uow.session.scalars(
+            select(OpportunityRecord.id).where(
+                OpportunityRecord.tenant_id == tenant_id, OpportunityRecord.id.in_(list(prerequisites))
+            )
+        )
+    )
+    missing = sorted(prerequisites - known)
+    if missing:
+        raise InvalidInput(f"unknown prerequisite opportunity id(s): {', '.join(map(str, missing))}")
+    if opportunity_id is None or not prerequisites:
+        return
+    graph: dict[int, frozenset[int]] = defaultdict(frozenset)
+    rows = uow.session.execute(
+        select(PrerequisiteRecord.opportunity_id, PrerequisiteRecord.prerequisite_id)
+        .join(OpportunityRecord, OpportunityRecord.id == PrerequisiteRecord.opportunity_id)
+        .where(OpportunityRecord.tenant_id == tenant_id)
+    )
+    for dependent, needed in rows:
+        graph[dependent] = graph[dependent] | {needed}
+    graph[opportunity_id] = prerequisites
+    check_no_prerequisite_cycle(dict(graph))
+
+
+def _apply(uow: UnitOfWork, tenant_id: int, record: OpportunityRecord, draft: OpportunityDraft) -> None:
+    record.title = " ".join(draft.title.split())
+    record.kind = draft.kind
+    record.effort_hours = draft.effort_hours
+    record.url = draft.url
+    record.description = draft.description
+    uow.session.add(record)
+    uow.session.flush()
+    for table in (OpportunitySkillRecord, PrerequisiteRecord, ActivityMappingRecord, LinkMappingRecord):
+        uow.session.execute(delete(table).where(table.opportunity_id == record.id))
+    uow.session.add_all(
+        [OpportunitySkillRecord(opportunity_id=record.id, skill_id=s, weight=w) for s, w in draft.skills.items()]
+        + [PrerequisiteRecord(opportunity_id=record.id, prerequisite_id=p) for p in draft.prerequisites]
+        + [
+            ActivityMappingRecord(tenant_id=tenant_id, activity_id=a, opportunity_id=record.id)
+            for a in sorted(draft.activity_ids)
+        ]
+        + [
+            LinkMappingRecord(tenant_id=tenant_id, resource_link_id=link, opportunity_id=record.id)
+            for link in sorted(draft.lti_resource_link_ids)
+        ]
+    )
+    uow.session.flush()
+
+
+def _load(uow: UnitOfWork, tenant_id: int, ids: list[int]) -> list[Opportunity]:
+    """Opportunities with all their parts, in four queries whatever their number."""
+    if not ids:
+        return []
+    records = {
+        r.id: r
+        for r in uow.session.scalars(
+            select(OpportunityRecord).where(OpportunityRecord.tenant_id == tenant_id, OpportunityRecord.id.in_(ids))
+        )
+    }
+    skills: dict[int, dict[int, float]] = defaultdict(dict)
+    for row in uow.session.scalars(
+        select(OpportunitySkillRecord).where(OpportunitySkillRecord.opportunity_id.in_(ids))
+    ):
+        skills[row.opportunity_id][row.skill_id] = row.weight
+    prerequisites: dict[int, set[int]] = defaultdict(set)
+    for dependent, needed in uow.session.execute(
+        select(PrerequisiteRecord.opportunity_id, PrerequisiteRecord.prerequisite_id).where(
+            PrerequisiteRecord.opportunity_id.in_(ids)
+        )
+    ):
+        prerequisites[dependent].add(needed)
+    activities: dict[int, set[str]] = defaultdict(set)
+    for owner, activity in uow.session.execute(
+        select(ActivityMappingRecord.opportunity_id, ActivityMappingRecord.activity_id).where(
+            ActivityMappingRecord.opportunity_id.in_(ids)
+        )
+    ):
+        activities[owner].add(activity)
+    links: dict[int, set[str]] = defaultdict(set)
+    for owner, link in uow.session.execute(
+        select(LinkMappingRecord.opportunity_id, LinkMappingRecord.resource_link_id).where(
+            LinkMappingRecord.opportunity_id.in_(ids)
+        )
+    ):
+        links[owner].add(link)
+    return [
+        Opportunity(
+            id=i,
+            title=records[i].title,
+            kind=records[i].kind,
+            effort_hours=records[i].effort_hours,
+            status=records[i].status,
+            skills=skills[i],
+            prerequisites=frozenset(prerequisites[i]),
+            activity_ids=frozenset(activities[i]),
+            lti_resource_link_ids=frozenset(links[i]),
+            url=records[i].url,
+            description=records[i].description,
+        )
+        for i in ids
+        if i in records
+    ]
+
+
+def _unique_title(uow: UnitOfWork, tenant_id: int, title: str) -> str:
+    candidate, n = title, 1
+    while uow.session.scalar(
+        select(OpportunityRecord.id).where(
+            OpportunityRecord.tenant_id == tenant_id, OpportunityRecord.title == candidate
+        )
+    ):
+        n += 1
+        candidate = f"{title} ({n})"
+    return candidate

@@ -1,0 +1,218 @@
+"""People and contexts: who learns and who manages, in which LTI context (course or team space).
+
+A person is known by the LMS user id (the LTI `sub`) where they have launched, or is provisional
+when only xAPI has named them so far. Managers are people with a manager role in a context.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from alignment.database import Base, UnitOfWork, utcnow
+from alignment.errors import InvalidInput, NotFound
+
+
+class Role(StrEnum):
+    """What a person does in a context."""
+
+    LEARNER = "learner"
+    MANAGER = "manager"
+
+
+class PersonRecord(Base):
+    """A person of a tenant."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("tenant_id", "lms_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    lms_user_id: Mapped[str | None] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    role_started_on: Mapped[date | None]
+    created_at: Mapped[datetime]
+
+
+class ContextRecord(Base):
+    """An LTI context of a tenant: a course or a team space."""
+
+    __tablename__ = "contexts"
+    __table_args__ = (UniqueConstraint("tenant_id", "lms_context_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    lms_context_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+
+
+class MembershipRecord(Base):
+    """A person's role in a context; inactive once they leave the roster."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("context_id", "person_id", "role"),
+        Index("ix_memberships_person", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    context_id: Mapped[int] = mapped_column(ForeignKey("contexts.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    joined_at: Mapped[datetime]
+
+
+@dataclass(frozen=True)
+class Person:
+    """A learner or manager as the rest of the domain sees them."""
+
+    id: int
+    tenant_id: int
+    name: str
+    lms_user_id: str | None
+    email: str | None
+    provisional: bool
+    role_started_on: date | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Context:
+    """A course or team space."""
+
+    id: int
+    tenant_id: int
+    lms_context_id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Member:
+    """A person on a context's roster, with the date they joined it."""
+
+    person: Person
+    role: Role
+    joined_at: datetime
+
+
+def _person(record: PersonRecord) -> Person:
+    return Person(
+        id=record.id,
+        tenant_id=record.tenant_id,
+        name=record.name,
+        lms_user_id=record.lms_user_id,
+        email=record.email,
+        provisional=record.provisional,
+        role_started_on=record.role_started_on,
+        created_at=record.created_at,
+    )
+
+
+def _context(record: ContextRecord) -> Context:
+    return Context(record.id, record.tenant_id, record.lms_context_id, record.title)
+
+
+def upsert_person(
+    uow: UnitOfWork,
+    tenant_id: int,
+    lms_user_id: str,
+    name: str,
+    email: str | None = None,
+    role_started_on: date | None = None,
+) -> Person:
+    """The person with this LMS user id in the tenant, created or updated with what the LMS says now."""
+    if not lms_user_id.strip():
+        raise InvalidInput("lms_user_id must not be empty")
+    record = uow.session.scalar(
+        select(PersonRecord).where(PersonRecord.tenant_id == tenant_id, PersonRecord.lms_user_id == lms_user_id)
+    )
+    if record is None:
+        record = PersonRecord(tenant_id=tenant_id, lms_user_id=lms_user_id, name="", created_at=utcnow())
+        uow.session.add(record)
+    record.name = _display_name(name, lms_user_id)
+    record.email = email or record.email
+    record.role_started_on = role_started_on or record.role_started_on
+    record.provisional = False
+    uow.session.flush()
+    return _person(record)
+
+
+def get_person(uow: UnitOfWork, tenant_id: int, person_id: int) -> Person:
+    """The person with `person_id` in the tenant, or NotFound (also for another tenant's person)."""
+    record = uow.session.get(PersonRecord, person_id)
+    if record is None or record.tenant_id != tenant_id:
+        raise NotFound(f"no person {person_id} in this tenant")
+    return _person(record)
+
+
+def upsert_context(uow: UnitOfWork, tenant_id: int, lms_context_id: str, title: str) -> Context:
+    """The context with this LMS id in the tenant, created or renamed."""
+    if not lms_context_id.strip():
+        raise InvalidInput("lms_context_id must not be empty")
+    record = uow.session.scalar(
+        select(ContextRecord).where(
+            ContextRecord.tenant_id == tenant_id, ContextRecord.lms_context_id == lms_context_id
+        )
+    )
+    if record is None:
+        record = ContextRecord(tenant_id=tenant_id, lms_context_id=lms_context_id, title="", created_at=utcnow())
+        uow.session.add(record)
+    record.title = (title.strip() or lms_context_id)[:300]
+    uow.session.flush()
+    return _context(record)
+
+
+def get_context(uow: UnitOfWork, tenant_id: int, context_id: int) -> Context:
+    """The context with `context_id` in the tenant, or NotFound."""
+    record = uow.session.get(ContextRecord, context_id)
+    if record is None or record.tenant_id != tenant_id:
+        raise NotFound(f"no context {context_id} in this tenant")
+    return _context(record)
+
+
+def join(uow: UnitOfWork, context: Context, person: Person, role: Role) -> None:
+    """Put the person on the context's roster in `role` (again active if they had left)."""
+    if context.tenant_id != person.tenant_id:
+        raise InvalidInput("a person can only join a context of their own tenant")
+    record = uow.session.scalar(
+        select(MembershipRecord).where(
+            MembershipRecord.context_id == context.id,
+            MembershipRecord.person_id == person.id,
+            MembershipRecord.role == role.value,
+        )
+    )
+    if record is None:
+        uow.session.add(
+            MembershipRecord(context_id=context.id, person_id=person.id, role=role.value, joined_at=utcnow())
+        )
+    else:
+        record.active = True
+    uow.session.flush()
+
+
+def roster(uow: UnitOfWork, context: Context, role: Role = Role.LEARNER) -> list[Member]:
+    """The active members of a context in `role`, by name."""
+    rows = uow.session.execute(
+        select(PersonRecord, MembershipRecord)
+        .join(MembershipRecord, MembershipRecord.person_id == PersonRecord.id)
+        .where(
+            MembershipRecord.context_id == context.id,
+            MembershipRecord.role == role.value,
+            MembershipRecord.active.is_(True),
+        )
+        .order_by(PersonRecord.name, PersonRecord.id)
+    )
+    return [Member(_person(p), Role(m.role), m.joined_at) for p, m in rows]
+
+
+def _display_name(name: str, fallback: str) -> str:
+    name = " ".join(name.split())
+    return (name or fallback)[:200]

@@ -1,0 +1,219 @@
+"""Roadmap versions: every plan a learner was given in a context, with what changed and why.
+
+A new version is kept whenever a re-plan changes the plan. Versions made because the scope changed
+(an agenda or the opportunities) are the baseline that behind-pace detection measures slips from;
+versions made because of progress are not.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from alignment.database import Base, UnitOfWork, utcnow
+from alignment.rules.planning import LeftOut, Plan, PlannedItem
+from alignment.rules.quadrants import Quadrant
+
+
+class Trigger(StrEnum):
+    """What made Sweetspot re-plan."""
+
+    FIRST = "first"
+    AGENDA = "agenda"
+    ORG_AGENDA = "org_agenda"
+    OPPORTUNITIES = "opportunities"
+    POLICY = "policy"
+    PROGRESS = "progress"
+
+    @property
+    def rescopes(self) -> bool:
+        """True when the plan's scope changed, not just its progress."""
+        return self is not Trigger.PROGRESS
+
+
+class RoadmapRecord(Base):
+    """One version of a learner's roadmap in a context."""
+
+    __tablename__ = "roadmaps"
+    __table_args__ = (UniqueConstraint("person_id", "context_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    context_id: Mapped[int] = mapped_column(ForeignKey("contexts.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    trigger: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    changes: Mapped[str] = mapped_column(Text)
+    starts_on: Mapped[date]
+    weekly_hours: Mapped[float] = mapped_column(Float)
+    projected_finish: Mapped[date | None]
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+@dataclass(frozen=True)
+class RoadmapVersion:
+    """A stored roadmap with the story of why it was made."""
+
+    person_id: int
+    context_id: int
+    version: int
+    created_at: datetime
+    trigger: Trigger
+    reason: str
+    changes: str
+    plan: Plan
+
+    @property
+    def rescoped(self) -> bool:
+        """True when this version started from a change of scope."""
+        return self.trigger.rescopes
+
+
+def store_version(
+    uow: UnitOfWork,
+    tenant_id: int,
+    person_id: int,
+    context_id: int,
+    plan: Plan,
+    trigger: Trigger,
+    reason: str,
+    previous: RoadmapVersion | None,
+) -> RoadmapVersion:
+    """Keep `plan` as the next version, unless it is the same plan as `previous`."""
+    if previous is not None and plan_to_json(previous.plan) == plan_to_json(plan):
+        return previous
+    record = RoadmapRecord(
+        tenant_id=tenant_id,
+        person_id=person_id,
+        context_id=context_id,
+        version=previous.version + 1 if previous else 1,
+        created_at=utcnow(),
+        trigger=(trigger if previous else Trigger.FIRST).value,
+        reason=reason,
+        changes=describe_changes(previous.plan if previous else None, plan),
+        starts_on=plan.starts_on,
+        weekly_hours=plan.weekly_hours,
+        projected_finish=plan.projected_finish,
+        plan=plan_to_json(plan),
+    )
+    uow.session.add(record)
+    uow.session.flush()
+    return _version(record)
+
+
+def roadmap_versions_by_person(
+    uow: UnitOfWork, tenant_id: int, context_id: int, person_ids: Sequence[int], until: datetime | None = None
+) -> dict[int, list[RoadmapVersion]]:
+    """Each person's roadmap versions in the context, oldest first (made before `until`, if given)."""
+    result: dict[int, list[RoadmapVersion]] = defaultdict(list)
+    if not person_ids:
+        return result
+    query = select(RoadmapRecord).where(
+        RoadmapRecord.tenant_id == tenant_id,
+        RoadmapRecord.context_id == context_id,
+        RoadmapRecord.person_id.in_(list(person_ids)),
+    )
+    if until is not None:
+        query = query.where(RoadmapRecord.created_at < until)
+    for record in uow.session.scalars(query.order_by(RoadmapRecord.person_id, RoadmapRecord.version)):
+        result[record.person_id].append(_version(record))
+    return result
+
+
+def describe_changes(previous: Plan | None, plan: Plan) -> str:
+    """What a new plan changes, in a sentence people read on their roadmap's history."""
+    if previous is None:
+        return f"First roadmap: {len(plan.items)} item{'s' if len(plan.items) != 1 else ''}."
+    before = {item.opportunity_id: item for item in previous.items}
+    after = {item.opportunity_id: item for item in plan.items}
+    parts = []
+    added = [item.title for item in plan.items if item.opportunity_id not in before]
+    dropped = [item.title for item in previous.items if item.opportunity_id not in after]
+    if added:
+        parts.append("added " + ", ".join(f"“{t}”" for t in added))
+    if dropped:
+        parts.append("no longer planned: " + ", ".join(f"“{t}”" for t in dropped))
+    if previous.projected_finish and plan.projected_finish and previous.projected_finish != plan.projected_finish:
+        shift = (plan.projected_finish - previous.projected_finish).days
+        parts.append(
+            f"finish moved {abs(shift)} day{'s' if abs(shift) != 1 else ''} {'later' if shift > 0 else 'earlier'}"
+        )
+    if not parts:
+        parts.append("order or dates adjusted")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    """The plan as JSON-safe values."""
+    return {
+        "starts_on": plan.starts_on.isoformat(),
+        "weekly_hours": plan.weekly_hours,
+        "items": [
+            {
+                "opportunity_id": i.opportunity_id,
+                "title": i.title,
+                "quadrant": i.quadrant.value,
+                "reason": i.reason,
+                "hours": i.hours,
+                "start": i.start.isoformat(),
+                "finish": i.finish.isoformat(),
+                "org_why": i.org_why,
+                "due": i.due.isoformat() if i.due else None,
+                "prerequisite_of": list(i.prerequisite_of),
+            }
+            for i in plan.items
+        ],
+        "left_out": [
+            {"opportunity_id": o.opportunity_id, "title": o.title, "quadrant": o.quadrant.value, "reason": o.reason}
+            for o in plan.left_out
+        ],
+    }
+
+
+def plan_from_json(data: dict[str, Any]) -> Plan:
+    """The plan stored by `plan_to_json`."""
+    return Plan(
+        starts_on=date.fromisoformat(data["starts_on"]),
+        weekly_hours=data["weekly_hours"],
+        items=tuple(
+            PlannedItem(
+                opportunity_id=i["opportunity_id"],
+                title=i["title"],
+                quadrant=Quadrant(i["quadrant"]),
+                reason=i["reason"],
+                hours=i["hours"],
+                start=date.fromisoformat(i["start"]),
+                finish=date.fromisoformat(i["finish"]),
+                org_why=i["org_why"],
+                due=date.fromisoformat(i["due"]) if i["due"] else None,
+                prerequisite_of=tuple(i["prerequisite_of"]),
+            )
+            for i in data["items"]
+        ),
+        left_out=tuple(
+            LeftOut(o["opportunity_id"], o["title"], Quadrant(o["quadrant"]), o["reason"]) for o in data["left_out"]
+        ),
+    )
+
+
+def _version(record: RoadmapRecord) -> RoadmapVersion:
+    return RoadmapVersion(
+        person_id=record.person_id,
+        context_id=record.context_id,
+        version=record.version,
+        created_at=record.created_at,
+        trigger=Trigger(record.trigger),
+        reason=record.reason,
+        changes=record.changes,
+        plan=plan_from_json(record.plan),
+    )

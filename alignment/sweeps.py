@@ -1,0 +1,118 @@
+"""The stall sweep: evaluate every learner of a tenant's contexts, raise and clear flags, keep momentum.
+
+Run periodically and on demand. With `record=False` it only reports, which is how `--as-of`
+back-tests the rules on history without touching today's flags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from alignment.database import Base, UnitOfWork
+from alignment.flags import reconcile
+from alignment.people import ContextRecord
+from alignment.rules.momentum import Momentum, momentum
+from alignment.rules.stalls import Finding, evaluate
+from alignment.snapshots import learner_situation, load_snapshot
+
+
+class MomentumRecord(Base):
+    """A learner's momentum in a context on one day (the last sweep of the day wins)."""
+
+    __tablename__ = "momentum_scores"
+    __table_args__ = (UniqueConstraint("person_id", "context_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    context_id: Mapped[int] = mapped_column(ForeignKey("contexts.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    score: Mapped[int] = mapped_column(Integer)
+    parts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
+@dataclass(frozen=True)
+class LearnerResult:
+    """What the sweep found for one learner in one context."""
+
+    person_id: int
+    learner_name: str
+    lms_user_id: str | None
+    context_id: int
+    lms_context_id: str
+    findings: tuple[Finding, ...]
+    momentum: Momentum
+
+
+@dataclass
+class SweepReport:
+    """What a sweep evaluated and changed."""
+
+    as_of: datetime
+    recorded: bool
+    learners: list[LearnerResult] = field(default_factory=list)
+    opened: int = 0
+    updated: int = 0
+    cleared: int = 0
+
+
+def sweep(
+    uow: UnitOfWork,
+    tenant_id: int,
+    as_of: datetime,
+    context_ids: Sequence[int] | None = None,
+    record: bool = True,
+) -> SweepReport:
+    """Evaluate the stall rules and momentum for every learner as of `as_of`; record flags if asked."""
+    query = select(ContextRecord.id).where(ContextRecord.tenant_id == tenant_id).order_by(ContextRecord.id)
+    if context_ids is not None:
+        query = query.where(ContextRecord.id.in_(list(context_ids)))
+    report = SweepReport(as_of=as_of, recorded=record)
+    for context_id in uow.session.scalars(query):
+        snapshot = load_snapshot(uow, tenant_id, context_id, as_of)
+        for member in snapshot.members:
+            situation = learner_situation(snapshot, member.person.id)
+            findings = evaluate(situation, snapshot.policy.stall, as_of)
+            score = momentum(situation, snapshot.policy.stall, as_of)
+            report.learners.append(
+                LearnerResult(
+                    person_id=member.person.id,
+                    learner_name=member.person.name,
+                    lms_user_id=member.person.lms_user_id,
+                    context_id=context_id,
+                    lms_context_id=snapshot.context.lms_context_id,
+                    findings=tuple(findings),
+                    momentum=score,
+                )
+            )
+            if record:
+                changes = reconcile(uow, tenant_id, member.person.id, context_id, findings, as_of)
+                report.opened += len(changes.opened)
+                report.updated += len(changes.updated)
+                report.cleared += len(changes.cleared)
+                _keep_momentum(uow, tenant_id, member.person.id, context_id, as_of.date(), score)
+    return report
+
+
+def _keep_momentum(
+    uow: UnitOfWork, tenant_id: int, person_id: int, context_id: int, day: date, score: Momentum
+) -> None:
+    record = uow.session.scalar(
+        select(MomentumRecord).where(
+            MomentumRecord.person_id == person_id, MomentumRecord.context_id == context_id, MomentumRecord.day == day
+        )
+    )
+    if record is None:
+        record = MomentumRecord(tenant_id=tenant_id, person_id=person_id, context_id=context_id, day=day)
+        uow.session.add(record)
+    record.score = score.score
+    record.parts = [
+        {"name": p.name, "value": round(p.value, 4), "weight": p.weight, "detail": p.detail} for p in score.parts
+    ]
+    uow.session.flush()
