@@ -311,7 +311,7 @@ def _check_mandatory(uow: UnitOfWork, tenant_id: int, mandatory: Mapping[int, da
             select(OpportunityRecord.id, OpportunityRecord.status).where(
                 OpportunityRecord.tenant_id == tenant_id, OpportunityRecord.id.in_(list(mandatory))
             )
-        ).tuples()
+        ).all()
     )
     missing = sorted(set(mandatory) - found.keys())
     if missing:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from alignment.database import UnitOfWork
 from alignment.errors import NotFound
-from alignment.roadmaps import RoadmapVersion, Trigger, store_version
+from alignment.roadmaps import RoadmapVersion, Trigger, latest_version, store_version
 from alignment.snapshots import ContextSnapshot, learner_plan, load_snapshot
 
 
@@ -27,16 +27,18 @@ def replan_context(
     snapshot = load_snapshot(uow, tenant_id, context_id, now)
     changed = 0
     for member in snapshot.members:
-        before = snapshot.roadmaps.get(member.person.id, ())
+        before = latest_version(uow, tenant_id, member.person.id, context_id)
         version = _replan(uow, snapshot, member.person.id, trigger, reason)
-        changed += not before or version.version != before[-1].version
+        changed += before is None or version.version != before.version
     return changed
 
 
 def _replan(
     uow: UnitOfWork, snapshot: ContextSnapshot, person_id: int, trigger: Trigger, reason: str
 ) -> RoadmapVersion:
-    versions = snapshot.roadmaps.get(person_id, ())
+    # The newest version whatever its time, so that two re-plans in the same instant still chain.
+    previous = latest_version(uow, snapshot.tenant_id, person_id, snapshot.context.id)
     plan = learner_plan(snapshot, person_id, snapshot.as_of.date())
-    previous = versions[-1] if versions else None
-    return store_version(uow, snapshot.tenant_id, person_id, snapshot.context.id, plan, trigger, reason, previous)
+    return store_version(
+        uow, snapshot.tenant_id, person_id, snapshot.context.id, plan, trigger, reason, previous, snapshot.as_of
+    )

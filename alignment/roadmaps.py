@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from alignment.database import Base, UnitOfWork, utcnow
+from alignment.database import Base, UnitOfWork
 from alignment.rules.planning import LeftOut, Plan, PlannedItem
 from alignment.rules.quadrants import Quadrant
 
@@ -87,8 +87,9 @@ def store_version(
     trigger: Trigger,
     reason: str,
     previous: RoadmapVersion | None,
+    now: datetime,
 ) -> RoadmapVersion:
-    """Keep `plan` as the next version, unless it is the same plan as `previous`."""
+    """Keep `plan` as the next version made at `now`, unless it is the same plan as `previous`."""
     if previous is not None and plan_to_json(previous.plan) == plan_to_json(plan):
         return previous
     record = RoadmapRecord(
@@ -96,7 +97,7 @@ def store_version(
         person_id=person_id,
         context_id=context_id,
         version=previous.version + 1 if previous else 1,
-        created_at=utcnow(),
+        created_at=now,
         trigger=(trigger if previous else Trigger.FIRST).value,
         reason=reason,
         changes=describe_changes(previous.plan if previous else None, plan),
@@ -108,6 +109,21 @@ def store_version(
     uow.session.add(record)
     uow.session.flush()
     return _version(record)
+
+
+def latest_version(uow: UnitOfWork, tenant_id: int, person_id: int, context_id: int) -> RoadmapVersion | None:
+    """The learner's newest roadmap in the context, or None before their first."""
+    record = uow.session.scalar(
+        select(RoadmapRecord)
+        .where(
+            RoadmapRecord.tenant_id == tenant_id,
+            RoadmapRecord.person_id == person_id,
+            RoadmapRecord.context_id == context_id,
+        )
+        .order_by(RoadmapRecord.version.desc())
+        .limit(1)
+    )
+    return _version(record) if record else None
 
 
 def roadmap_versions_by_person(

@@ -90,11 +90,12 @@ def load_snapshot(
         policy=get_policy(uow, tenant_id),
         org_agenda=current_org_agenda(uow, tenant_id, context_id, as_of=as_of),
         opportunities=tuple(list_opportunities(uow, tenant_id, (ACTIVE,))),
-        skill_names=dict(
-            uow.session.execute(select(SkillRecord.id, SkillRecord.name).where(SkillRecord.tenant_id == tenant_id))
-            .tuples()
-            .all()
-        ),
+        skill_names={
+            skill_id: name
+            for skill_id, name in uow.session.execute(
+                select(SkillRecord.id, SkillRecord.name).where(SkillRecord.tenant_id == tenant_id)
+            )
+        },
         members=members,
         agendas=_personal_agendas_as_of(uow, tenant_id, ids, as_of),
         events=events_by_person(uow, tenant_id, ids, until=as_of),
