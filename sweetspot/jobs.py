@@ -11,12 +11,15 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.api import TaskWrapper
 from huey.consumer import Consumer
 
+from alignment.sweeps import sweep
+from alignment.tenancy import list_tenants
 from sweetspot.runtime import Runtime
 
 QUEUE_NAME = "sweetspot"
@@ -76,18 +79,39 @@ def answer_ping(sent_at: str) -> dict[str, Any]:
     }
 
 
+def sweep_every_tenant(runtime: Runtime) -> dict[str, int]:
+    """Run the stall sweep for each tenant in its own transaction; return flags opened per tenant."""
+    with runtime.unit_of_work() as uow:
+        tenants = list_tenants(uow)
+    opened = {}
+    for tenant in tenants:
+        with runtime.unit_of_work() as uow:
+            opened[tenant.slug] = sweep(uow, tenant.id, datetime.now(UTC)).opened
+            uow.commit()
+    return opened
+
+
+SWEEP_SCHEDULE = crontab(minute="5")
+"""Hourly, five minutes past: flags stay fresh and momentum keeps one score per learner a day."""
+
+
 @dataclass(frozen=True)
 class Jobs:
     """The queue and the jobs registered on it."""
 
     queue: Huey
     ping: TaskWrapper
+    sweep: TaskWrapper
 
 
 def build_jobs(runtime: Runtime) -> Jobs:
     """Create the queue for `runtime` and register every job on it."""
     queue = create_queue(runtime)
-    return Jobs(queue=queue, ping=define_job(queue, "ping", answer_ping, retries=0))
+    return Jobs(
+        queue=queue,
+        ping=define_job(queue, "ping", answer_ping, retries=0),
+        sweep=define_periodic_job(queue, "sweep", partial(sweep_every_tenant, runtime), SWEEP_SCHEDULE),
+    )
 
 
 class EmbeddedConsumer(Consumer):

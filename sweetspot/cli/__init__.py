@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from sweetspot.cli import database, jobs, serving, tenants
+from sweetspot.cli import catalogue, database, jobs, serving, stalls, tenants
 from sweetspot.cli.base import CliState, SweetspotGroup
 
 
@@ -28,5 +28,10 @@ for command in (
     serving.demo,
     jobs.worker,
     jobs.jobs_group,
+    catalogue.skills,
+    catalogue.opportunities,
+    stalls.sweep_command,
+    stalls.momentum,
+    stalls.policy,
 ):
     main.add_command(command)

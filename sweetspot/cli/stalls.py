@@ -1,0 +1,161 @@
+"""`sweetspot sweep`, `sweetspot momentum export` and `sweetspot policy …`: stall detection and its settings."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict
+
+import click
+
+from alignment.errors import InvalidInput
+from alignment.policies import get_policy, set_policy
+from alignment.sweeps import SweepReport, sweep
+from alignment.tenancy import Tenant, list_tenants
+from sweetspot.cli.base import CliState, find_tenant, parse_moment, pass_state, tenant_option
+
+
+@click.command("sweep")
+@click.option("--tenant", "tenant_slug", default=None, metavar="SLUG", help="Only this tenant (default: all).")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    metavar="DATETIME",
+    help="Evaluate the rules as they stood then, from events before it; reports only, changes no flag.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print every learner's findings and momentum as JSON.")
+@pass_state
+def sweep_command(state: CliState, tenant_slug: str | None, as_of: str | None, as_json: bool) -> None:
+    """Run the stall rules over every learner: raise, update and clear flags, keep momentum."""
+    moment = parse_moment(as_of)
+    tenants = [find_tenant(state, tenant_slug)] if tenant_slug else _all_tenants(state)
+    reports: dict[str, SweepReport] = {}
+    for tenant in tenants:
+        with state.current_runtime.unit_of_work() as uow:
+            reports[tenant.slug] = sweep(uow, tenant.id, moment, record=as_of is None)
+            uow.commit()
+    if as_json:
+        click.echo(json.dumps({slug: _report_json(r) for slug, r in reports.items()}, indent=2, default=str))
+        return
+    for slug, report in reports.items():
+        flagged = [r for r in report.learners if r.findings]
+        verb = "changed" if report.recorded else "would flag (nothing recorded)"
+        click.echo(
+            f"{slug}: {len(report.learners)} learners as of {moment.isoformat(timespec='minutes')}; "
+            f"{len(flagged)} flagged; flags opened {report.opened}, updated {report.updated}, "
+            f"cleared {report.cleared}" + ("" if report.recorded else f" — {verb}")
+        )
+        for result in flagged:
+            rules = ", ".join(f"{f.rule.value} ({f.severity.value})" for f in result.findings)
+            click.echo(f"  {result.learner_name} in {result.lms_context_id}: momentum {result.momentum.score}; {rules}")
+
+
+@click.group()
+def momentum() -> None:
+    """Learning momentum per learner and context."""
+
+
+@momentum.command("export")
+@tenant_option
+@click.option("--as-of", "as_of", default=None, metavar="DATETIME", help="Score as it stood then.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@pass_state
+def export(state: CliState, tenant_slug: str, as_of: str | None, fmt: str) -> None:
+    """Write learner id, LMS user id, context, momentum and open flag rules, for HR and BI tools."""
+    tenant = find_tenant(state, tenant_slug)
+    with state.current_runtime.unit_of_work() as uow:
+        report = sweep(uow, tenant.id, parse_moment(as_of), record=False)
+    rows = [
+        {
+            "learner_id": r.person_id,
+            "lms_user_id": r.lms_user_id or "",
+            "context": r.lms_context_id,
+            "momentum": r.momentum.score,
+            "open_flags": " ".join(f.rule.value for f in r.findings),
+        }
+        for r in report.learners
+    ]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=["learner_id", "lms_user_id", "context", "momentum", "open_flags"])
+    writer.writeheader()
+    writer.writerows(rows)
+    click.echo(out.getvalue(), nl=False)
+
+
+@click.group()
+def policy() -> None:
+    """The tenant's quadrant thresholds, gift budget and stall-rule settings."""
+
+
+@policy.command("show")
+@tenant_option
+@pass_state
+def show(state: CliState, tenant_slug: str) -> None:
+    """Print the tenant's policy as JSON."""
+    tenant = find_tenant(state, tenant_slug)
+    with state.current_runtime.unit_of_work() as uow:
+        current = get_policy(uow, tenant.id)
+    click.echo(json.dumps(asdict(current), indent=2))
+
+
+@policy.command("set")
+@tenant_option
+@click.argument("settings", nargs=-1, required=True, metavar="NAME=VALUE...")
+@pass_state
+def set_command(state: CliState, tenant_slug: str, settings: tuple[str, ...]) -> None:
+    """Change settings, e.g. `quiet_days=21 gift_budget_hours_per_quarter=8`; all or nothing."""
+    tenant = find_tenant(state, tenant_slug)
+    changes: dict[str, float] = {}
+    for item in settings:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise InvalidInput(f"{item!r} is not NAME=VALUE")
+        try:
+            changes[name.strip()] = float(value)
+        except ValueError:
+            raise InvalidInput(f"{name}: {value!r} is not a number") from None
+    with state.current_runtime.unit_of_work() as uow:
+        updated = set_policy(uow, tenant.id, **changes)
+        uow.commit()
+    click.echo(json.dumps(asdict(updated), indent=2))
+
+
+def _all_tenants(state: CliState) -> list[Tenant]:
+    with state.current_runtime.unit_of_work() as uow:
+        return list_tenants(uow)
+
+
+def _report_json(report: SweepReport) -> dict[str, object]:
+    return {
+        "as_of": report.as_of.isoformat(),
+        "recorded": report.recorded,
+        "opened": report.opened,
+        "updated": report.updated,
+        "cleared": report.cleared,
+        "learners": [
+            {
+                "learner_id": r.person_id,
+                "name": r.learner_name,
+                "lms_user_id": r.lms_user_id,
+                "context": r.lms_context_id,
+                "momentum": r.momentum.score,
+                "momentum_parts": [asdict(p) for p in r.momentum.parts],
+                "findings": [
+                    {
+                        "rule": f.rule.value,
+                        "severity": f.severity.value,
+                        "summary": f.summary,
+                        "evidence": f.evidence,
+                        "action": f.action,
+                    }
+                    for f in r.findings
+                ],
+            }
+            for r in report.learners
+        ],
+    }
