@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
+
 from alignment.database import UnitOfWork
 from alignment.errors import NotFound
+from alignment.people import ContextRecord, MembershipRecord, Role
 from alignment.roadmaps import RoadmapVersion, Trigger, latest_version, store_version
 from alignment.snapshots import ContextSnapshot, learner_plan, load_snapshot
 
@@ -42,3 +45,26 @@ def _replan(
     return store_version(
         uow, snapshot.tenant_id, person_id, snapshot.context.id, plan, trigger, reason, previous, snapshot.as_of
     )
+
+
+def replan_person(uow: UnitOfWork, tenant_id: int, person_id: int, trigger: Trigger, reason: str, now: datetime) -> int:
+    """Re-plan the person in every context where they learn; return how many roadmaps changed."""
+    contexts = uow.session.scalars(
+        select(MembershipRecord.context_id).where(
+            MembershipRecord.person_id == person_id,
+            MembershipRecord.role == Role.LEARNER.value,
+            MembershipRecord.active.is_(True),
+        )
+    )
+    changed = 0
+    for context_id in contexts:
+        before = latest_version(uow, tenant_id, person_id, context_id)
+        after = replan(uow, tenant_id, person_id, context_id, trigger, reason, now)
+        changed += before is None or after.version != before.version
+    return changed
+
+
+def replan_tenant(uow: UnitOfWork, tenant_id: int, trigger: Trigger, reason: str, now: datetime) -> int:
+    """Re-plan every learner of every context of the tenant (after opportunities or the policy change)."""
+    contexts = list(uow.session.scalars(select(ContextRecord.id).where(ContextRecord.tenant_id == tenant_id)))
+    return sum(replan_context(uow, tenant_id, context_id, trigger, reason, now) for context_id in contexts)
