@@ -170,6 +170,18 @@ def upsert_context(uow: UnitOfWork, tenant_id: int, lms_context_id: str, title: 
     return _context(record)
 
 
+def find_context(uow: UnitOfWork, tenant_id: int, lms_context_id: str) -> Context:
+    """The context the LMS calls `lms_context_id` in this tenant, or NotFound."""
+    record = uow.session.scalar(
+        select(ContextRecord).where(
+            ContextRecord.tenant_id == tenant_id, ContextRecord.lms_context_id == lms_context_id
+        )
+    )
+    if record is None:
+        raise NotFound(f"no context {lms_context_id!r} in this tenant")
+    return _context(record)
+
+
 def get_context(uow: UnitOfWork, tenant_id: int, context_id: int) -> Context:
     """The context with `context_id` in the tenant, or NotFound."""
     record = uow.session.get(ContextRecord, context_id)

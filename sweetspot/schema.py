@@ -6,6 +6,7 @@ import alignment.agendas
 import alignment.catalogue
 import alignment.events
 import alignment.flags
+import alignment.objectives
 import alignment.opportunities
 import alignment.people
 import alignment.policies
@@ -26,6 +27,7 @@ TABLE_MODULES = (
     alignment.roadmaps,
     alignment.flags,
     alignment.sweeps,
+    alignment.objectives,
 )
 
 

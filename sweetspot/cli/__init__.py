@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from sweetspot.cli import catalogue, database, jobs, serving, stalls, tenants
+from sweetspot.cli import catalogue, database, jobs, objectives, serving, stalls, tenants
 from sweetspot.cli.base import CliState, SweetspotGroup
 
 
@@ -33,5 +33,6 @@ for command in (
     stalls.sweep_command,
     stalls.momentum,
     stalls.policy,
+    objectives.objective,
 ):
     main.add_command(command)
