@@ -129,8 +129,9 @@ def set_personal_agenda(
     aspirations: str = "",
     weekly_hours: float = DEFAULT_WEEKLY_HOURS,
     target_role: str | None = None,
+    now: datetime | None = None,
 ) -> PersonalAgenda:
-    """Keep a new version of the learner's agenda; an unchanged agenda keeps the current version."""
+    """Keep a new version of the learner's agenda, dated `now`; an unchanged agenda keeps the current version."""
     _person(uow, tenant_id, person_id)
     levels = {skill: _level(Interest, skill, value, "interest") for skill, value in interests.items()}
     active_skills_by_id(uow, tenant_id, levels)
@@ -156,7 +157,7 @@ def set_personal_agenda(
         tenant_id=tenant_id,
         person_id=person_id,
         version=(current.version + 1) if current else 1,
-        created_at=utcnow(),
+        created_at=now or utcnow(),
         weekly_hours=weekly_hours,
         aspirations=aspirations,
         target_role=target_role,
@@ -218,6 +219,7 @@ def set_org_agenda(
     mandatory: Mapping[int, date] | None = None,
     role_label: str = "",
     author_id: int | None = None,
+    now: datetime | None = None,
 ) -> OrgAgenda:
     """Keep a new version of the organisation's agenda for the context; unchanged keeps the current one.
 
@@ -251,7 +253,7 @@ def set_org_agenda(
         context_id=context_id,
         role_label=role_label,
         version=(current.version + 1) if current else 1,
-        created_at=utcnow(),
+        created_at=now or utcnow(),
         author_id=author_id,
     )
     uow.session.add(record)

@@ -190,8 +190,8 @@ def get_context(uow: UnitOfWork, tenant_id: int, context_id: int) -> Context:
     return _context(record)
 
 
-def join(uow: UnitOfWork, context: Context, person: Person, role: Role) -> None:
-    """Put the person on the context's roster in `role` (again active if they had left)."""
+def join(uow: UnitOfWork, context: Context, person: Person, role: Role, now: datetime | None = None) -> None:
+    """Put the person on the context's roster in `role` from `now` (again active if they had left)."""
     if context.tenant_id != person.tenant_id:
         raise InvalidInput("a person can only join a context of their own tenant")
     record = uow.session.scalar(
@@ -203,7 +203,7 @@ def join(uow: UnitOfWork, context: Context, person: Person, role: Role) -> None:
     )
     if record is None:
         uow.session.add(
-            MembershipRecord(context_id=context.id, person_id=person.id, role=role.value, joined_at=utcnow())
+            MembershipRecord(context_id=context.id, person_id=person.id, role=role.value, joined_at=now or utcnow())
         )
     else:
         record.active = True

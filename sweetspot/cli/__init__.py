@@ -33,6 +33,7 @@ for command in (
     stalls.sweep_command,
     stalls.momentum,
     stalls.policy,
+    stalls.backtest_command,
     objectives.objective,
 ):
     main.add_command(command)

@@ -6,9 +6,11 @@ import csv
 import io
 import json
 from dataclasses import asdict
+from pathlib import Path
 
 import click
 
+from alignment.backtest import backtest, parse_labels_csv, report_markdown
 from alignment.errors import InvalidInput
 from alignment.policies import get_policy, set_policy
 from alignment.sweeps import SweepReport, sweep
@@ -159,3 +161,38 @@ def _report_json(report: SweepReport) -> dict[str, object]:
             for r in report.learners
         ],
     }
+
+
+@click.command("backtest")
+@tenant_option
+@click.option("--from", "start", required=True, metavar="DATE", help="First moment to replay.")
+@click.option("--to", "end", required=True, metavar="DATE", help="Last moment to replay.")
+@click.option(
+    "--labels",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV of known outcomes: learner_id (LMS user id), outcome (left|stayed), left_on.",
+)
+@click.option("--step-days", default=7, show_default=True, type=click.IntRange(1, 90), help="Days between replays.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Also write the report here.")
+@click.option("--title", default="Stall rules back-test", show_default=True, help="Heading of the report.")
+@pass_state
+def backtest_command(
+    state: CliState,
+    tenant_slug: str,
+    start: str,
+    end: str,
+    labels: Path,
+    step_days: int,
+    output: Path | None,
+    title: str,
+) -> None:
+    """Replay stored history and report how early and how precisely each rule and momentum warned."""
+    tenant = find_tenant(state, tenant_slug)
+    outcomes = parse_labels_csv(labels.read_text(encoding="utf-8-sig"))
+    with state.current_runtime.unit_of_work() as uow:
+        report = backtest(uow, tenant.id, parse_moment(start), parse_moment(end), outcomes, step_days)
+    text = report_markdown(report, title)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    click.echo(text, nl=False)

@@ -1,0 +1,171 @@
+"""Back-testing: replay a tenant's stored history and measure how early and how precisely each rule warns.
+
+Every step re-evaluates the rules as they would have stood at that moment (agendas, roadmaps and events
+from before it only) and compares the warnings with a file of known outcomes: who left, and when.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from alignment.database import UnitOfWork
+from alignment.errors import InvalidInput
+from alignment.people import ContextRecord
+from alignment.rules.momentum import momentum
+from alignment.rules.scoring import Observation, SignalScore, score_signal
+from alignment.rules.stalls import StallRule, evaluate
+from alignment.snapshots import learner_situation, load_snapshot
+
+MOMENTUM_ALERT_BELOW = 25
+"""A momentum under this counts as a warning when scoring momentum like a rule."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a learner: left (on a date, if known) or stayed."""
+
+    left: bool
+    left_on: date | None = None
+
+
+@dataclass(frozen=True)
+class BacktestReport:
+    """How each signal would have done over the period."""
+
+    start: datetime
+    end: datetime
+    step_days: int
+    learners: int
+    left: int
+    stayed: int
+    unlabelled: int
+    signals: tuple[SignalScore, ...]
+
+
+def parse_labels_csv(text: str) -> dict[str, Outcome]:
+    """Outcomes from CSV with columns `learner_id` (the LMS user id), `outcome` (left|stayed), `left_on`."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = {"learner_id", "outcome"} - set(reader.fieldnames or [])
+    if missing:
+        raise InvalidInput(f"labels file lacks column(s): {', '.join(sorted(missing))}")
+    outcomes: dict[str, Outcome] = {}
+    for line, row in enumerate(reader, start=2):
+        learner, outcome = (row.get("learner_id") or "").strip(), (row.get("outcome") or "").strip().lower()
+        if not learner:
+            raise InvalidInput(f"line {line}: learner_id is empty")
+        if outcome not in ("left", "stayed"):
+            raise InvalidInput(f"line {line}: outcome must be left or stayed, got {outcome!r}")
+        left_on = None
+        if (row.get("left_on") or "").strip():
+            try:
+                left_on = date.fromisoformat(row["left_on"].strip())
+            except ValueError:
+                raise InvalidInput(f"line {line}: left_on must be a date like 2026-11-23") from None
+        outcomes[learner] = Outcome(outcome == "left", left_on if outcome == "left" else None)
+    return outcomes
+
+
+def backtest(
+    uow: UnitOfWork,
+    tenant_id: int,
+    start: datetime,
+    end: datetime,
+    labels: dict[str, Outcome],
+    step_days: int = 7,
+) -> BacktestReport:
+    """Replay the tenant's history from `start` to `end` every `step_days` and score each signal."""
+    if end <= start:
+        raise InvalidInput("the back-test must end after it starts")
+    if step_days < 1:
+        raise InvalidInput("step_days must be at least 1")
+    first_fired: dict[tuple[int, int], dict[str, date]] = defaultdict(dict)
+    lowest_momentum: dict[tuple[int, int], int] = {}
+    learner_ids: dict[tuple[int, int], str] = {}
+    contexts = list(uow.session.scalars(select(ContextRecord.id).where(ContextRecord.tenant_id == tenant_id)))
+    moment = start
+    while moment <= end:
+        for context_id in contexts:
+            snapshot = load_snapshot(uow, tenant_id, context_id, moment)
+            for member in snapshot.members:
+                key = (member.person.id, context_id)
+                outcome = labels.get(member.person.lms_user_id or "")
+                if outcome and outcome.left_on and moment.date() >= outcome.left_on:
+                    continue  # only warnings given before someone left count
+                learner_ids[key] = member.person.lms_user_id or ""
+                situation = learner_situation(snapshot, member.person.id)
+                fired = {f.rule.value for f in evaluate(situation, snapshot.policy.stall, moment)}
+                if fired:
+                    fired.add("any_rule")
+                score = momentum(situation, snapshot.policy.stall, moment).score
+                lowest_momentum[key] = min(score, lowest_momentum.get(key, 100))
+                if score < MOMENTUM_ALERT_BELOW:
+                    fired.add("momentum")
+                for name in fired:
+                    first_fired[key].setdefault(name, moment.date())
+        moment += timedelta(days=step_days)
+
+    labelled = {key: labels[lms] for key, lms in learner_ids.items() if lms in labels}
+    signals = [*(rule.value for rule in StallRule), "any_rule", "momentum"]
+    scores = []
+    for name in signals:
+        observations = []
+        for key, outcome in labelled.items():
+            fired_on = first_fired[key].get(name)
+            risk = float(100 - lowest_momentum[key]) if name == "momentum" else float(fired_on is not None)
+            warning = None
+            if outcome.left_on is not None and fired_on is not None:
+                warning = (outcome.left_on - fired_on).days
+            observations.append(Observation(outcome.left, risk, warning))
+        threshold = 100 - MOMENTUM_ALERT_BELOW + 1 if name == "momentum" else 1.0
+        scores.append(score_signal(name, observations, threshold))
+    left = sum(1 for o in labelled.values() if o.left)
+    return BacktestReport(
+        start=start,
+        end=end,
+        step_days=step_days,
+        learners=len(learner_ids),
+        left=left,
+        stayed=len(labelled) - left,
+        unlabelled=len(learner_ids) - len(labelled),
+        signals=tuple(scores),
+    )
+
+
+def report_markdown(report: BacktestReport, title: str) -> str:
+    """The report as a Markdown table, for committing beside the data it came from."""
+    lines = [
+        f"# {title}",
+        "",
+        f"Replayed {report.start.date().isoformat()} to {report.end.date().isoformat()} every "
+        f"{report.step_days} day{'s' if report.step_days != 1 else ''}: {report.learners} learners, "
+        f"{report.left} left, {report.stayed} stayed, {report.unlabelled} without a label.",
+        "",
+        "| signal | flagged who left | flagged who stayed | missed | precision | recall | ROC AUC "
+        "| median days of warning |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in report.signals:
+        lines.append(
+            f"| {s.name} | {s.true_positives} | {s.false_positives} | {s.false_negatives} | {_pct(s.precision)} | "
+            f"{_pct(s.recall)} | {_num(s.roc_auc)} | {_num(s.median_warning_days, 0)} |"
+        )
+    lines += [
+        "",
+        f"`momentum` counts as a warning when the score fell below {MOMENTUM_ALERT_BELOW}; its ROC AUC ranks "
+        "learners by their lowest momentum before they left (or over the period, for those who stayed).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
