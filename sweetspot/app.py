@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import partial
 from typing import Literal
 
+import structlog
 from flask import Flask, Response
 
 import lti_tool.web
 import xapi_listener.web
 from sweetspot import errors, health, home, request_context
 from sweetspot.database import require_current_schema
+from sweetspot.jobs import Jobs, build_jobs
 from sweetspot.runtime import Runtime
+
+log = structlog.get_logger(__name__)
 
 Edge = Literal["lti", "xapi"]
 ALL_EDGES: tuple[Edge, ...] = ("lti", "xapi")
@@ -39,8 +44,19 @@ def create_app(runtime: Runtime, edges: Collection[Edge] = ALL_EDGES) -> Flask:
         app.register_blueprint(home.create_blueprint())
         app.register_blueprint(lti_tool.web.create_blueprint(lambda: runtime.signing_keys))
     if "xapi" in edges:
-        app.register_blueprint(xapi_listener.web.create_blueprint())
+        jobs = build_jobs(runtime)
+        app.register_blueprint(
+            xapi_listener.web.create_blueprint(runtime.unit_of_work, partial(_enqueue_hand_off, jobs))
+        )
     return app
+
+
+def _enqueue_hand_off(jobs: Jobs, tenant_id: int) -> None:
+    # The statements are already committed; if the queue is down the periodic catch-up hands them off.
+    try:
+        jobs.hand_off(tenant_id)
+    except Exception:
+        log.warning("could not enqueue the hand-off; the catch-up job will do it", tenant_id=tenant_id, exc_info=True)
 
 
 def _add_security_headers(response: Response) -> Response:

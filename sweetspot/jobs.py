@@ -21,6 +21,8 @@ from huey.consumer import Consumer
 from alignment.sweeps import sweep
 from alignment.tenancy import list_tenants
 from sweetspot.runtime import Runtime
+from xapi_listener.handoff import BATCH as HAND_OFF_BATCH
+from xapi_listener.handoff import hand_off_pending
 
 QUEUE_NAME = "sweetspot"
 JOBS_DATABASE_FILE = "jobs.db"
@@ -91,6 +93,22 @@ def sweep_every_tenant(runtime: Runtime) -> dict[str, int]:
     return opened
 
 
+def hand_off_statements(runtime: Runtime, tenant_id: int | None = None) -> int:
+    """Hand every statement not yet handed off to the alignment engine, in batches; return how many."""
+    with runtime.unit_of_work() as uow:
+        tenant_ids = [tenant_id] if tenant_id is not None else [t.id for t in list_tenants(uow)]
+    total = 0
+    for tenant in tenant_ids:
+        while True:
+            with runtime.unit_of_work() as uow:
+                done = hand_off_pending(uow, tenant, datetime.now(UTC))
+                uow.commit()
+            total += done.statements
+            if done.statements < HAND_OFF_BATCH:
+                break
+    return total
+
+
 SWEEP_SCHEDULE = crontab(minute="5")
 """Hourly, five minutes past: flags stay fresh and momentum keeps one score per learner a day."""
 
@@ -102,6 +120,8 @@ class Jobs:
     queue: Huey
     ping: TaskWrapper
     sweep: TaskWrapper
+    hand_off: TaskWrapper
+    catch_up_hand_off: TaskWrapper
 
 
 def build_jobs(runtime: Runtime) -> Jobs:
@@ -111,6 +131,11 @@ def build_jobs(runtime: Runtime) -> Jobs:
         queue=queue,
         ping=define_job(queue, "ping", answer_ping, retries=0),
         sweep=define_periodic_job(queue, "sweep", partial(sweep_every_tenant, runtime), SWEEP_SCHEDULE),
+        hand_off=define_job(queue, "hand_off", partial(hand_off_statements, runtime)),
+        # Statements whose hand-off job was lost (a queue outage, say) are picked up within a minute.
+        catch_up_hand_off=define_periodic_job(
+            queue, "catch_up_hand_off", partial(hand_off_statements, runtime), crontab(minute="*")
+        ),
     )
 
 

@@ -6,6 +6,7 @@ import alignment.agendas
 import alignment.catalogue
 import alignment.events
 import alignment.flags
+import alignment.identities
 import alignment.objectives
 import alignment.opportunities
 import alignment.people
@@ -13,6 +14,8 @@ import alignment.policies
 import alignment.roadmaps
 import alignment.sweeps
 import alignment.tenancy
+import xapi_listener.credentials
+import xapi_listener.store
 from alignment.database import Base
 
 # Importing a module that declares tables registers them on Base.metadata; keep this list complete.
@@ -28,6 +31,9 @@ TABLE_MODULES = (
     alignment.flags,
     alignment.sweeps,
     alignment.objectives,
+    alignment.identities,
+    xapi_listener.credentials,
+    xapi_listener.store,
 )
 
 

@@ -1,22 +1,71 @@
-"""HTTP routes of the xAPI listener, under /xapi/."""
+"""The xAPI resources under /xapi/ (xAPI 1.0.3 Part Three and xAPI 2.0): About and Statements.
+
+One endpoint serves both versions, chosen per request by the X-Experience-API-Version header. Every
+accepted statement is committed before the response is sent.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import structlog
+from flask import Blueprint, Response, g, jsonify, request
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import BadRequest, Forbidden, NotFound, Unauthorized, UnsupportedMediaType
+
+from alignment.database import UnitOfWork, utcnow
+from xapi_listener.credentials import Credential, authenticate
+from xapi_listener.formats import canonical_format, ids_format
+from xapi_listener.statements import StatementError, agent_key, validate_statement
+from xapi_listener.store import StatementQuery, find_statement, query_statements, store_statements
+
+log = structlog.get_logger(__name__)
 
 SUPPORTED_VERSIONS = ("1.0.3", "2.0.0")
+MAX_PAGE = 500
+QUERY_PARAMETERS = frozenset(
+    {
+        "agent",
+        "verb",
+        "activity",
+        "registration",
+        "related_activities",
+        "related_agents",
+        "since",
+        "until",
+        "limit",
+        "format",
+        "attachments",
+        "ascending",
+        "cursor",
+    }
+)
+SINGLE_PARAMETERS = frozenset({"statementId", "voidedStatementId", "format", "attachments"})
 
 
-def create_blueprint() -> Blueprint:
-    """The xAPI routes."""
+def create_blueprint(unit_of_work: Callable[[], UnitOfWork], statements_stored: Callable[[int], None]) -> Blueprint:
+    """The xAPI routes; `statements_stored(tenant_id)` is called after each commit of new statements."""
     blueprint = Blueprint("xapi", __name__, url_prefix="/xapi")
+
+    @blueprint.before_request
+    def negotiate_and_authenticate() -> None:
+        if request.endpoint == "xapi.about":
+            return
+        g.xapi_version = _negotiate_version()
+        g.credential = _authenticate(unit_of_work)
+        if request.method not in ("GET", "HEAD") and g.credential.read_only:
+            raise Forbidden("this credential is read-only: it may not write statements")
 
     @blueprint.after_request
     def declare_version(response: Response) -> Response:
-        # xAPI 1.0.3 Part Three §6.2 and xAPI 2.0 §2.1.1: every LRS response carries the version.
-        requested = request.headers.get("X-Experience-API-Version", "")
-        version = "2.0.0" if requested.startswith("2.0") else "1.0.3"
-        response.headers["X-Experience-API-Version"] = version
+        # xAPI 1.0.3 Part Three §6.2: every response carries the version the LRS answered with.
+        response.headers["X-Experience-API-Version"] = g.get("xapi_version") or _requested_family() or "1.0.3"
         return response
 
     @blueprint.get("/about")
@@ -24,4 +73,230 @@ def create_blueprint() -> Blueprint:
         """The About resource (xAPI 1.0.3 Part Three §7.7): the versions this LRS speaks; no auth."""
         return jsonify({"version": list(SUPPORTED_VERSIONS)})
 
+    @blueprint.post("/statements")
+    def post_statements() -> Response:
+        """Store one statement or an array of them, all or none; answer with their ids."""
+        body = _json_body()
+        batch = body if isinstance(body, list) else [body]
+        if not batch:
+            raise BadRequest("the request body is an empty array: send at least one statement")
+        _validate(batch, many=isinstance(body, list))
+        ids = _store(unit_of_work, statements_stored, batch)
+        return jsonify(list(ids))
+
+    @blueprint.put("/statements")
+    def put_statement() -> Response:
+        """Store one statement under the id given as `statementId`."""
+        _refuse_unknown(frozenset({"statementId"}))
+        statement_id = request.args.get("statementId")
+        if not statement_id:
+            raise BadRequest("statementId: a PUT to /statements needs the statementId parameter")
+        body = _json_body()
+        if not isinstance(body, dict):
+            raise BadRequest("statement: a PUT body must be one statement (a JSON object)")
+        if "id" in body and str(body["id"]).lower() != statement_id.lower():
+            raise BadRequest(f"id: the statement's id {body['id']} differs from statementId {statement_id}")
+        statement = {**body, "id": statement_id}
+        _validate([statement], many=False)
+        _store(unit_of_work, statements_stored, [statement])
+        return Response(status=204)
+
+    @blueprint.get("/statements")
+    def get_statements() -> Response:
+        """One statement by id, or a filtered page of statements with a `more` link."""
+        consistent_through = utcnow()
+        format_ = request.args.get("format", "exact")
+        if format_ not in ("exact", "ids", "canonical"):
+            raise BadRequest(f"format: must be exact, ids or canonical, got {format_!r}")
+        if request.args.get("attachments", "false").lower() == "true":
+            raise BadRequest("attachments: returning attachments is not supported yet")
+        tenant_id = g.credential.tenant_id
+        single = request.args.get("statementId") or request.args.get("voidedStatementId")
+        if single is not None:
+            _refuse_unknown(SINGLE_PARAMETERS)
+            if "statementId" in request.args and "voidedStatementId" in request.args:
+                raise BadRequest("statementId and voidedStatementId cannot be used together")
+            with unit_of_work() as uow:
+                found = find_statement(uow, tenant_id, single, voided="voidedStatementId" in request.args)
+            if found is None:
+                raise NotFound(f"no statement {single} here")
+            response = jsonify(_formatted(found, format_))
+        else:
+            _refuse_unknown(QUERY_PARAMETERS)
+            query = _parse_query()
+            with unit_of_work() as uow:
+                page = query_statements(uow, tenant_id, query)
+            more = ""
+            if page.next_seq is not None:
+                params = {k: v for k, v in request.args.items() if k != "cursor"}
+                params["cursor"] = _encode_cursor(page.next_seq)
+                more = f"{request.script_root}/xapi/statements?{urlencode(params)}"
+            response = jsonify({"statements": [_formatted(s, format_) for s in page.statements], "more": more})
+        response.headers["X-Experience-API-Consistent-Through"] = _iso(consistent_through)
+        return response
+
     return blueprint
+
+
+def _requested_family() -> str | None:
+    requested = request.headers.get("X-Experience-API-Version", "")
+    if requested.startswith("2.0"):
+        return "2.0.0"
+    if requested.startswith("1.0"):
+        return "1.0.3"
+    return None
+
+
+def _negotiate_version() -> str:
+    requested = request.headers.get("X-Experience-API-Version")
+    if requested is None:
+        raise BadRequest("X-Experience-API-Version: the header is required (1.0.3 or 2.0.0)")
+    parts = requested.split(".")
+    if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts) or parts[:2] not in (["1", "0"], ["2", "0"]):
+        raise BadRequest(f"X-Experience-API-Version: {requested!r} is not a version this LRS speaks (1.0.x or 2.0.x)")
+    return "2.0.0" if parts[0] == "2" else "1.0.3"
+
+
+def _authenticate(unit_of_work: Callable[[], UnitOfWork]) -> Credential:
+    challenge = WWWAuthenticate("basic", {"realm": "Sweetspot xAPI"})
+    auth = request.authorization
+    if auth is None or auth.type != "basic" or not auth.username or auth.password is None:
+        raise Unauthorized(
+            "HTTP Basic credentials are required: the key and secret issued for your tenant", www_authenticate=challenge
+        )
+    with unit_of_work() as uow:
+        credential = authenticate(uow, auth.username, auth.password)
+    if credential is None:
+        raise Unauthorized("the key and secret do not match a live credential", www_authenticate=challenge)
+    structlog.contextvars.bind_contextvars(tenant_id=credential.tenant_id, credential=credential.key)
+    return credential
+
+
+def _json_body() -> Any:
+    mimetype = request.mimetype
+    if mimetype == "multipart/mixed":
+        raise UnsupportedMediaType("multipart/mixed: statements with attachments are not supported yet")
+    if mimetype != "application/json":
+        raise UnsupportedMediaType(f"Content-Type must be application/json, got {request.content_type!r}")
+    raw = request.get_data(cache=False)
+    try:
+        return json.loads(raw, parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise BadRequest(f"the body is not valid JSON: {error}") from None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+def _validate(batch: list[Any], many: bool) -> None:
+    for index, statement in enumerate(batch):
+        try:
+            validate_statement(statement, g.xapi_version)
+        except StatementError as error:
+            where = f"[{index}]." if many else ""
+            raise BadRequest(f"{where}{error}") from None
+        except RecursionError:
+            raise BadRequest("the statement is nested too deeply") from None
+
+
+def _store(
+    unit_of_work: Callable[[], UnitOfWork], statements_stored: Callable[[int], None], batch: list[dict[str, Any]]
+) -> tuple[str, ...]:
+    credential: Credential = g.credential
+    authority = {
+        "objectType": "Agent",
+        "name": credential.label or credential.key,
+        "account": {"homePage": request.url_root + "xapi/", "name": credential.key},
+    }
+    with unit_of_work() as uow:
+        accepted = store_statements(
+            uow,
+            credential.tenant_id,
+            batch,
+            stored=utcnow(),
+            authority=authority,
+            version="2.0.0" if g.xapi_version == "2.0.0" else "1.0.0",
+            credential_id=credential.id,
+        )
+        uow.commit()
+    if accepted.new:
+        log.info("statements stored", new=accepted.new, sent=len(batch))
+        statements_stored(credential.tenant_id)
+    return accepted.ids
+
+
+def _refuse_unknown(allowed: frozenset[str]) -> None:
+    unknown = sorted(set(request.args) - allowed)
+    if unknown:
+        raise BadRequest(f"unknown or misplaced parameter(s): {', '.join(unknown)}")
+
+
+def _parse_query() -> StatementQuery:
+    args = request.args
+    agent = None
+    if "agent" in args:
+        try:
+            agent = agent_key(json.loads(args["agent"]))
+        except (ValueError, StatementError, TypeError, AttributeError) as error:
+            raise BadRequest(f"agent: must be an Agent or identified Group as JSON ({error})") from None
+    limit = args.get("limit", "0")
+    if not limit.isdigit():
+        raise BadRequest(f"limit: must be a whole number 0 or more, got {limit!r}")
+    cursor = _decode_cursor(args["cursor"]) if "cursor" in args else None
+    return StatementQuery(
+        agent_key=agent,
+        verb=args.get("verb"),
+        activity=args.get("activity"),
+        registration=args.get("registration"),
+        related_activities=_flag("related_activities"),
+        related_agents=_flag("related_agents"),
+        since=_moment("since"),
+        until=_moment("until"),
+        limit=min(int(limit) or MAX_PAGE, MAX_PAGE),
+        ascending=_flag("ascending"),
+        after_seq=cursor,
+    )
+
+
+def _flag(name: str) -> bool:
+    value = request.args.get(name, "false").lower()
+    if value not in ("true", "false"):
+        raise BadRequest(f"{name}: must be true or false, got {value!r}")
+    return value == "true"
+
+
+def _moment(name: str) -> datetime | None:
+    value = request.args.get(name)
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(f"{name}: must be an ISO 8601 timestamp, got {value!r}") from None
+    if moment.tzinfo is None:
+        raise BadRequest(f"{name}: the timestamp needs a time zone, e.g. {value}Z")
+    return moment
+
+
+def _encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(str(seq).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(token: str) -> int:
+    try:
+        return int(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode())
+    except (ValueError, binascii.Error):
+        raise BadRequest("cursor: this `more` link is not valid") from None
+
+
+def _formatted(statement: dict[str, Any], format_: str) -> dict[str, Any]:
+    if format_ == "ids":
+        return ids_format(statement)
+    if format_ == "canonical":
+        return canonical_format(statement, request.accept_languages.values())
+    return statement
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")

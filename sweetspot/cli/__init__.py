@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from sweetspot.cli import catalogue, database, jobs, objectives, serving, stalls, tenants
+from sweetspot.cli import catalogue, database, jobs, objectives, serving, stalls, tenants, xapi
 from sweetspot.cli.base import CliState, SweetspotGroup
 
 
@@ -35,5 +35,6 @@ for command in (
     stalls.policy,
     stalls.backtest_command,
     objectives.objective,
+    xapi.xapi,
 ):
     main.add_command(command)

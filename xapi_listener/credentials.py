@@ -1,0 +1,124 @@
+"""xAPI credentials: HTTP Basic key and secret pairs issued per tenant (xAPI 1.0.3 Part Three §4).
+
+The secret is shown once and stored only as its SHA-256 digest: it is 256 random bits, so a fast hash
+is safe (nothing to brute-force) and checking a request costs microseconds, not a key-derivation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from alignment.database import Base, UnitOfWork, utcnow
+from alignment.errors import Conflict, InvalidInput, NotFound
+
+KEY_PREFIX = "ssk_"
+
+
+class CredentialRecord(Base):
+    """A credential as stored: the key in clear, the secret as a digest."""
+
+    __tablename__ = "xapi_credentials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_digest: Mapped[str] = mapped_column(String(64))
+    read_only: Mapped[bool] = mapped_column(Boolean)
+    label: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A credential as the listener and admins see it (never with its secret)."""
+
+    id: int
+    tenant_id: int
+    key: str
+    read_only: bool
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class IssuedCredential:
+    """A new credential with its secret, which is shown this once and never again."""
+
+    credential: Credential
+    secret: str
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _credential(record: CredentialRecord) -> Credential:
+    return Credential(
+        id=record.id,
+        tenant_id=record.tenant_id,
+        key=record.key,
+        read_only=record.read_only,
+        label=record.label,
+        created_at=record.created_at,
+        revoked_at=record.revoked_at,
+    )
+
+
+def issue_credential(uow: UnitOfWork, tenant_id: int, read_only: bool = False, label: str = "") -> IssuedCredential:
+    """Issue a new key and secret for the tenant."""
+    label = " ".join(label.split())
+    if len(label) > 200:
+        raise InvalidInput("label must be at most 200 characters")
+    secret = secrets.token_urlsafe(32)
+    record = CredentialRecord(
+        tenant_id=tenant_id,
+        key=KEY_PREFIX + secrets.token_hex(12),
+        secret_digest=_digest(secret),
+        read_only=read_only,
+        label=label,
+        created_at=utcnow(),
+    )
+    uow.session.add(record)
+    uow.session.flush()
+    return IssuedCredential(_credential(record), secret)
+
+
+def revoke_credential(uow: UnitOfWork, key: str, tenant_id: int | None = None) -> Credential:
+    """Stop a credential from working, at once; its statements stay."""
+    record = uow.session.scalar(select(CredentialRecord).where(CredentialRecord.key == key))
+    if record is None or (tenant_id is not None and record.tenant_id != tenant_id):
+        raise NotFound(f"no xAPI credential with key {key!r}")
+    if record.revoked_at is not None:
+        raise Conflict(f"credential {key} was already revoked on {record.revoked_at.date().isoformat()}")
+    record.revoked_at = utcnow()
+    uow.session.flush()
+    return _credential(record)
+
+
+def list_credentials(uow: UnitOfWork, tenant_id: int) -> list[Credential]:
+    """The tenant's credentials, newest first, revoked ones included."""
+    records = uow.session.scalars(
+        select(CredentialRecord)
+        .where(CredentialRecord.tenant_id == tenant_id)
+        .order_by(CredentialRecord.created_at.desc(), CredentialRecord.id.desc())
+    )
+    return [_credential(r) for r in records]
+
+
+def authenticate(uow: UnitOfWork, key: str, secret: str) -> Credential | None:
+    """The live credential these match, or None (the same work is done whether or not the key exists)."""
+    record = uow.session.scalar(select(CredentialRecord).where(CredentialRecord.key == key))
+    expected = record.secret_digest if record is not None else _digest("no such key: " + key)
+    matches = hmac.compare_digest(expected, _digest(secret))
+    if record is None or not matches or record.revoked_at is not None:
+        return None
+    return _credential(record)

@@ -1,0 +1,300 @@
+"""The statement store: every accepted statement kept losslessly, with the indexes the query API needs.
+
+Statements are stored exactly as sent plus the properties the LRS sets (id, stored, authority, version;
+xAPI 1.0.3 Part Two §2.4). The sequence number orders them for `since`/`until` and `more` paging.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from alignment.database import Base, UnitOfWork
+from alignment.errors import Conflict, InvalidInput
+from xapi_listener.statements import related_activities, related_agents
+
+VOIDED = "http://adlnet.gov/expapi/verbs/voided"
+# Properties the LRS sets; two statements that differ only in these are the same statement
+# (xAPI 1.0.3 Part Two §2.2 statement comparison).
+LRS_SET = ("id", "stored", "authority", "version")
+
+SequenceId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class StatementRecord(Base):
+    """A statement as stored."""
+
+    __tablename__ = "xapi_statements"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "statement_id"),
+        Index("ix_xapi_statements_tenant_seq", "tenant_id", "seq"),
+        Index("ix_xapi_statements_handoff", "tenant_id", "handed_off"),
+    )
+
+    seq: Mapped[int] = mapped_column(SequenceId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    statement_id: Mapped[str] = mapped_column(String(36))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    stored: Mapped[datetime]
+    verb_id: Mapped[str] = mapped_column(String(1000))
+    registration: Mapped[str | None] = mapped_column(String(36))
+    voiding_target: Mapped[str | None] = mapped_column(String(36))
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)
+    credential_id: Mapped[int | None] = mapped_column(ForeignKey("xapi_credentials.id", ondelete="SET NULL"))
+    handed_off: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StatementAgentRecord(Base):
+    """An agent a statement names, and how (actor, object, or related), for the `agent` filter."""
+
+    __tablename__ = "xapi_statement_agents"
+    __table_args__ = (Index("ix_xapi_statement_agents_key", "tenant_id", "agent_key", "statement_seq"),)
+
+    statement_seq: Mapped[int] = mapped_column(
+        SequenceId, ForeignKey("xapi_statements.seq", ondelete="CASCADE"), primary_key=True
+    )
+    agent_key: Mapped[str] = mapped_column(String(700), primary_key=True)
+    relation: Mapped[str] = mapped_column(String(10), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(Integer)
+
+
+class StatementActivityRecord(Base):
+    """An activity a statement names, and whether it is the object, for the `activity` filter."""
+
+    __tablename__ = "xapi_statement_activities"
+    __table_args__ = (Index("ix_xapi_statement_activities_id", "tenant_id", "activity_id", "statement_seq"),)
+
+    statement_seq: Mapped[int] = mapped_column(
+        SequenceId, ForeignKey("xapi_statements.seq", ondelete="CASCADE"), primary_key=True
+    )
+    activity_id: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    is_object: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(Integer)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What storing a batch did: the ids in the order sent, and how many were new."""
+
+    ids: tuple[str, ...]
+    new: int
+
+
+def store_statements(
+    uow: UnitOfWork,
+    tenant_id: int,
+    statements: Sequence[Mapping[str, Any]],
+    *,
+    stored: datetime,
+    authority: Mapping[str, Any],
+    version: str,
+    credential_id: int | None,
+) -> Accepted:
+    """Store validated statements, all or none: a known id with the same content is accepted again
+    (idempotent), with other content it is a Conflict (409); voiding statements void their targets.
+    """
+    prepared: list[dict[str, Any]] = []
+    by_id: dict[str, dict[str, Any]] = {}
+    stamp = _iso(stored)
+    for index, raw in enumerate(statements):
+        statement = dict(raw)
+        statement_id = str(statement.get("id") or uuid.uuid4()).lower()
+        statement["id"] = statement_id
+        statement.setdefault("authority", dict(authority))
+        statement["stored"] = stamp
+        statement.setdefault("version", version)
+        earlier = by_id.get(statement_id)
+        if earlier is not None:
+            if not same_statement(earlier, statement):
+                raise InvalidInput(f"[{index}].id: {statement_id} appears twice in the batch with different content")
+            continue
+        by_id[statement_id] = statement
+        prepared.append(statement)
+
+    existing = {
+        record.statement_id: record
+        for record in uow.session.scalars(
+            select(StatementRecord).where(
+                StatementRecord.tenant_id == tenant_id, StatementRecord.statement_id.in_(list(by_id))
+            )
+        )
+    }
+    fresh = []
+    for statement in prepared:
+        known = existing.get(statement["id"])
+        if known is None:
+            fresh.append(statement)
+        elif not same_statement(known.document, statement):
+            raise Conflict(f"statement {statement['id']} already exists with different content")
+
+    targets = [s["object"]["id"].lower() for s in fresh if _voiding_target(s) is not None]
+    _refuse_voiding_voids(uow, tenant_id, targets)
+    records = [
+        StatementRecord(
+            tenant_id=tenant_id,
+            statement_id=s["id"],
+            document=s,
+            stored=stored,
+            verb_id=s["verb"]["id"],
+            registration=_registration(s),
+            voiding_target=_voiding_target(s),
+            voided=False,
+            credential_id=credential_id,
+            handed_off=False,
+        )
+        for s in fresh
+    ]
+    uow.session.add_all(records)
+    uow.session.flush()
+    uow.session.add_all(
+        StatementAgentRecord(statement_seq=r.seq, agent_key=key, relation=relation, tenant_id=tenant_id)
+        for r in records
+        for key, relation in related_agents(r.document)
+    )
+    uow.session.add_all(
+        StatementActivityRecord(statement_seq=r.seq, activity_id=activity, is_object=is_object, tenant_id=tenant_id)
+        for r in records
+        for activity, is_object in related_activities(r.document)
+    )
+    if targets:
+        uow.session.execute(
+            update(StatementRecord)
+            .where(
+                StatementRecord.tenant_id == tenant_id,
+                StatementRecord.statement_id.in_(targets),
+                StatementRecord.voiding_target.is_(None),
+            )
+            .values(voided=True)
+        )
+    uow.session.flush()
+    return Accepted(tuple(s["id"] for s in prepared), len(fresh))
+
+
+def same_statement(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """True when two statements differ at most in the properties the LRS sets."""
+    return {k: v for k, v in a.items() if k not in LRS_SET} == {k: v for k, v in b.items() if k not in LRS_SET}
+
+
+def _voiding_target(statement: Mapping[str, Any]) -> str | None:
+    if statement["verb"]["id"] != VOIDED:
+        return None
+    return str(statement["object"]["id"]).lower()
+
+
+def _refuse_voiding_voids(uow: UnitOfWork, tenant_id: int, targets: Iterable[str]) -> None:
+    # xAPI 1.0.3 Part Two §2.5: a voiding statement cannot itself be voided.
+    voiding = uow.session.scalar(
+        select(StatementRecord.statement_id).where(
+            StatementRecord.tenant_id == tenant_id,
+            StatementRecord.statement_id.in_(list(targets)),
+            StatementRecord.voiding_target.is_not(None),
+        )
+    )
+    if voiding is not None:
+        raise InvalidInput(f"object.id: statement {voiding} is a voiding statement and cannot be voided")
+
+
+def _registration(statement: Mapping[str, Any]) -> str | None:
+    registration = (statement.get("context") or {}).get("registration")
+    return str(registration).lower() if registration else None
+
+
+@dataclass(frozen=True)
+class StatementQuery:
+    """The filters of GET /statements (xAPI 1.0.3 Part Three §2.1.3), already parsed and checked."""
+
+    agent_key: str | None = None
+    verb: str | None = None
+    activity: str | None = None
+    registration: str | None = None
+    related_activities: bool = False
+    related_agents: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 100
+    ascending: bool = False
+    after_seq: int | None = None
+    """Continue after this sequence number (the `more` cursor)."""
+
+
+@dataclass(frozen=True)
+class StatementPage:
+    """One page of results, and the sequence number to continue from if there are more."""
+
+    statements: tuple[dict[str, Any], ...]
+    next_seq: int | None
+
+
+def find_statement(uow: UnitOfWork, tenant_id: int, statement_id: str, voided: bool) -> dict[str, Any] | None:
+    """The statement with this id: a live one, or with `voided` a voided one (§2.1.3 voidedStatementId)."""
+    document = uow.session.scalar(
+        select(StatementRecord.document).where(
+            StatementRecord.tenant_id == tenant_id,
+            StatementRecord.statement_id == statement_id.lower(),
+            StatementRecord.voided.is_(voided),
+        )
+    )
+    return dict(document) if document is not None else None
+
+
+def query_statements(uow: UnitOfWork, tenant_id: int, query: StatementQuery) -> StatementPage:
+    """The live statements matching the query, in stored order (newest first unless ascending)."""
+    statement = select(StatementRecord.seq, StatementRecord.document).where(
+        StatementRecord.tenant_id == tenant_id, StatementRecord.voided.is_(False)
+    )
+    if query.verb is not None:
+        statement = statement.where(StatementRecord.verb_id == query.verb)
+    if query.registration is not None:
+        statement = statement.where(StatementRecord.registration == query.registration.lower())
+    if query.since is not None:
+        statement = statement.where(StatementRecord.stored > query.since)
+    if query.until is not None:
+        statement = statement.where(StatementRecord.stored <= query.until)
+    if query.agent_key is not None:
+        relations = ["actor", "object", "related"] if query.related_agents else ["actor", "object"]
+        statement = statement.where(
+            StatementRecord.seq.in_(
+                select(StatementAgentRecord.statement_seq).where(
+                    StatementAgentRecord.tenant_id == tenant_id,
+                    StatementAgentRecord.agent_key == query.agent_key,
+                    StatementAgentRecord.relation.in_(relations),
+                )
+            )
+        )
+    if query.activity is not None:
+        activities = select(StatementActivityRecord.statement_seq).where(
+            StatementActivityRecord.tenant_id == tenant_id, StatementActivityRecord.activity_id == query.activity
+        )
+        if not query.related_activities:
+            activities = activities.where(StatementActivityRecord.is_object.is_(True))
+        statement = statement.where(StatementRecord.seq.in_(activities))
+    if query.after_seq is not None:
+        statement = statement.where(
+            StatementRecord.seq > query.after_seq if query.ascending else StatementRecord.seq < query.after_seq
+        )
+    order = StatementRecord.seq.asc() if query.ascending else StatementRecord.seq.desc()
+    rows = uow.session.execute(statement.order_by(order).limit(query.limit + 1)).all()
+    page = rows[: query.limit]
+    next_seq = page[-1][0] if len(rows) > query.limit else None
+    return StatementPage(tuple(dict(document) for _, document in page), next_seq)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
