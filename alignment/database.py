@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from sqlalchemy import MetaData, event
 from sqlalchemy import create_engine as sa_create_engine
@@ -83,7 +83,9 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
 def _begin_sqlite_transaction(connection: Any) -> None:
     # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on the busy timeout
     # instead of failing with "database is locked" when a read transaction upgrades to a write.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Read-only work begins deferred and never waits for a writer (WAL keeps its snapshot).
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -91,11 +93,20 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-class UnitOfWork:
-    """One transaction: changes are kept only if `commit()` is called; leaving rolls back the rest."""
+READ_ONLY = "sweetspot_read_only"
+"""Execution option marking a connection that only reads (see `UnitOfWork(read_only=True)`)."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+
+class UnitOfWork:
+    """One transaction: changes are kept only if `commit()` is called; leaving rolls back the rest.
+
+    A read-only unit of work never takes SQLite's write lock, so pages and queries do not queue
+    behind a long write; it cannot commit.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], read_only: bool = False) -> None:
         self._sessions = sessions
+        self._read_only = read_only
         self._session: Session | None = None
 
     @property
@@ -107,6 +118,8 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         self._session = self._sessions()
+        if self._read_only:
+            self._session.connection(execution_options={READ_ONLY: True})
         return self
 
     def __exit__(
@@ -124,7 +137,17 @@ class UnitOfWork:
 
     def commit(self) -> None:
         """Make the changes of this unit of work durable."""
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         self.session.commit()
+
+
+class UnitOfWorkFactory(Protocol):
+    """Makes units of work; edges receive one instead of a session or an engine."""
+
+    def __call__(self, read_only: bool = False) -> UnitOfWork:
+        """A new unit of work."""
+        ...
 
 
 def utcnow() -> datetime:

@@ -12,6 +12,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+from alignment.database import READ_ONLY
+
 MIGRATIONS = str(files("sweetspot") / "migrations")
 
 
@@ -84,7 +86,7 @@ def _shipped_revisions() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def schema_status(engine: Engine) -> SchemaStatus:
     """Compare the revision the database is at with the head of the shipped migrations."""
-    with engine.connect() as connection:
+    with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
         current = MigrationContext.configure(connection).get_current_heads()
     expected, known = _shipped_revisions()
     return SchemaStatus(current=tuple(current), expected=expected, known=known)

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from alignment.database import READ_ONLY
 from sweetspot.database import schema_status
 from sweetspot.runtime import Runtime
 
@@ -23,7 +24,7 @@ def create_blueprint(runtime: Runtime) -> Blueprint:
     def readyz() -> tuple[Response, int]:
         """The database is reachable and at the revision this code needs."""
         try:
-            with runtime.engine.connect() as connection:
+            with runtime.engine.connect().execution_options(**{READ_ONLY: True}) as connection:
                 connection.execute(text("SELECT 1"))
             status = schema_status(runtime.engine)
         except SQLAlchemyError as error:

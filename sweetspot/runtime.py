@@ -33,9 +33,9 @@ class Runtime:
     secret_key: bytes = field(repr=False)
     signing_keys: list[SigningKey] = field(repr=False)
 
-    def unit_of_work(self) -> UnitOfWork:
-        """A new unit of work on this runtime's database."""
-        return UnitOfWork(self.sessions)
+    def unit_of_work(self, read_only: bool = False) -> UnitOfWork:
+        """A new unit of work on this runtime's database (read-only ones never wait for a writer)."""
+        return UnitOfWork(self.sessions, read_only)
 
     def close(self) -> None:
         """Release database connections."""

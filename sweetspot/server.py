@@ -1,11 +1,22 @@
-"""Serving with gunicorn: stateless web workers, plus the embedded job consumer when there is no Redis."""
+"""Serving with gunicorn: stateless web workers, plus the embedded job consumer when there is no Redis.
+
+Without Redis, exactly one web worker at a time also consumes the embedded SQLite queue, in
+background threads: each worker waits on an exclusive lock file in the data directory, and the one
+holding it consumes. If that worker dies, the operating system frees the lock and another worker
+takes over. The consumer never runs in the master, because SQLite connections must not be open in a
+process that forks (https://www.sqlite.org/howtocorrupt.html §2.6).
+"""
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 from huey.consumer import Consumer
@@ -14,6 +25,10 @@ from sweetspot.jobs import build_jobs, start_embedded_consumer
 from sweetspot.logs import logging_config
 from sweetspot.runtime import bootstrap
 from sweetspot.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+CONSUMER_LOCK_FILE = "consumer.lock"
 
 
 @dataclass(frozen=True)
@@ -26,6 +41,34 @@ class ServeOptions:
     threads: int = 4
 
 
+class EmbeddedJobs:
+    """In one worker process: wait for the consumer lock, then consume the embedded queue until exit."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._consumer: Consumer | None = None
+        self._stopping = threading.Event()
+
+    def start_waiting(self) -> None:
+        """Wait for the lock in a daemon thread, so the worker serves requests meanwhile."""
+        threading.Thread(target=self._wait_and_consume, name="embedded-jobs", daemon=True).start()
+
+    def _wait_and_consume(self) -> None:
+        path = self._settings.data_dir.resolve() / CONSUMER_LOCK_FILE
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # held until this process exits; the fd stays open on purpose
+        if self._stopping.is_set():
+            return
+        self._consumer = start_embedded_consumer(build_jobs(bootstrap(self._settings)).queue)
+        log.info("this worker consumes the embedded job queue", pid=os.getpid())
+
+    def stop(self) -> None:
+        """Finish the running jobs and stop consuming."""
+        self._stopping.set()
+        if self._consumer is not None:
+            self._consumer.stop(graceful=True)
+
+
 class SweetspotServer(BaseApplication):
     """gunicorn, configured in code; each worker builds its own app after the fork."""
 
@@ -33,7 +76,7 @@ class SweetspotServer(BaseApplication):
         self._settings = settings
         self._options = options
         self._app_factory = app_factory
-        self._consumer: Consumer | None = None
+        self._jobs: EmbeddedJobs | None = None
         super().__init__()
 
     def load_config(self) -> None:
@@ -46,8 +89,8 @@ class SweetspotServer(BaseApplication):
             # One control socket per user would clash between servers of several data directories.
             "control_socket_disable": True,
             "logconfig_dict": logging_config(self._settings.log_level, self._settings.log_format),
-            "when_ready": self._when_ready,
-            "on_exit": self._on_exit,
+            "post_worker_init": self._post_worker_init,
+            "worker_exit": self._worker_exit,
         }
         for key, value in config.items():
             self.cfg.set(key, value)
@@ -56,15 +99,14 @@ class SweetspotServer(BaseApplication):
         """Build the app inside a worker process."""
         return self._app_factory()
 
-    def _when_ready(self, _arbiter: Any) -> None:
-        # Without Redis the master process consumes the embedded SQLite queue itself, so one
-        # consumer runs however many web workers there are.
+    def _post_worker_init(self, _worker: Any) -> None:
         if self._settings.redis_url is None:
-            self._consumer = start_embedded_consumer(build_jobs(bootstrap(self._settings)).queue)
+            self._jobs = EmbeddedJobs(self._settings)
+            self._jobs.start_waiting()
 
-    def _on_exit(self, _arbiter: Any) -> None:
-        if self._consumer is not None:
-            self._consumer.stop(graceful=True)
+    def _worker_exit(self, _server: Any, _worker: Any) -> None:
+        if self._jobs is not None:
+            self._jobs.stop()
 
 
 def serve(settings: Settings, options: ServeOptions, app_factory: Callable[[], Flask]) -> None:

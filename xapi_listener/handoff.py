@@ -23,7 +23,7 @@ from xapi_listener.store import VOIDED, StatementRecord
 XAPI_ONLY_CONTEXT = ("sweetspot:xapi-only", "Learners seen only through xAPI")
 """Where people known only from statements learn, so they still get roadmaps, momentum and flags."""
 CMI5_PROGRESS = "https://w3id.org/xapi/cmi5/result/extensions/progress"
-BATCH = 500
+BATCH = 200
 
 
 @dataclass(frozen=True)

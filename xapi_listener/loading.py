@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alignment.database import UnitOfWork, utcnow
+from alignment.database import UnitOfWorkFactory, utcnow
 from alignment.errors import InvalidInput
 from xapi_listener.statements import StatementError, validate_statement
 from xapi_listener.store import store_statements
@@ -54,7 +54,7 @@ def read_statements(path: Path) -> Iterator[tuple[str, Any]]:
                     raise InvalidInput(f"{path}: line {number} is not valid JSON: {error.msg}") from None
 
 
-def load_file(unit_of_work: Callable[[], UnitOfWork], tenant_id: int, path: Path, version: str = "1.0.3") -> Loaded:
+def load_file(unit_of_work: UnitOfWorkFactory, tenant_id: int, path: Path, version: str = "1.0.3") -> Loaded:
     """Validate and store every statement of the file, committing in batches; a bad one stops the load there."""
     total = new = 0
     batch: list[Any] = []
@@ -73,7 +73,7 @@ def load_file(unit_of_work: Callable[[], UnitOfWork], tenant_id: int, path: Path
     return Loaded(total, new)
 
 
-def _store(unit_of_work: Callable[[], UnitOfWork], tenant_id: int, batch: list[Any], version: str) -> int:
+def _store(unit_of_work: UnitOfWorkFactory, tenant_id: int, batch: list[Any], version: str) -> int:
     with unit_of_work() as uow:
         accepted = store_statements(
             uow,

@@ -19,7 +19,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound, Unauthorized, UnsupportedMediaType
 
-from alignment.database import UnitOfWork, utcnow
+from alignment.database import UnitOfWorkFactory, utcnow
 from xapi_listener.credentials import Credential, authenticate
 from xapi_listener.formats import canonical_format, ids_format
 from xapi_listener.statements import StatementError, agent_key, validate_statement
@@ -49,7 +49,7 @@ QUERY_PARAMETERS = frozenset(
 SINGLE_PARAMETERS = frozenset({"statementId", "voidedStatementId", "format", "attachments"})
 
 
-def create_blueprint(unit_of_work: Callable[[], UnitOfWork], statements_stored: Callable[[int], None]) -> Blueprint:
+def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callable[[int], None]) -> Blueprint:
     """The xAPI routes; `statements_stored(tenant_id)` is called after each commit of new statements."""
     blueprint = Blueprint("xapi", __name__, url_prefix="/xapi")
 
@@ -116,7 +116,7 @@ def create_blueprint(unit_of_work: Callable[[], UnitOfWork], statements_stored: 
             _refuse_unknown(SINGLE_PARAMETERS)
             if "statementId" in request.args and "voidedStatementId" in request.args:
                 raise BadRequest("statementId and voidedStatementId cannot be used together")
-            with unit_of_work() as uow:
+            with unit_of_work(read_only=True) as uow:
                 found = find_statement(uow, tenant_id, single, voided="voidedStatementId" in request.args)
             if found is None:
                 raise NotFound(f"no statement {single} here")
@@ -124,7 +124,7 @@ def create_blueprint(unit_of_work: Callable[[], UnitOfWork], statements_stored: 
         else:
             _refuse_unknown(QUERY_PARAMETERS)
             query = _parse_query()
-            with unit_of_work() as uow:
+            with unit_of_work(read_only=True) as uow:
                 page = query_statements(uow, tenant_id, query)
             more = ""
             if page.next_seq is not None:
@@ -157,14 +157,14 @@ def _negotiate_version() -> str:
     return "2.0.0" if parts[0] == "2" else "1.0.3"
 
 
-def _authenticate(unit_of_work: Callable[[], UnitOfWork]) -> Credential:
+def _authenticate(unit_of_work: UnitOfWorkFactory) -> Credential:
     challenge = WWWAuthenticate("basic", {"realm": "Sweetspot xAPI"})
     auth = request.authorization
     if auth is None or auth.type != "basic" or not auth.username or auth.password is None:
         raise Unauthorized(
             "HTTP Basic credentials are required: the key and secret issued for your tenant", www_authenticate=challenge
         )
-    with unit_of_work() as uow:
+    with unit_of_work(read_only=True) as uow:
         credential = authenticate(uow, auth.username, auth.password)
     if credential is None:
         raise Unauthorized("the key and secret do not match a live credential", www_authenticate=challenge)
@@ -201,7 +201,7 @@ def _validate(batch: list[Any], many: bool) -> None:
 
 
 def _store(
-    unit_of_work: Callable[[], UnitOfWork], statements_stored: Callable[[int], None], batch: list[dict[str, Any]]
+    unit_of_work: UnitOfWorkFactory, statements_stored: Callable[[int], None], batch: list[dict[str, Any]]
 ) -> tuple[str, ...]:
     credential: Credential = g.credential
     authority = {

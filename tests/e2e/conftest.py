@@ -106,7 +106,7 @@ def wait_until_up(process: Process, base: str, timeout: float = 30.0) -> None:
         try:
             if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:
             pass
         time.sleep(0.1)
     pytest.fail(f"server did not answer within {timeout} s:\n{process.output}")

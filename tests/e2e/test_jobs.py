@@ -2,6 +2,8 @@
 
 import json
 import os
+import signal
+from pathlib import Path
 
 import pytest
 import redis
@@ -27,11 +29,30 @@ def redis_url() -> str:
     return REDIS_URL
 
 
-def test_embedded_server_consumes_jobs_in_its_own_process(launcher: Launcher) -> None:
-    server, _ = launcher.serve()
-    result = launcher.run("jobs", "ping", "--timeout", "15")
+def parent_of(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("PPid:")).split()[1])
+
+
+def ping(launcher: Launcher) -> int:
+    result = launcher.run("jobs", "ping", "--timeout", "20")
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["worker_pid"] == server.popen.pid
+    pid: int = json.loads(result.stdout)["worker_pid"]
+    return pid
+
+
+def test_embedded_server_consumes_jobs_in_one_of_its_workers(launcher: Launcher) -> None:
+    server, _ = launcher.serve()
+    assert parent_of(ping(launcher)) == server.popen.pid
+
+
+def test_another_worker_takes_over_the_jobs_when_the_consumer_dies(launcher: Launcher) -> None:
+    server, _ = launcher.serve("--workers", "2")
+    first = ping(launcher)
+    os.kill(first, signal.SIGKILL)
+    second = ping(launcher)
+    assert second != first
+    assert parent_of(second) == server.popen.pid
 
 
 def test_ping_without_a_consumer_says_what_to_start(launcher: Launcher) -> None:
