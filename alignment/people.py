@@ -6,6 +6,7 @@ when only xAPI has named them so far. Managers are people with a manager role in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -210,9 +211,11 @@ def join(uow: UnitOfWork, context: Context, person: Person, role: Role, now: dat
     uow.session.flush()
 
 
-def roster(uow: UnitOfWork, context: Context, role: Role = Role.LEARNER) -> list[Member]:
-    """The active members of a context in `role`, by name."""
-    rows = uow.session.execute(
+def roster(
+    uow: UnitOfWork, context: Context, role: Role = Role.LEARNER, person_ids: Sequence[int] | None = None
+) -> list[Member]:
+    """The active members of a context in `role` (all, or those of `person_ids`), by name."""
+    query = (
         select(PersonRecord, MembershipRecord)
         .join(MembershipRecord, MembershipRecord.person_id == PersonRecord.id)
         .where(
@@ -220,8 +223,10 @@ def roster(uow: UnitOfWork, context: Context, role: Role = Role.LEARNER) -> list
             MembershipRecord.role == role.value,
             MembershipRecord.active.is_(True),
         )
-        .order_by(PersonRecord.name, PersonRecord.id)
     )
+    if person_ids is not None:
+        query = query.where(PersonRecord.id.in_(list(person_ids)))
+    rows = uow.session.execute(query.order_by(PersonRecord.name, PersonRecord.id))
     return [Member(_person(p), Role(m.role), m.joined_at) for p, m in rows]
 
 

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 
 from sqlalchemy import func, select
 
@@ -58,10 +59,14 @@ class ContextSnapshot:
     events: Mapping[int, Sequence[LearningEvent]]
     roadmaps: Mapping[int, Sequence[RoadmapVersion]]
 
-    @property
+    @cached_property
     def index(self) -> MatcherIndex:
-        """Finds the opportunities a learning event belongs to."""
+        """Finds the opportunities a learning event belongs to (built once per snapshot)."""
         return MatcherIndex([o.matcher for o in self.opportunities])
+
+    @cached_property
+    def _alignments(self) -> dict[tuple[int, int] | None, dict[int, Alignment]]:
+        return {}
 
     def member(self, person_id: int) -> Member:
         """The learner on this context's roster."""
@@ -77,11 +82,7 @@ def load_snapshot(
 ) -> ContextSnapshot:
     """Load the context's learners (all, or `person_ids`) and everything their roadmaps depend on."""
     context = get_context(uow, tenant_id, context_id)
-    members = tuple(
-        m
-        for m in roster(uow, context, Role.LEARNER)
-        if (person_ids is None or m.person.id in person_ids) and m.joined_at < as_of
-    )
+    members = tuple(m for m in roster(uow, context, Role.LEARNER, person_ids) if m.joined_at < as_of)
     ids = [m.person.id for m in members]
     return ContextSnapshot(
         tenant_id=tenant_id,
@@ -150,14 +151,19 @@ def _personal_agendas_as_of(
 
 
 def learner_alignments(snapshot: ContextSnapshot, person_id: int) -> dict[int, Alignment]:
-    """Where every active opportunity falls for the learner."""
+    """Where every active opportunity falls for the learner (learners without an agenda share one result)."""
     agenda = snapshot.agendas.get(person_id)
-    interests = agenda.interests if agenda else {}
-    needs = snapshot.org_agenda.needs if snapshot.org_agenda else {}
-    return {
-        o.id: align(o.skills, snapshot.skill_names, interests, needs, snapshot.policy.thresholds)
-        for o in snapshot.opportunities
-    }
+    key = (agenda.person_id, agenda.version) if agenda else None
+    cached = snapshot._alignments.get(key)
+    if cached is None:
+        interests = agenda.interests if agenda else {}
+        needs = snapshot.org_agenda.needs if snapshot.org_agenda else {}
+        cached = {
+            o.id: align(o.skills, snapshot.skill_names, interests, needs, snapshot.policy.thresholds)
+            for o in snapshot.opportunities
+        }
+        snapshot._alignments[key] = cached
+    return cached
 
 
 def learner_progress(snapshot: ContextSnapshot, person_id: int) -> dict[int, ItemProgress]:

@@ -147,9 +147,14 @@ def validate_statement(raw: object, version: str) -> None:
 
 def agent_key(agent: Mapping[str, Any]) -> str:
     """A canonical string for an Agent's (or identified Group's) inverse functional identifier: 'mbox:mailto:a@b.c', 'mbox_sha1sum:<hex lower>', 'openid:<iri>', 'account:<homePage> <name>'."""  # noqa: E501
+    # 1.0.3 §2.2 s4.b4: parameter values (the Statement Resource's "agent") meet the same rules as in statements.
+    if not isinstance(agent, Mapping):
+        raise ValueError(f"an Agent or identified Group must be a JSON object, not {_kind(agent)}")
+    _check_json(agent, "agent", 1)
+    _Validator(2).actor(agent, "agent")
     key = _ifi_key(agent)
     if key is None:
-        raise ValueError("an Agent or identified Group needs exactly one well-formed inverse functional identifier")
+        raise ValueError("an anonymous Group has no inverse functional identifier; it needs exactly one")
     return key
 
 

@@ -180,9 +180,21 @@ def _json_body() -> Any:
         raise UnsupportedMediaType(f"Content-Type must be application/json, got {request.content_type!r}")
     raw = request.get_data(cache=False)
     try:
-        return json.loads(raw, parse_constant=_refuse_constant)
+        return json.loads(raw, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicate_keys)
+    except RecursionError:
+        raise BadRequest("the body is nested too deeply to be a statement") from None
     except (UnicodeDecodeError, ValueError) as error:
         raise BadRequest(f"the body is not valid JSON: {error}") from None
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # xAPI 1.0.3 Part Two §2.2: a property appears at most once in an object.
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"property {key!r} appears twice in one object")
+        result[key] = value
+    return result
 
 
 def _refuse_constant(name: str) -> Any:

@@ -1071,18 +1071,28 @@ def test_agent_key_is_canonical_per_identifier(agent: dict[str, Any], key: str) 
 
 
 @pytest.mark.parametrize(
-    "agent",
+    ("agent", "error", "fragment"),
     [
-        {"objectType": "Group", "member": [{"mbox": "mailto:a@b.c"}]},
-        {"mbox": "mailto:a@b.c", "openid": "http://o.example/a"},
-        {"account": {"homePage": "http://x.example"}},
-        {"mbox_sha1sum": 40},
+        ({"objectType": "Group", "member": [{"mbox": "mailto:a@b.c"}]}, ValueError, "needs exactly one"),
+        (
+            {"mbox": "mailto:a@b.c", "openid": "http://o.example/a"},
+            StatementError,
+            "agent: an Agent must have exactly one",
+        ),
+        ({"account": {"homePage": "http://x.example"}}, StatementError, "agent.account.name: is required"),
+        ({"mbox_sha1sum": 40}, StatementError, "agent.mbox_sha1sum: must be the hex-encoded SHA-1"),
+        ({"mbox": "mailto:nobody"}, StatementError, "agent.mbox: must be a mailto IRI"),
+        ({"objectType": "Activity", "id": ACTIVITY}, StatementError, 'agent.objectType: must be "Agent" or "Group"'),
+        (["mailto:a@b.c"], ValueError, "must be a JSON object, not an array"),
     ],
-    ids=["anonymous group", "two identifiers", "incomplete account", "not a string"],
+    ids=["anonymous group", "two identifiers", "incomplete account", "bad hash", "bad mbox", "an Activity", "array"],
 )
-def test_agent_key_refuses_what_has_no_single_identifier(agent: dict[str, Any]) -> None:
-    with pytest.raises(ValueError, match="exactly one"):
+def test_agent_key_refuses_what_is_not_an_agent_or_identified_group(
+    agent: Any, error: type[Exception], fragment: str
+) -> None:
+    with pytest.raises(error) as caught:
         agent_key(agent)
+    assert fragment in str(caught.value)
 
 
 def test_related_agents_names_each_agent_with_its_relation() -> None:
