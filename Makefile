@@ -32,5 +32,11 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
+# Benchmarks and back-tests; their latest results are committed in benchmarks/results/.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/oulad_backtest.py --presentations $(OULAD_PRESENTATIONS)
+
+OULAD_PRESENTATIONS ?= AAA-2013J,BBB-2013J,CCC-2014J,DDD-2013J,EEE-2013J,FFF-2013J,GGG-2013J
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
