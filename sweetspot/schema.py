@@ -15,6 +15,7 @@ import alignment.roadmaps
 import alignment.sweeps
 import alignment.tenancy
 import xapi_listener.credentials
+import xapi_listener.documents
 import xapi_listener.store
 from alignment.database import Base
 
@@ -34,6 +35,7 @@ TABLE_MODULES = (
     alignment.identities,
     xapi_listener.credentials,
     xapi_listener.store,
+    xapi_listener.documents,
 )
 
 

@@ -296,5 +296,25 @@ def query_statements(uow: UnitOfWork, tenant_id: int, query: StatementQuery) -> 
     return StatementPage(tuple(dict(document) for _, document in page), next_seq)
 
 
+def latest_activity_definition(uow: UnitOfWork, tenant_id: int, activity_id: str) -> dict[str, Any] | None:
+    """The Activity object of the newest statement whose object is this activity (xAPI 1.0.3 §2.5)."""
+    document = uow.session.scalar(
+        select(StatementRecord.document)
+        .join(StatementActivityRecord, StatementActivityRecord.statement_seq == StatementRecord.seq)
+        .where(
+            StatementActivityRecord.tenant_id == tenant_id,
+            StatementActivityRecord.activity_id == activity_id,
+            StatementActivityRecord.is_object.is_(True),
+        )
+        .order_by(StatementRecord.seq.desc())
+        .limit(1)
+    )
+    if document is None:
+        return None
+    activity = dict(document["object"])
+    activity.setdefault("objectType", "Activity")
+    return activity
+
+
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")

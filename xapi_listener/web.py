@@ -20,6 +20,7 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound, Unauthorized, UnsupportedMediaType
 
 from alignment.database import UnitOfWorkFactory, utcnow
+from xapi_listener import document_api
 from xapi_listener.credentials import Credential, authenticate
 from xapi_listener.formats import canonical_format, ids_format
 from xapi_listener.statements import StatementError, agent_key, validate_statement
@@ -135,6 +136,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callabl
         response.headers["X-Experience-API-Consistent-Through"] = _iso(consistent_through)
         return response
 
+    document_api.register(blueprint, unit_of_work)
     return blueprint
 
 
