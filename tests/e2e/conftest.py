@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -32,7 +33,10 @@ class Process:
     def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
         self.log = log
         self._file = log.open("wb")
-        self.popen = subprocess.Popen([SWEETSPOT, *args], env=env, stdout=self._file, stderr=subprocess.STDOUT)
+        # A session of its own, so stopping it also stops every worker it forked.
+        self.popen = subprocess.Popen(
+            [SWEETSPOT, *args], env=env, stdout=self._file, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     @property
     def output(self) -> str:
@@ -40,7 +44,7 @@ class Process:
         return self.log.read_text(errors="replace")
 
     def stop(self) -> int:
-        """Stop gracefully (SIGTERM) and return the exit status."""
+        """Stop gracefully (SIGTERM) and return the exit status; anything it left behind is killed."""
         if self.popen.poll() is None:
             self.popen.send_signal(signal.SIGTERM)
             try:
@@ -48,8 +52,14 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait()
+        self.kill_group()
         self._file.close()
         return self.popen.returncode
+
+    def kill_group(self) -> None:
+        """SIGKILL the process and everything it started, as a power cut would."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGKILL)
 
 
 class Launcher:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import threading
 import uuid
 from typing import Any
@@ -92,7 +91,7 @@ def test_no_acknowledged_statement_is_lost_when_the_server_is_killed(launcher: L
     deadline = threading.Event()
     while len(acknowledged) < 200 and not deadline.wait(0.05):
         pass
-    server.popen.send_signal(signal.SIGKILL)  # the master; its workers die with it
+    server.kill_group()  # the master and its workers, all at once, as a power cut would
     server.popen.wait()
     stop.set()
     for thread in senders:
