@@ -40,6 +40,8 @@ def register(blueprint: Blueprint, unit_of_work: UnitOfWorkFactory) -> None:
             if request.method in ("GET", "HEAD"):
                 return _read(unit_of_work, where, document_id)
             if request.method == "DELETE":
+                if document_id is None and kind is not DocumentKind.STATE:
+                    raise BadRequest(f"{id_name}: required to DELETE a profile document")
                 with unit_of_work() as uow:
                     documents.delete_documents(uow, where, document_id, request.headers.get("If-Match"))
                     uow.commit()
@@ -48,7 +50,24 @@ def register(blueprint: Blueprint, unit_of_work: UnitOfWorkFactory) -> None:
                 raise BadRequest(f"{id_name}: required to {request.method} a document")
             content_type = request.headers.get("Content-Type", "application/octet-stream")
             body = request.get_data(cache=False)
+            if content_type.split(";")[0].strip().lower() == "application/json":
+                try:
+                    json.loads(body)
+                except ValueError:
+                    raise BadRequest("the document is labelled application/json but is not valid JSON") from None
             if_match, if_none_match = request.headers.get("If-Match"), request.headers.get("If-None-Match")
+            if (
+                request.method == "PUT"
+                and kind is not DocumentKind.STATE
+                and g.xapi_version == "1.0.3"
+                and if_match is None
+                and if_none_match is None
+            ):
+                # xAPI 1.0.3 Part Three §2.1.2: a profile PUT must say what it expects to replace.
+                with unit_of_work(read_only=True) as uow:
+                    exists = documents.get_document(uow, where, document_id) is not None
+                if not exists:
+                    raise BadRequest("send If-None-Match: * to create a profile document, or If-Match to replace one")
             with unit_of_work() as uow:
                 if request.method == "PUT":
                     # Profiles need a concurrency header to replace an existing document (§2.1.2).
@@ -61,7 +80,9 @@ def register(blueprint: Blueprint, unit_of_work: UnitOfWorkFactory) -> None:
                         utcnow(),
                         if_match,
                         if_none_match,
-                        require_precondition=kind is not DocumentKind.STATE,
+                        # Profiles (and, since xAPI 2.0, states) need a concurrency header to replace
+                        # an existing document (1.0.3 Part Three §2.1.2; IEEE 9274.1.1 §4.1.6.3).
+                        require_precondition=kind is not DocumentKind.STATE or g.xapi_version == "2.0.0",
                     )
                 else:
                     written = documents.merge_document(

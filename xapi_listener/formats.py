@@ -10,7 +10,7 @@ LANGUAGE_MAPS = ("display", "name", "description")
 
 
 def ids_format(statement: dict[str, Any]) -> dict[str, Any]:
-    """Agents, Groups and Activities reduced to what identifies them (objectType, IFI, member, id)."""
+    """Agents and Groups reduced to objectType, IFI and members; Activities and Verbs to their id."""
     return _reduce(statement)
 
 
@@ -26,7 +26,9 @@ def _reduce(value: Any, key: str | None = None) -> Any:
             reduced["member"] = [_reduce(m) for m in value["member"]]
         return reduced
     if kind == "Activity" or (kind is None and key in ("object", "parent", "grouping", "category", "other")):
-        return {p: value[p] for p in ("objectType", "id") if p in value}
+        return {"id": value["id"]}
+    if key == "verb":
+        return {"id": value["id"]}
     return {k: _reduce(v, k) for k, v in value.items()}
 
 

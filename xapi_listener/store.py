@@ -35,6 +35,9 @@ VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 # (xAPI 1.0.3 Part Two §2.2 statement comparison).
 LRS_SET = ("id", "stored", "authority", "version")
 
+ACTIVITY_HISTORY = 100
+"""How many of the newest statements about an activity make up its definition."""
+
 SequenceId = BigInteger().with_variant(Integer(), "sqlite")
 
 
@@ -56,6 +59,8 @@ class StatementRecord(Base):
     verb_id: Mapped[str] = mapped_column(String(1000))
     registration: Mapped[str | None] = mapped_column(String(36))
     voiding_target: Mapped[str | None] = mapped_column(String(36))
+    statement_ref: Mapped[str | None] = mapped_column(String(36), index=True)
+    """The id a StatementRef object points at, so filters can also return statements about matches."""
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
     credential_id: Mapped[int | None] = mapped_column(ForeignKey("xapi_credentials.id", ondelete="SET NULL"))
     handed_off: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -106,24 +111,30 @@ def store_statements(
     authority: Mapping[str, Any],
     version: str,
     credential_id: int | None,
+    reject_repeated_ids: bool = False,
 ) -> Accepted:
     """Store validated statements, all or none: a known id with the same content is accepted again
     (idempotent), with other content it is a Conflict (409); voiding statements void their targets.
     """
     prepared: list[dict[str, Any]] = []
     by_id: dict[str, dict[str, Any]] = {}
+    timed_by_lrs: set[str] = set()
     stamp = _iso(stored)
     for index, raw in enumerate(statements):
-        statement = dict(raw)
+        statement = normalised(raw)
         statement_id = str(statement.get("id") or uuid.uuid4()).lower()
         statement["id"] = statement_id
         statement.setdefault("authority", dict(authority))
         statement["stored"] = stamp
+        # xAPI 1.0.3 Part Two §2.4.7: a statement without a timestamp happened when it was stored.
+        if "timestamp" not in statement:
+            statement["timestamp"] = stamp
+            timed_by_lrs.add(statement_id)
         statement.setdefault("version", version)
         earlier = by_id.get(statement_id)
         if earlier is not None:
-            if not same_statement(earlier, statement):
-                raise InvalidInput(f"[{index}].id: {statement_id} appears twice in the batch with different content")
+            if reject_repeated_ids or not same_statement(earlier, statement):
+                raise InvalidInput(f"[{index}].id: {statement_id} is used more than once in the batch")
             continue
         by_id[statement_id] = statement
         prepared.append(statement)
@@ -141,7 +152,7 @@ def store_statements(
         known = existing.get(statement["id"])
         if known is None:
             fresh.append(statement)
-        elif not same_statement(known.document, statement):
+        elif not same_statement(known.document, statement, ignore_timestamp=statement["id"] in timed_by_lrs):
             raise Conflict(f"statement {statement['id']} already exists with different content")
 
     targets = [s["object"]["id"].lower() for s in fresh if _voiding_target(s) is not None]
@@ -155,6 +166,7 @@ def store_statements(
             verb_id=s["verb"]["id"],
             registration=_registration(s),
             voiding_target=_voiding_target(s),
+            statement_ref=str(s["object"]["id"]).lower() if s["object"].get("objectType") == "StatementRef" else None,
             voided=False,
             credential_id=credential_id,
             handed_off=False,
@@ -187,9 +199,28 @@ def store_statements(
     return Accepted(tuple(s["id"] for s in prepared), len(fresh))
 
 
-def same_statement(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    """True when two statements differ at most in the properties the LRS sets."""
-    return {k: v for k, v in a.items() if k not in LRS_SET} == {k: v for k, v in b.items() if k not in LRS_SET}
+def normalised(statement: Mapping[str, Any]) -> dict[str, Any]:
+    """The statement with each context activity list in array form (xAPI 1.0.3 Part Two §2.4.6.2)."""
+    result = dict(statement)
+    for holder in (result, result.get("object")):
+        if isinstance(holder, dict) and isinstance(holder.get("context"), dict):
+            context = dict(holder["context"])
+            activities = context.get("contextActivities")
+            if isinstance(activities, dict):
+                context["contextActivities"] = {
+                    key: value if isinstance(value, list) else [value] for key, value in activities.items()
+                }
+            if holder is result:
+                result["context"] = context
+            else:
+                result["object"] = {**holder, "context": context}
+    return result
+
+
+def same_statement(a: Mapping[str, Any], b: Mapping[str, Any], ignore_timestamp: bool = False) -> bool:
+    """True when two statements differ at most in the properties the LRS sets (and the timestamp, if asked)."""
+    ignored = {*LRS_SET, "timestamp"} if ignore_timestamp else set(LRS_SET)
+    return {k: v for k, v in a.items() if k not in ignored} == {k: v for k, v in b.items() if k not in ignored}
 
 
 def _voiding_target(statement: Mapping[str, Any]) -> str | None:
@@ -255,36 +286,45 @@ def find_statement(uow: UnitOfWork, tenant_id: int, statement_id: str, voided: b
 
 
 def query_statements(uow: UnitOfWork, tenant_id: int, query: StatementQuery) -> StatementPage:
-    """The live statements matching the query, in stored order (newest first unless ascending)."""
+    """The live statements matching the query, in stored order (newest first unless ascending).
+
+    The filters also return statements whose StatementRef points at a matching statement, voided or not
+    (xAPI 1.0.3 Part Three §2.1.3: "Filter Conditions for StatementRefs").
+    """
     statement = select(StatementRecord.seq, StatementRecord.document).where(
         StatementRecord.tenant_id == tenant_id, StatementRecord.voided.is_(False)
     )
-    if query.verb is not None:
-        statement = statement.where(StatementRecord.verb_id == query.verb)
-    if query.registration is not None:
-        statement = statement.where(StatementRecord.registration == query.registration.lower())
+    filtered = query.verb or query.registration or query.agent_key or query.activity
+    if filtered:
+        matching = select(StatementRecord.seq).where(StatementRecord.tenant_id == tenant_id)
+        if query.verb is not None:
+            matching = matching.where(StatementRecord.verb_id == query.verb)
+        if query.registration is not None:
+            matching = matching.where(StatementRecord.registration == query.registration.lower())
+        if query.agent_key is not None:
+            relations = ["actor", "object", "related"] if query.related_agents else ["actor", "object"]
+            matching = matching.where(
+                StatementRecord.seq.in_(
+                    select(StatementAgentRecord.statement_seq).where(
+                        StatementAgentRecord.tenant_id == tenant_id,
+                        StatementAgentRecord.agent_key == query.agent_key,
+                        StatementAgentRecord.relation.in_(relations),
+                    )
+                )
+            )
+        if query.activity is not None:
+            activities = select(StatementActivityRecord.statement_seq).where(
+                StatementActivityRecord.tenant_id == tenant_id, StatementActivityRecord.activity_id == query.activity
+            )
+            if not query.related_activities:
+                activities = activities.where(StatementActivityRecord.is_object.is_(True))
+            matching = matching.where(StatementRecord.seq.in_(activities))
+        matched_ids = select(StatementRecord.statement_id).where(StatementRecord.seq.in_(matching))
+        statement = statement.where(StatementRecord.seq.in_(matching) | StatementRecord.statement_ref.in_(matched_ids))
     if query.since is not None:
         statement = statement.where(StatementRecord.stored > query.since)
     if query.until is not None:
         statement = statement.where(StatementRecord.stored <= query.until)
-    if query.agent_key is not None:
-        relations = ["actor", "object", "related"] if query.related_agents else ["actor", "object"]
-        statement = statement.where(
-            StatementRecord.seq.in_(
-                select(StatementAgentRecord.statement_seq).where(
-                    StatementAgentRecord.tenant_id == tenant_id,
-                    StatementAgentRecord.agent_key == query.agent_key,
-                    StatementAgentRecord.relation.in_(relations),
-                )
-            )
-        )
-    if query.activity is not None:
-        activities = select(StatementActivityRecord.statement_seq).where(
-            StatementActivityRecord.tenant_id == tenant_id, StatementActivityRecord.activity_id == query.activity
-        )
-        if not query.related_activities:
-            activities = activities.where(StatementActivityRecord.is_object.is_(True))
-        statement = statement.where(StatementRecord.seq.in_(activities))
     if query.after_seq is not None:
         statement = statement.where(
             StatementRecord.seq > query.after_seq if query.ascending else StatementRecord.seq < query.after_seq
@@ -297,8 +337,8 @@ def query_statements(uow: UnitOfWork, tenant_id: int, query: StatementQuery) -> 
 
 
 def latest_activity_definition(uow: UnitOfWork, tenant_id: int, activity_id: str) -> dict[str, Any] | None:
-    """The Activity object of the newest statement whose object is this activity (xAPI 1.0.3 §2.5)."""
-    document = uow.session.scalar(
+    """The activity as statements describe it, later statements winning and language maps merged (§2.5)."""
+    documents = uow.session.scalars(
         select(StatementRecord.document)
         .join(StatementActivityRecord, StatementActivityRecord.statement_seq == StatementRecord.seq)
         .where(
@@ -307,12 +347,22 @@ def latest_activity_definition(uow: UnitOfWork, tenant_id: int, activity_id: str
             StatementActivityRecord.is_object.is_(True),
         )
         .order_by(StatementRecord.seq.desc())
-        .limit(1)
+        .limit(ACTIVITY_HISTORY)
     )
-    if document is None:
+    definition: dict[str, Any] = {}
+    found = False
+    for document in reversed(list(documents)):
+        found = True
+        for key, value in (document["object"].get("definition") or {}).items():
+            if key in ("name", "description") and isinstance(value, dict):
+                definition[key] = {**definition.get(key, {}), **value}
+            else:
+                definition[key] = value
+    if not found:
         return None
-    activity = dict(document["object"])
-    activity.setdefault("objectType", "Activity")
+    activity: dict[str, Any] = {"objectType": "Activity", "id": activity_id}
+    if definition:
+        activity["definition"] = definition
     return activity
 
 

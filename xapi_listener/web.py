@@ -58,6 +58,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callabl
     def negotiate_and_authenticate() -> None:
         if request.endpoint == "xapi.about":
             return
+        g.started_at = utcnow()
         g.xapi_version = _negotiate_version()
         g.credential = _authenticate(unit_of_work)
         if request.method not in ("GET", "HEAD") and g.credential.read_only:
@@ -67,6 +68,11 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callabl
     def declare_version(response: Response) -> Response:
         # xAPI 1.0.3 Part Three §6.2: every response carries the version the LRS answered with.
         response.headers["X-Experience-API-Version"] = g.get("xapi_version") or _requested_family() or "1.0.3"
+        if request.endpoint == "xapi.get_statements":
+            # Part Three §2.1.3: every answer to GET /statements, errors included, says how fresh it is.
+            response.headers.setdefault("X-Experience-API-Consistent-Through", _iso(g.get("started_at", utcnow())))
+        if response.status_code == 204:
+            response.headers.pop("Content-Type", None)
         return response
 
     @blueprint.get("/about")
@@ -105,7 +111,6 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callabl
     @blueprint.get("/statements")
     def get_statements() -> Response:
         """One statement by id, or a filtered page of statements with a `more` link."""
-        consistent_through = utcnow()
         format_ = request.args.get("format", "exact")
         if format_ not in ("exact", "ids", "canonical"):
             raise BadRequest(f"format: must be exact, ids or canonical, got {format_!r}")
@@ -122,6 +127,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callabl
             if found is None:
                 raise NotFound(f"no statement {single} here")
             response = jsonify(_formatted(found, format_))
+            response.last_modified = datetime.fromisoformat(found["stored"].replace("Z", "+00:00"))
         else:
             _refuse_unknown(QUERY_PARAMETERS)
             query = _parse_query()
@@ -133,7 +139,6 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callabl
                 params["cursor"] = _encode_cursor(page.next_seq)
                 more = f"{request.script_root}/xapi/statements?{urlencode(params)}"
             response = jsonify({"statements": [_formatted(s, format_) for s in page.statements], "more": more})
-        response.headers["X-Experience-API-Consistent-Through"] = _iso(consistent_through)
         return response
 
     document_api.register(blueprint, unit_of_work)
@@ -232,6 +237,8 @@ def _store(
             authority=authority,
             version="2.0.0" if g.xapi_version == "2.0.0" else "1.0.0",
             credential_id=credential.id,
+            # xAPI 2.0 (IEEE 9274.1.1 §4.1.2.1) rejects a batch that uses one id twice.
+            reject_repeated_ids=g.xapi_version == "2.0.0",
         )
         uow.commit()
     if accepted.new:

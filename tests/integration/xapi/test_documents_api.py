@@ -64,9 +64,27 @@ def test_profile_changes_follow_the_etag_rules(lrs: Lrs) -> None:
 
 def test_agent_profile_round_trip(lrs: Lrs) -> None:
     params = {"agent": AGENT, "profileId": "preferences"}
-    assert request(lrs, "PUT", "agents/profile", params, {"theme": "dark"}).status_code == 204
+    unguarded = request(lrs, "PUT", "agents/profile", params, {"theme": "dark"})
+    assert unguarded.status_code == 400  # xAPI 1.0.3 wants If-None-Match: * to create a profile
+    assert request(lrs, "PUT", "agents/profile", params, {"theme": "dark"}, **{"If-None-Match": "*"}).status_code == 204
     assert request(lrs, "GET", "agents/profile", params).get_json() == {"theme": "dark"}
     assert request(lrs, "GET", "agents/profile", {"agent": AGENT}).get_json() == ["preferences"]
+
+
+def test_xapi_2_states_also_need_a_concurrency_header_to_be_replaced(lrs: Lrs) -> None:
+    lrs.version = "2.0.0"
+    assert request(lrs, "PUT", "activities/state", STATE, {"page": 1}).status_code == 204
+    assert request(lrs, "PUT", "activities/state", STATE, {"page": 2}).status_code == 409
+    etag = request(lrs, "GET", "activities/state", STATE).headers["ETag"]
+    assert request(lrs, "PUT", "activities/state", STATE, {"page": 2}, **{"If-Match": etag}).status_code == 204
+
+
+def test_invalid_json_documents_and_profile_wide_deletes_are_refused(lrs: Lrs) -> None:
+    params = {"activityId": ACTIVITY, "profileId": "syllabus"}
+    broken = request(lrs, "POST", "activities/profile", params, b'{"a":1}[')
+    assert broken.status_code == 400 and "not valid JSON" in broken.get_json()["message"]
+    wide = request(lrs, "DELETE", "activities/profile", {"activityId": ACTIVITY})
+    assert wide.status_code == 400 and "profileId" in wide.get_json()["message"]
 
 
 def test_bad_document_parameters_are_named(lrs: Lrs) -> None:

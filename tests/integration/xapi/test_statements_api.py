@@ -90,6 +90,36 @@ def test_queries_filter_and_page_with_more(lrs: Lrs) -> None:
     assert ascending == list(reversed(ids))
 
 
+def test_single_context_activities_come_back_as_arrays_and_timestamp_defaults_to_stored(lrs: Lrs) -> None:
+    sent = statement(context={"contextActivities": {"parent": {"id": "https://lms.acme.test/course"}}})
+    (statement_id,) = lrs.post(sent).get_json()
+    stored = lrs.get(statementId=statement_id).get_json()
+    assert stored["context"]["contextActivities"]["parent"] == [{"id": "https://lms.acme.test/course"}]
+    assert stored["timestamp"] == stored["stored"]
+    assert lrs.post({**sent, "id": statement_id}).status_code == 200  # the same statement again
+
+
+def test_filters_also_return_statements_about_matching_ones(lrs: Lrs) -> None:
+    completed = "http://adlnet.gov/expapi/verbs/completed"
+    (target,) = lrs.post(statement(verb=completed)).get_json()
+    (voiding,) = lrs.post(statement(verb=VOIDED, object={"objectType": "StatementRef", "id": target})).get_json()
+    assert [s["id"] for s in lrs.get(verb=completed).get_json()["statements"]] == [voiding]
+
+
+def test_errors_on_get_still_say_how_fresh_the_store_is(lrs: Lrs) -> None:
+    missing = lrs.get(statementId=str(uuid.uuid4()))
+    assert missing.status_code == 404
+    assert missing.headers["X-Experience-API-Consistent-Through"].endswith("Z")
+    (statement_id,) = lrs.post(statement()).get_json()
+    assert lrs.get(statementId=statement_id).headers["Last-Modified"]
+
+
+def test_xapi_2_refuses_a_batch_that_repeats_an_id(lrs: Lrs) -> None:
+    lrs.version = "2.0.0"
+    same = with_id(statement())
+    assert lrs.post([same, same]).status_code == 400
+
+
 def test_since_and_until_select_by_stored_time(lrs: Lrs) -> None:
     (early,) = lrs.post(statement()).get_json()
     stored = lrs.get(statementId=early).get_json()["stored"]
@@ -181,5 +211,6 @@ def test_unknown_query_parameters_are_refused(lrs: Lrs) -> None:
 def test_ids_format_reduces_activities_and_agents(lrs: Lrs) -> None:
     (statement_id,) = lrs.post(statement()).get_json()
     reduced = lrs.get(statementId=statement_id, format="ids").get_json()
-    assert reduced["object"] == {"objectType": "Activity", "id": "https://lms.acme.test/course/python"}
+    assert reduced["object"] == {"id": "https://lms.acme.test/course/python"}
+    assert reduced["verb"] == {"id": "http://adlnet.gov/expapi/verbs/experienced"}
     assert reduced["actor"] == {"objectType": "Agent", "mbox": "mailto:ana@acme.test"}
