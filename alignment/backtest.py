@@ -28,10 +28,12 @@ MOMENTUM_ALERT_BELOW = 25
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of a learner: left (on a date, if known) or stayed."""
+    """What became of a learner: left (on a date, if known) or stayed, as known until a date."""
 
     left: bool
     left_on: date | None = None
+    observed_until: date | None = None
+    """Warnings after this day say nothing about the outcome (the course ended, say) and are ignored."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,8 @@ class BacktestReport:
 
 
 def parse_labels_csv(text: str) -> dict[str, Outcome]:
-    """Outcomes from CSV with columns `learner_id` (the LMS user id), `outcome` (left|stayed), `left_on`."""
+    """Outcomes from CSV: `learner_id` (the LMS user id), `outcome` (left|stayed), optional `left_on` and
+    `observed_until` dates."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = {"learner_id", "outcome"} - set(reader.fieldnames or [])
     if missing:
@@ -61,14 +64,21 @@ def parse_labels_csv(text: str) -> dict[str, Outcome]:
             raise InvalidInput(f"line {line}: learner_id is empty")
         if outcome not in ("left", "stayed"):
             raise InvalidInput(f"line {line}: outcome must be left or stayed, got {outcome!r}")
-        left_on = None
-        if (row.get("left_on") or "").strip():
-            try:
-                left_on = date.fromisoformat(row["left_on"].strip())
-            except ValueError:
-                raise InvalidInput(f"line {line}: left_on must be a date like 2026-11-23") from None
-        outcomes[learner] = Outcome(outcome == "left", left_on if outcome == "left" else None)
+        left_on = _date(row, "left_on", line)
+        outcomes[learner] = Outcome(
+            outcome == "left", left_on if outcome == "left" else None, _date(row, "observed_until", line)
+        )
     return outcomes
+
+
+def _date(row: dict[str, str], column: str, line: int) -> date | None:
+    value = (row.get(column) or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"line {line}: {column} must be a date like 2026-11-23") from None
 
 
 def backtest(
@@ -97,6 +107,8 @@ def backtest(
                 outcome = labels.get(member.person.lms_user_id or "")
                 if outcome and outcome.left_on and moment.date() >= outcome.left_on:
                     continue  # only warnings given before someone left count
+                if outcome and outcome.observed_until and moment.date() > outcome.observed_until:
+                    continue
                 learner_ids[key] = member.person.lms_user_id or ""
                 situation = learner_situation(snapshot, member.person.id)
                 fired = {f.rule.value for f in evaluate(situation, snapshot.policy.stall, moment)}

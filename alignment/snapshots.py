@@ -68,6 +68,10 @@ class ContextSnapshot:
     def _alignments(self) -> dict[tuple[int, int] | None, dict[int, Alignment]]:
         return {}
 
+    @cached_property
+    def _progress(self) -> dict[int, dict[int, ItemProgress]]:
+        return {}
+
     def member(self, person_id: int) -> Member:
         """The learner on this context's roster."""
         return next(m for m in self.members if m.person.id == person_id)
@@ -167,8 +171,10 @@ def learner_alignments(snapshot: ContextSnapshot, person_id: int) -> dict[int, A
 
 
 def learner_progress(snapshot: ContextSnapshot, person_id: int) -> dict[int, ItemProgress]:
-    """The learner's progress on each opportunity their events touch, as of the snapshot."""
-    return progress_by_opportunity(snapshot.events.get(person_id, ()), snapshot.index)
+    """The learner's progress on each opportunity their events touch, as of the snapshot (computed once)."""
+    if person_id not in snapshot._progress:
+        snapshot._progress[person_id] = progress_by_opportunity(snapshot.events.get(person_id, ()), snapshot.index)
+    return snapshot._progress[person_id]
 
 
 def learner_plan(snapshot: ContextSnapshot, person_id: int, today: date) -> Plan:

@@ -83,9 +83,11 @@ def test_labels_file_errors_name_the_line() -> None:
         parse_labels_csv("learner_id,outcome\ns1,quit\n")
     with pytest.raises(InvalidInput, match="lacks column"):
         parse_labels_csv("id,result\n")
-    assert parse_labels_csv("learner_id,outcome,left_on\ns1,left,2025-02-01\n") == {
-        "s1": Outcome(True, date(2025, 2, 1))
+    assert parse_labels_csv("learner_id,outcome,left_on,observed_until\ns1,left,2025-02-01,2025-06-30\n") == {
+        "s1": Outcome(True, date(2025, 2, 1), date(2025, 6, 30))
     }
+    with pytest.raises(InvalidInput, match="line 2: observed_until must be a date"):
+        parse_labels_csv("learner_id,outcome,observed_until\ns1,stayed,june\n")
 
 
 def test_backtest_command_writes_the_report(cli: Cli, runtime: Runtime, tmp_path: Path) -> None:
@@ -108,3 +110,17 @@ def test_backtest_command_writes_the_report(cli: Cli, runtime: Runtime, tmp_path
     )
     assert result.exit_code == 0, result.output
     assert "| behind_pace | 3 | 0 | 0 | 100% | 100% | 1.00 |" in output.read_text()
+
+
+def test_warnings_after_a_learners_observation_ends_are_ignored(runtime: Runtime) -> None:
+    history(runtime)
+    # The course ends on 3 March; long after, everyone has gone quiet, which says nothing about leaving.
+    with_end = "".join(f"{line},2025-03-03\n" for line in LABELS.strip().splitlines()[1:])
+    labels = parse_labels_csv("learner_id,outcome,left_on,observed_until\n" + with_end)
+    with runtime.unit_of_work() as uow:
+        tenant_id = get_tenant(uow, "uni").id
+        bounded = backtest(uow, tenant_id, START, START + timedelta(days=180), labels, step_days=7)
+        unbounded = backtest(uow, tenant_id, START, START + timedelta(days=180), parse_labels_csv(LABELS), step_days=7)
+    quiet = {r.name: r for r in bounded.signals}["gone_quiet"]
+    assert quiet.false_positives == 0
+    assert {r.name: r for r in unbounded.signals}["gone_quiet"].false_positives == 3
