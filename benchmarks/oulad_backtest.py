@@ -177,7 +177,10 @@ def write_labels(data: Dataset, path: Path) -> None:
 
 def sweetspot(*args: str, env: dict[str, str]) -> str:
     command = [str(Path(sys.executable).with_name("sweetspot")), *args]
-    return subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout.strip()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.exit(f"sweetspot {args[0]} failed: {done.stderr.strip()}")
+    return done.stdout.strip()
 
 
 def main() -> None:
