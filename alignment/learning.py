@@ -13,7 +13,7 @@ from datetime import datetime
 from alignment.database import UnitOfWork
 from alignment.events import events_by_person, record_events
 from alignment.opportunities import discover_activity, list_opportunities
-from alignment.replanning import replan_person
+from alignment.replanning import replan_people
 from alignment.roadmaps import Trigger
 from alignment.rules.progress import LearningEvent, MatcherIndex, progress_by_opportunity
 
@@ -52,12 +52,12 @@ def take_in(
         discovered += discover_activity(uow, tenant_id, activity, names.get(activity)) is not None
     after = _finished(uow, tenant_id, people, index)
     titles = {o.id: o.title for o in list_opportunities(uow, tenant_id)}
-    replanned = 0
+    reasons = {}
     for person in people:
         newly = sorted(after.get(person, set()) - before.get(person, set()))
         if newly:
-            reason = "You finished " + ", ".join(f"“{titles.get(o, o)}”" for o in newly) + "."
-            replanned += replan_person(uow, tenant_id, person, Trigger.PROGRESS, reason, now)
+            reasons[person] = "You finished " + ", ".join(f"“{titles.get(o, o)}”" for o in newly) + "."
+    replanned = replan_people(uow, tenant_id, reasons, Trigger.PROGRESS, now)
     return Intake(recorded, discovered, replanned)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -9,7 +11,7 @@ from sqlalchemy import select
 from alignment.database import UnitOfWork
 from alignment.errors import NotFound
 from alignment.people import ContextRecord, MembershipRecord, Role
-from alignment.roadmaps import RoadmapVersion, Trigger, latest_version, store_version
+from alignment.roadmaps import RoadmapVersion, Trigger, latest_version, latest_versions, store_version
 from alignment.snapshots import ContextSnapshot, learner_plan, load_snapshot
 
 
@@ -68,3 +70,32 @@ def replan_tenant(uow: UnitOfWork, tenant_id: int, trigger: Trigger, reason: str
     """Re-plan every learner of every context of the tenant (after opportunities or the policy change)."""
     contexts = list(uow.session.scalars(select(ContextRecord.id).where(ContextRecord.tenant_id == tenant_id)))
     return sum(replan_context(uow, tenant_id, context_id, trigger, reason, now) for context_id in contexts)
+
+
+def replan_people(uow: UnitOfWork, tenant_id: int, reasons: Mapping[int, str], trigger: Trigger, now: datetime) -> int:
+    """Re-plan each person (with their own reason) in every context where they learn, one snapshot per
+    context however many people; return how many roadmaps changed."""
+    if not reasons:
+        return 0
+    contexts: dict[int, list[int]] = defaultdict(list)
+    for context_id, person_id in uow.session.execute(
+        select(MembershipRecord.context_id, MembershipRecord.person_id).where(
+            MembershipRecord.person_id.in_(list(reasons)),
+            MembershipRecord.role == Role.LEARNER.value,
+            MembershipRecord.active.is_(True),
+        )
+    ):
+        contexts[context_id].append(person_id)
+    changed = 0
+    for context_id, people in contexts.items():
+        snapshot = load_snapshot(uow, tenant_id, context_id, now, person_ids=people)
+        latest = latest_versions(uow, tenant_id, context_id, [m.person.id for m in snapshot.members])
+        for member in snapshot.members:
+            person_id = member.person.id
+            previous = latest.get(person_id)
+            plan = learner_plan(snapshot, person_id, now.date())
+            version = store_version(
+                uow, tenant_id, person_id, context_id, plan, trigger, reasons[person_id], previous, now
+            )
+            changed += previous is None or version.version != previous.version
+    return changed

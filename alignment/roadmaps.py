@@ -14,7 +14,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alignment.database import Base, UnitOfWork
@@ -124,6 +124,30 @@ def latest_version(uow: UnitOfWork, tenant_id: int, person_id: int, context_id: 
         .limit(1)
     )
     return _version(record) if record else None
+
+
+def latest_versions(
+    uow: UnitOfWork, tenant_id: int, context_id: int, person_ids: Sequence[int]
+) -> dict[int, RoadmapVersion]:
+    """Each person's newest roadmap in the context, in two queries whatever their number."""
+    if not person_ids:
+        return {}
+    newest = (
+        select(RoadmapRecord.person_id, func.max(RoadmapRecord.version).label("version"))
+        .where(
+            RoadmapRecord.tenant_id == tenant_id,
+            RoadmapRecord.context_id == context_id,
+            RoadmapRecord.person_id.in_(list(person_ids)),
+        )
+        .group_by(RoadmapRecord.person_id)
+        .subquery()
+    )
+    records = uow.session.scalars(
+        select(RoadmapRecord)
+        .join(newest, (newest.c.person_id == RoadmapRecord.person_id) & (newest.c.version == RoadmapRecord.version))
+        .where(RoadmapRecord.context_id == context_id)
+    )
+    return {record.person_id: _version(record) for record in records}
 
 
 def roadmap_versions_by_person(
