@@ -15,3 +15,20 @@ class Conflict(DomainError):
 
 class InvalidInput(DomainError, ValueError):
     """A value breaks a rule of the domain; the message names the field and the rule."""
+
+
+def json_kind(value: object) -> str:
+    """The JSON kind of a decoded value, as error messages name it ("a string", "an array", …)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from alignment.errors import InvalidInput
+from alignment.errors import InvalidInput, json_kind
 
 # The sizes of the columns these values are stored in: longer ones could never be saved.
 NAME_MAX = 200
@@ -227,20 +227,20 @@ def _case_skill(item: _CaseItem, parent: _CaseItem | None) -> FrameworkSkill:
 
 def _object(value: object, where: str) -> dict[str, object]:
     if not isinstance(value, dict):
-        raise InvalidInput(f"{where} must be a JSON object, got {_json_type(value)}")
+        raise InvalidInput(f"{where} must be a JSON object, got {json_kind(value)}")
     return value
 
 
 def _list(value: object, where: str) -> list[object]:
     if not isinstance(value, list):
-        raise InvalidInput(f"{where} must be a JSON array, got {_json_type(value)}")
+        raise InvalidInput(f"{where} must be a JSON array, got {json_kind(value)}")
     return value
 
 
 def _string(obj: dict[str, object], key: str, where: str) -> str | None:
     value = obj.get(key)
     if value is not None and not isinstance(value, str):
-        raise InvalidInput(f"{where}: {key} must be a string, got {_json_type(value)}")
+        raise InvalidInput(f"{where}: {key} must be a string, got {json_kind(value)}")
     return (value or "").strip() or None
 
 
@@ -249,22 +249,6 @@ def _required_string(obj: dict[str, object], key: str, where: str) -> str:
     if value is None:
         raise InvalidInput(f"{where}: {key} is missing")
     return value
-
-
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
 
 
 # --- CSV -------------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
@@ -14,6 +13,7 @@ from alignment.database import UnitOfWorkFactory, utcnow
 from alignment.errors import InvalidInput
 from xapi_listener import documents
 from xapi_listener.documents import DocumentKind, Scope
+from xapi_listener.params import refuse_unknown, timestamp
 from xapi_listener.statements import StatementError, agent_key
 from xapi_listener.store import latest_activity_definition
 
@@ -33,7 +33,7 @@ def register(blueprint: Blueprint, unit_of_work: UnitOfWorkFactory) -> None:
         return Scope(tenant_id, kind, agent_key=_agent())
 
     def handle(kind: DocumentKind, id_name: str, allowed: frozenset[str]) -> Response:
-        _refuse_unknown(allowed)
+        refuse_unknown(allowed)
         where = scope(kind)
         document_id = request.args.get(id_name)
         try:
@@ -122,7 +122,7 @@ def register(blueprint: Blueprint, unit_of_work: UnitOfWorkFactory) -> None:
     @blueprint.get("/activities")
     def activities() -> Response:
         """The Activities resource: the latest definition seen in statements for this activity id."""
-        _refuse_unknown(frozenset({"activityId"}))
+        refuse_unknown(frozenset({"activityId"}))
         activity_id = _activity_id()
         with unit_of_work(read_only=True) as uow:
             found = latest_activity_definition(uow, g.credential.tenant_id, activity_id)
@@ -131,7 +131,7 @@ def register(blueprint: Blueprint, unit_of_work: UnitOfWorkFactory) -> None:
     @blueprint.get("/agents")
     def agents() -> Response:
         """The Agents resource: the Person object for an agent (xAPI 1.0.3 Part Three §2.6)."""
-        _refuse_unknown(frozenset({"agent"}))
+        refuse_unknown(frozenset({"agent"}))
         raw = _agent_object()
         person: dict[str, Any] = {"objectType": "Person"}
         if "name" in raw:
@@ -145,7 +145,7 @@ def register(blueprint: Blueprint, unit_of_work: UnitOfWorkFactory) -> None:
 def _read(unit_of_work: UnitOfWorkFactory, where: Scope, document_id: str | None) -> Response:
     with unit_of_work(read_only=True) as uow:
         if document_id is None:
-            return jsonify(documents.document_ids(uow, where, _since()))
+            return jsonify(documents.document_ids(uow, where, timestamp("since")))
         document = documents.get_document(uow, where, document_id)
     if document is None:
         raise NotFound(f"no document {document_id!r} here")
@@ -185,22 +185,3 @@ def _registration() -> str:
     if value and not UUID.match(value):
         raise BadRequest(f"registration: must be a UUID, got {value!r}")
     return value.lower()
-
-
-def _since() -> datetime | None:
-    value = request.args.get("since")
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadRequest(f"since: must be an ISO 8601 timestamp, got {value!r}") from None
-    if moment.tzinfo is None:
-        raise BadRequest("since: the timestamp needs a time zone")
-    return moment
-
-
-def _refuse_unknown(allowed: frozenset[str]) -> None:
-    unknown = sorted(set(request.args) - allowed)
-    if unknown:
-        raise BadRequest(f"unknown parameter(s): {', '.join(unknown)}")

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final, NoReturn
 
+from alignment.errors import json_kind
+
 __all__ = [
     "MAX_DEPTH",
     "StatementError",
@@ -140,7 +142,7 @@ def validate_statement(raw: object, version: str) -> None:
     """Raise StatementError unless `raw` (decoded JSON) is a valid statement for xAPI `version` ('1.0.x' family or '2.0.x')."""  # noqa: E501
     family = _family(version)
     if not isinstance(raw, Mapping):
-        _fail("", f"a statement must be a JSON object, not {_kind(raw)}")
+        _fail("", f"a statement must be a JSON object, not {json_kind(raw)}")
     _check_json(raw, "", 1)
     _Validator(family).statement(raw)
 
@@ -149,7 +151,7 @@ def agent_key(agent: Mapping[str, Any]) -> str:
     """A canonical string for an Agent's (or identified Group's) inverse functional identifier: 'mbox:mailto:a@b.c', 'mbox_sha1sum:<hex lower>', 'openid:<iri>', 'account:<homePage> <name>'."""  # noqa: E501
     # 1.0.3 §2.2 s4.b4: parameter values (the Statement Resource's "agent") meet the same rules as in statements.
     if not isinstance(agent, Mapping):
-        raise ValueError(f"an Agent or identified Group must be a JSON object, not {_kind(agent)}")
+        raise ValueError(f"an Agent or identified Group must be a JSON object, not {json_kind(agent)}")
     _check_json(agent, "agent", 1)
     _Validator(2).actor(agent, "agent")
     key = _ifi_key(agent)
@@ -537,7 +539,7 @@ class _Validator:
                 # The single-Activity form is allowed for compatibility with 0.95 (§2.4.6.2 s3).
                 self.activity(activities[key], where)
             else:
-                _fail(where, f"must be an Activity or an array of Activities, not {_kind(activities[key])}")
+                _fail(where, f"must be an Activity or an array of Activities, not {json_kind(activities[key])}")
 
     def context_members(self, value: object, path: str, object_type: str, member_key: str) -> None:
         """IEEE 9274.1.1 §4.2.2.5: arrays of contextAgent {objectType, agent, relevantTypes} or contextGroup objects."""
@@ -656,7 +658,7 @@ class _Validator:
             if text is None:
                 _fail(_entry(path, tag), "must not be null")
             if not isinstance(text, str):
-                _fail(_entry(path, tag), f"must be a string, not {_kind(text)}")
+                _fail(_entry(path, tag), f"must be a string, not {json_kind(text)}")
 
     def iri(self, value: object, path: str, what: str = "an IRI") -> str:
         """An absolute IRI or IRL (§2.2 s4.b1.b4 and b8, CTS XAPI-00011): a scheme, then no forbidden characters."""
@@ -704,31 +706,31 @@ class _Validator:
     def mapping(self, value: object, path: str) -> Mapping[str, Any]:
         """A JSON object."""
         if not isinstance(value, Mapping):
-            _fail(path, f"must be an object, not {_kind(value)}")
+            _fail(path, f"must be an object, not {json_kind(value)}")
         return value
 
     def array(self, value: object, path: str) -> list[Any]:
         """A JSON array."""
         if not isinstance(value, list):
-            _fail(path, f"must be an array, not {_kind(value)}")
+            _fail(path, f"must be an array, not {json_kind(value)}")
         return value
 
     def string(self, value: object, path: str) -> str:
         """A JSON string (§2.2 s4.b1.b2)."""
         if not isinstance(value, str):
-            _fail(path, f"must be a string, not {_kind(value)}")
+            _fail(path, f"must be a string, not {json_kind(value)}")
         return value
 
     def boolean(self, value: object, path: str) -> bool:
         """A JSON boolean; "true" as a string is not one (§2.2 s4.b1.b3)."""
         if not isinstance(value, bool):
-            _fail(path, f"must be true or false, not {_kind(value)}")
+            _fail(path, f"must be true or false, not {json_kind(value)}")
         return value
 
     def number(self, value: object, path: str) -> float:
         """A JSON number; a string holding digits, or a boolean, is not one (§2.2 s4.b1.b2)."""
         if isinstance(value, bool) or not isinstance(value, int | float):
-            _fail(path, f"must be a number, not {_kind(value)}")
+            _fail(path, f"must be a number, not {json_kind(value)}")
         return value
 
 
@@ -876,28 +878,11 @@ def _entry(path: str, key: str) -> str:
     return f"{path}[{json.dumps(key, ensure_ascii=False)}]"
 
 
-def _kind(value: object) -> str:
-    """The JSON kind of `value`, for messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, Mapping):
-        return "an object"
-    return type(value).__name__
-
-
 def _got(value: object) -> str:
     """'got <value>' for short strings, or the JSON kind of anything else."""
     if isinstance(value, str):
         return f"got {_q(value)}" if len(value) <= 80 else f"got {_q(value[:77])}…"
-    return f"got {_kind(value)}"
+    return f"got {json_kind(value)}"
 
 
 def _quoted(names: list[str] | tuple[str, ...]) -> str:

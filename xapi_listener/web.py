@@ -23,6 +23,7 @@ from alignment.database import UnitOfWorkFactory, utcnow
 from xapi_listener import document_api
 from xapi_listener.credentials import Credential, authenticate
 from xapi_listener.formats import canonical_format, ids_format
+from xapi_listener.params import refuse_unknown, timestamp
 from xapi_listener.statements import StatementError, agent_key, validate_statement
 from xapi_listener.store import StatementQuery, find_statement, query_statements, store_statements
 
@@ -94,7 +95,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callabl
     @blueprint.put("/statements")
     def put_statement() -> Response:
         """Store one statement under the id given as `statementId`."""
-        _refuse_unknown(frozenset({"statementId"}))
+        refuse_unknown(frozenset({"statementId"}))
         statement_id = request.args.get("statementId")
         if not statement_id:
             raise BadRequest("statementId: a PUT to /statements needs the statementId parameter")
@@ -119,7 +120,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callabl
         tenant_id = g.credential.tenant_id
         single = request.args.get("statementId") or request.args.get("voidedStatementId")
         if single is not None:
-            _refuse_unknown(SINGLE_PARAMETERS)
+            refuse_unknown(SINGLE_PARAMETERS)
             if "statementId" in request.args and "voidedStatementId" in request.args:
                 raise BadRequest("statementId and voidedStatementId cannot be used together")
             with unit_of_work(read_only=True) as uow:
@@ -129,7 +130,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callabl
             response = jsonify(_formatted(found, format_))
             response.last_modified = datetime.fromisoformat(found["stored"].replace("Z", "+00:00"))
         else:
-            _refuse_unknown(QUERY_PARAMETERS)
+            refuse_unknown(QUERY_PARAMETERS)
             query = _parse_query()
             with unit_of_work(read_only=True) as uow:
                 page = query_statements(uow, tenant_id, query)
@@ -247,12 +248,6 @@ def _store(
     return accepted.ids
 
 
-def _refuse_unknown(allowed: frozenset[str]) -> None:
-    unknown = sorted(set(request.args) - allowed)
-    if unknown:
-        raise BadRequest(f"unknown or misplaced parameter(s): {', '.join(unknown)}")
-
-
 def _parse_query() -> StatementQuery:
     args = request.args
     agent = None
@@ -272,8 +267,8 @@ def _parse_query() -> StatementQuery:
         registration=args.get("registration"),
         related_activities=_flag("related_activities"),
         related_agents=_flag("related_agents"),
-        since=_moment("since"),
-        until=_moment("until"),
+        since=timestamp("since"),
+        until=timestamp("until"),
         limit=min(int(limit) or MAX_PAGE, MAX_PAGE),
         ascending=_flag("ascending"),
         after_seq=cursor,
@@ -285,19 +280,6 @@ def _flag(name: str) -> bool:
     if value not in ("true", "false"):
         raise BadRequest(f"{name}: must be true or false, got {value!r}")
     return value == "true"
-
-
-def _moment(name: str) -> datetime | None:
-    value = request.args.get(name)
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadRequest(f"{name}: must be an ISO 8601 timestamp, got {value!r}") from None
-    if moment.tzinfo is None:
-        raise BadRequest(f"{name}: the timestamp needs a time zone, e.g. {value}Z")
-    return moment
 
 
 def _encode_cursor(seq: int) -> str:
