@@ -14,6 +14,7 @@ import alignment.policies
 import alignment.roadmaps
 import alignment.sweeps
 import alignment.tenancy
+import xapi_listener.attachments
 import xapi_listener.credentials
 import xapi_listener.documents
 import xapi_listener.store
@@ -36,6 +37,7 @@ TABLE_MODULES = (
     xapi_listener.credentials,
     xapi_listener.store,
     xapi_listener.documents,
+    xapi_listener.attachments,
 )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -20,7 +21,16 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound, Unauthorized, UnsupportedMediaType
 
 from alignment.database import UnitOfWorkFactory, utcnow
+from alignment.errors import InvalidInput
 from xapi_listener import document_api
+from xapi_listener.attachments import (
+    Part,
+    check_attachments,
+    multipart_response,
+    parse_multipart,
+    parts_for,
+    store_parts,
+)
 from xapi_listener.credentials import Credential, authenticate
 from xapi_listener.formats import canonical_format, ids_format
 from xapi_listener.params import refuse_unknown, timestamp
@@ -84,12 +94,13 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callabl
     @blueprint.post("/statements")
     def post_statements() -> Response:
         """Store one statement or an array of them, all or none; answer with their ids."""
-        body = _json_body()
+        body, parts = _statements_body()
         batch = body if isinstance(body, list) else [body]
         if not batch:
             raise BadRequest("the request body is an empty array: send at least one statement")
         _validate(batch, many=isinstance(body, list))
-        ids = _store(unit_of_work, statements_stored, batch)
+        _check_attachments(batch, parts)
+        ids = _store(unit_of_work, statements_stored, batch, parts)
         return jsonify(list(ids))
 
     @blueprint.put("/statements")
@@ -99,14 +110,15 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callabl
         statement_id = request.args.get("statementId")
         if not statement_id:
             raise BadRequest("statementId: a PUT to /statements needs the statementId parameter")
-        body = _json_body()
+        body, parts = _statements_body()
         if not isinstance(body, dict):
             raise BadRequest("statement: a PUT body must be one statement (a JSON object)")
         if "id" in body and str(body["id"]).lower() != statement_id.lower():
             raise BadRequest(f"id: the statement's id {body['id']} differs from statementId {statement_id}")
         statement = {**body, "id": statement_id}
         _validate([statement], many=False)
-        _store(unit_of_work, statements_stored, [statement])
+        _check_attachments([statement], parts)
+        _store(unit_of_work, statements_stored, [statement], parts)
         return Response(status=204)
 
     @blueprint.get("/statements")
@@ -115,31 +127,42 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callabl
         format_ = request.args.get("format", "exact")
         if format_ not in ("exact", "ids", "canonical"):
             raise BadRequest(f"format: must be exact, ids or canonical, got {format_!r}")
-        if request.args.get("attachments", "false").lower() == "true":
-            raise BadRequest("attachments: returning attachments is not supported yet")
+        with_attachments = _flag("attachments")
         tenant_id = g.credential.tenant_id
         single = request.args.get("statementId") or request.args.get("voidedStatementId")
-        if single is not None:
-            refuse_unknown(SINGLE_PARAMETERS)
-            if "statementId" in request.args and "voidedStatementId" in request.args:
-                raise BadRequest("statementId and voidedStatementId cannot be used together")
-            with unit_of_work(read_only=True) as uow:
+        last_modified = None
+        with unit_of_work(read_only=True) as uow:
+            if single is not None:
+                refuse_unknown(SINGLE_PARAMETERS)
+                if "statementId" in request.args and "voidedStatementId" in request.args:
+                    raise BadRequest("statementId and voidedStatementId cannot be used together")
                 found = find_statement(uow, tenant_id, single, voided="voidedStatementId" in request.args)
-            if found is None:
-                raise NotFound(f"no statement {single} here")
-            response = jsonify(_formatted(found, format_))
-            response.last_modified = datetime.fromisoformat(found["stored"].replace("Z", "+00:00"))
+                if found is None:
+                    raise NotFound(f"no statement {single} here")
+                statements = [found]
+                document: Any = _formatted(found, format_)
+                last_modified = datetime.fromisoformat(found["stored"].replace("Z", "+00:00"))
+            else:
+                refuse_unknown(QUERY_PARAMETERS)
+                page = query_statements(uow, tenant_id, _parse_query())
+                statements = list(page.statements)
+                more = ""
+                if page.next_seq is not None:
+                    params = {k: v for k, v in request.args.items() if k != "cursor"}
+                    params["cursor"] = _encode_cursor(page.next_seq)
+                    more = f"{request.script_root}/xapi/statements?{urlencode(params)}"
+                document = {"statements": [_formatted(s, format_) for s in statements], "more": more}
+            parts = parts_for(uow, tenant_id, statements) if with_attachments else []
+        if with_attachments:
+            # xAPI 1.0.3 Part Three §2.1.3: attachments=true answers multipart/mixed, JSON first.
+            boundary = uuid.uuid4().hex
+            response = Response(
+                multipart_response(document, parts, boundary), content_type=f"multipart/mixed; boundary={boundary}"
+            )
         else:
-            refuse_unknown(QUERY_PARAMETERS)
-            query = _parse_query()
-            with unit_of_work(read_only=True) as uow:
-                page = query_statements(uow, tenant_id, query)
-            more = ""
-            if page.next_seq is not None:
-                params = {k: v for k, v in request.args.items() if k != "cursor"}
-                params["cursor"] = _encode_cursor(page.next_seq)
-                more = f"{request.script_root}/xapi/statements?{urlencode(params)}"
-            response = jsonify({"statements": [_formatted(s, format_) for s in page.statements], "more": more})
+            response = jsonify(document)
+        if last_modified is not None:
+            response.last_modified = last_modified
         return response
 
     document_api.register(blueprint, unit_of_work)
@@ -180,10 +203,25 @@ def _authenticate(unit_of_work: UnitOfWorkFactory) -> Credential:
     return credential
 
 
+def _statements_body() -> tuple[Any, dict[str, Part]]:
+    """The statements of a request and its attachment parts (none unless multipart/mixed)."""
+    if request.mimetype == "multipart/mixed":
+        try:
+            return parse_multipart(request.get_data(cache=False), request.content_type or "")
+        except InvalidInput as error:
+            raise BadRequest(str(error)) from None
+    return _json_body(), {}
+
+
+def _check_attachments(batch: list[Any], parts: dict[str, Part]) -> None:
+    try:
+        check_attachments(batch, parts)
+    except InvalidInput as error:
+        raise BadRequest(str(error)) from None
+
+
 def _json_body() -> Any:
     mimetype = request.mimetype
-    if mimetype == "multipart/mixed":
-        raise UnsupportedMediaType("multipart/mixed: statements with attachments are not supported yet")
     if mimetype != "application/json":
         raise UnsupportedMediaType(f"Content-Type must be application/json, got {request.content_type!r}")
     raw = request.get_data(cache=False)
@@ -221,7 +259,10 @@ def _validate(batch: list[Any], many: bool) -> None:
 
 
 def _store(
-    unit_of_work: UnitOfWorkFactory, statements_stored: Callable[[int], None], batch: list[dict[str, Any]]
+    unit_of_work: UnitOfWorkFactory,
+    statements_stored: Callable[[int], None],
+    batch: list[dict[str, Any]],
+    parts: dict[str, Part],
 ) -> tuple[str, ...]:
     credential: Credential = g.credential
     authority = {
@@ -241,6 +282,7 @@ def _store(
             # xAPI 2.0 (IEEE 9274.1.1 §4.1.2.1) rejects a batch that uses one id twice.
             reject_repeated_ids=g.xapi_version == "2.0.0",
         )
+        store_parts(uow, credential.tenant_id, parts.values())
         uow.commit()
     if accepted.new:
         log.info("statements stored", new=accepted.new, sent=len(batch))
