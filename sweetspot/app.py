@@ -15,6 +15,7 @@ from sweetspot import errors, health, home, request_context
 from sweetspot.database import require_current_schema
 from sweetspot.jobs import Jobs, build_jobs
 from sweetspot.runtime import Runtime
+from xapi_listener.alternate import AlternateRequestSyntax
 
 log = structlog.get_logger(__name__)
 
@@ -48,6 +49,7 @@ def create_app(runtime: Runtime, edges: Collection[Edge] = ALL_EDGES) -> Flask:
         app.register_blueprint(
             xapi_listener.web.create_blueprint(runtime.unit_of_work, partial(_enqueue_hand_off, jobs))
         )
+        app.wsgi_app = AlternateRequestSyntax(app.wsgi_app, "/xapi/", runtime.xapi.max_body_bytes)  # type: ignore[method-assign]
     return app
 
 

@@ -14,8 +14,10 @@ import email.parser
 import email.policy
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint, select
@@ -26,6 +28,7 @@ from alignment.errors import InvalidInput
 
 SIGNATURE = "http://adlnet.gov/expapi/attachments/signature"
 SIGNATURE_ALGORITHMS = ("RS256", "RS384", "RS512")
+SECONDS = re.compile(r"(\d+(?:\.\d+)?)S$")
 HASHES = {56: hashlib.sha224, 64: hashlib.sha256, 96: hashlib.sha384, 128: hashlib.sha512}
 # The signature is computed before the attachments are added to the statement (§2.6).
 UNSIGNED_PROPERTIES = ("attachments",)
@@ -181,5 +184,18 @@ def _unbase64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def _to_hundredths(duration: str) -> str:
+    match = SECONDS.search(duration)
+    if match is None:
+        return duration
+    seconds = Decimal(match[1]).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    return f"{duration[: match.start(1)]}{seconds}S"
+
+
 def _signed_part(statement: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in statement.items() if k not in UNSIGNED_PROPERTIES}
+    part = {k: v for k, v in statement.items() if k not in UNSIGNED_PROPERTIES}
+    result = part.get("result")
+    if isinstance(result, dict) and isinstance(result.get("duration"), str):
+        # xAPI 2.0 §4.2.7: durations compare only to the hundredth of a second.
+        part["result"] = {**result, "duration": _to_hundredths(result["duration"])}
+    return part

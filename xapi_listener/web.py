@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 import structlog
 from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.datastructures import WWWAuthenticate
-from werkzeug.exceptions import BadRequest, Forbidden, NotFound, Unauthorized, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, Forbidden, NotFound, Unauthorized
 
 from alignment.database import UnitOfWorkFactory, utcnow
 from alignment.errors import InvalidInput
@@ -223,7 +223,8 @@ def _check_attachments(batch: list[Any], parts: dict[str, Part]) -> None:
 def _json_body() -> Any:
     mimetype = request.mimetype
     if mimetype != "application/json":
-        raise UnsupportedMediaType(f"Content-Type must be application/json, got {request.content_type!r}")
+        # xAPI answers a wrong content type with 400 (Part Three §3.2 has no 415).
+        raise BadRequest(f"Content-Type must be application/json or multipart/mixed, got {request.content_type!r}")
     raw = request.get_data(cache=False)
     try:
         return json.loads(raw, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicate_keys)
