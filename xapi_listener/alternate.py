@@ -62,7 +62,9 @@ class AlternateRequestSyntax:
             raise ValueError("the request body is too large")
         raw = environ["wsgi.input"].read(length).decode("utf-8", errors="strict")
         form = parse_qs(raw, keep_blank_values=True, strict_parsing=bool(raw))
-        rewritten = {k: v for k, v in environ.items() if not k.startswith("HTTP_") or k == "HTTP_HOST"}
+        # Headers may come as real headers or as form fields; the form's win (§1.3 s3.b7).
+        rewritten = dict(environ)
+        rewritten.pop("CONTENT_TYPE", None)
         parameters: dict[str, str] = {}
         for name, values in form.items():
             key = HEADERS.get(name.lower())

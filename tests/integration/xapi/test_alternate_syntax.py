@@ -29,6 +29,16 @@ def test_put_and_get_sent_as_posts(lrs: Lrs) -> None:
     assert got.get_json()["id"] == statement_id
 
 
+def test_headers_may_stay_real_headers(lrs: Lrs) -> None:
+    response = lrs.client.post(
+        "/xapi/statements?method=GET",
+        data=urlencode({"limit": "1"}),
+        headers=lrs.headers(**{"Content-Type": "application/x-www-form-urlencoded"}),
+    )
+    assert response.status_code == 200
+    assert set(response.get_json()) == {"statements", "more"}
+
+
 def test_extra_query_parameters_and_missing_content_are_refused(lrs: Lrs) -> None:
     extra = alternate(lrs, "PUT", {"content": json.dumps(statement())}, query=f"&statementId={uuid.uuid4()}")
     assert extra.status_code == 400
