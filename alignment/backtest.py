@@ -48,6 +48,10 @@ class BacktestReport:
     stayed: int
     unlabelled: int
     signals: tuple[SignalScore, ...]
+    horizon_days: int
+    step_signals: tuple[SignalScore, ...]
+    """Scored over learner-steps: firing now versus leaving within `horizon_days`."""
+    steps: int
 
 
 def parse_labels_csv(text: str) -> dict[str, Outcome]:
@@ -88,8 +92,14 @@ def backtest(
     end: datetime,
     labels: dict[str, Outcome],
     step_days: int = 7,
+    horizon_days: int = 28,
 ) -> BacktestReport:
-    """Replay the tenant's history from `start` to `end` every `step_days` and score each signal."""
+    """Replay the tenant's history from `start` to `end` every `step_days` and score each signal.
+
+    Two views: per learner (did a signal ever fire before they left, and how early), and per
+    learner-step (is the signal firing now, and does the learner leave within `horizon_days`). The
+    second is not biased by how long each learner was observed.
+    """
     if end <= start:
         raise InvalidInput("the back-test must end after it starts")
     if step_days < 1:
@@ -97,6 +107,7 @@ def backtest(
     first_fired: dict[tuple[int, int], dict[str, date]] = defaultdict(dict)
     lowest_momentum: dict[tuple[int, int], int] = {}
     learner_ids: dict[tuple[int, int], str] = {}
+    steps: list[tuple[frozenset[str], int, bool]] = []
     contexts = list(uow.session.scalars(select(ContextRecord.id).where(ContextRecord.tenant_id == tenant_id)))
     moment = start
     while moment <= end:
@@ -120,6 +131,9 @@ def backtest(
                     fired.add("momentum")
                 for name in fired:
                     first_fired[key].setdefault(name, moment.date())
+                if outcome is not None:
+                    soon = outcome.left_on is not None and (outcome.left_on - moment.date()).days <= horizon_days
+                    steps.append((frozenset(fired), score, outcome.left and soon))
         moment += timedelta(days=step_days)
 
     labelled = {key: labels[lms] for key, lms in learner_ids.items() if lms in labels}
@@ -136,6 +150,14 @@ def backtest(
             observations.append(Observation(outcome.left, risk, warning))
         threshold = 100 - MOMENTUM_ALERT_BELOW + 1 if name == "momentum" else 1.0
         scores.append(score_signal(name, observations, threshold))
+    weekly = []
+    for name in signals:
+        observations = [
+            Observation(leaves_soon, float(100 - score) if name == "momentum" else float(name in fired))
+            for fired, score, leaves_soon in steps
+        ]
+        threshold = 100 - MOMENTUM_ALERT_BELOW + 1 if name == "momentum" else 1.0
+        weekly.append(score_signal(name, observations, threshold))
     left = sum(1 for o in labelled.values() if o.left)
     return BacktestReport(
         start=start,
@@ -146,6 +168,9 @@ def backtest(
         stayed=len(labelled) - left,
         unlabelled=len(learner_ids) - len(labelled),
         signals=tuple(scores),
+        horizon_days=horizon_days,
+        step_signals=tuple(weekly),
+        steps=len(steps),
     )
 
 
@@ -158,6 +183,8 @@ def report_markdown(report: BacktestReport, title: str) -> str:
         f"{report.step_days} day{'s' if report.step_days != 1 else ''}: {report.learners} learners, "
         f"{report.left} left, {report.stayed} stayed, {report.unlabelled} without a label.",
         "",
+        "## Learner by learner: ever flagged before leaving",
+        "",
         "| signal | flagged who left | flagged who stayed | missed | precision | recall | ROC AUC "
         "| median days of warning |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -169,8 +196,24 @@ def report_markdown(report: BacktestReport, title: str) -> str:
         )
     lines += [
         "",
-        f"`momentum` counts as a warning when the score fell below {MOMENTUM_ALERT_BELOW}; its ROC AUC ranks "
-        "learners by their lowest momentum before they left (or over the period, for those who stayed).",
+        f"## Step by step: firing now, and leaving within {report.horizon_days} days",
+        "",
+        f"{report.steps} learner-steps; a step counts as positive when the learner left within "
+        f"{report.horizon_days} days of it. This view does not favour learners observed for longer.",
+        "",
+        "| signal | firing, left soon | firing, did not | not firing, left soon | precision | recall | ROC AUC |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in report.step_signals:
+        lines.append(
+            f"| {s.name} | {s.true_positives} | {s.false_positives} | {s.false_negatives} | {_pct(s.precision)} | "
+            f"{_pct(s.recall)} | {_num(s.roc_auc)} |"
+        )
+    lines += [
+        "",
+        f"`momentum` counts as a warning when the score is below {MOMENTUM_ALERT_BELOW}; its ROC AUC ranks "
+        "learners by their lowest momentum before they left (or over the period, for those who stayed), and "
+        "steps by the momentum at that step.",
     ]
     return "\n".join(lines) + "\n"
 

@@ -174,6 +174,13 @@ def _report_json(report: SweepReport) -> dict[str, object]:
     help="CSV of known outcomes: learner_id (LMS user id), outcome (left|stayed), left_on.",
 )
 @click.option("--step-days", default=7, show_default=True, type=click.IntRange(1, 90), help="Days between replays.")
+@click.option(
+    "--horizon-days",
+    default=28,
+    show_default=True,
+    type=click.IntRange(1, 365),
+    help="In the step-by-step view, a warning counts when the learner leaves within this many days.",
+)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Also write the report here.")
 @click.option("--title", default="Stall rules back-test", show_default=True, help="Heading of the report.")
 @pass_state
@@ -184,6 +191,7 @@ def backtest_command(
     end: str,
     labels: Path,
     step_days: int,
+    horizon_days: int,
     output: Path | None,
     title: str,
 ) -> None:
@@ -191,7 +199,7 @@ def backtest_command(
     tenant = find_tenant(state, tenant_slug)
     outcomes = parse_labels_csv(labels.read_text(encoding="utf-8-sig"))
     with state.current_runtime.unit_of_work() as uow:
-        report = backtest(uow, tenant.id, parse_moment(start), parse_moment(end), outcomes, step_days)
+        report = backtest(uow, tenant.id, parse_moment(start), parse_moment(end), outcomes, step_days, horizon_days)
     text = report_markdown(report, title)
     if output is not None:
         output.write_text(text, encoding="utf-8")

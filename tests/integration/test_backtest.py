@@ -76,6 +76,10 @@ def test_rules_that_warn_before_learners_leave_score_well(runtime: Runtime) -> N
     assert behind.roc_auc == 1.0
     assert behind.median_warning_days is not None and behind.median_warning_days > 0
     assert signals["momentum"].roc_auc == 1.0
+    by_step = {s.name: s for s in report.step_signals}["behind_pace"]
+    assert by_step.false_positives == 0
+    assert by_step.true_positives > 0
+    assert by_step.roc_auc is not None and by_step.roc_auc > 0.5
 
 
 def test_labels_file_errors_name_the_line() -> None:
