@@ -17,6 +17,7 @@ import alignment.tenancy
 import xapi_listener.attachments
 import xapi_listener.credentials
 import xapi_listener.documents
+import xapi_listener.pull
 import xapi_listener.store
 from alignment.database import Base
 
@@ -38,6 +39,7 @@ TABLE_MODULES = (
     xapi_listener.store,
     xapi_listener.documents,
     xapi_listener.attachments,
+    xapi_listener.pull,
 )
 
 

@@ -13,6 +13,7 @@ from sweetspot.jobs import hand_off_statements
 from xapi_listener.credentials import issue_credential, list_credentials, revoke_credential
 from xapi_listener.handoff import replay
 from xapi_listener.loading import load_file
+from xapi_listener.pull import pull
 
 
 @click.group()
@@ -104,3 +105,21 @@ def replay_command(state: CliState, tenant_slug: str, since: str | None) -> None
         done = replay(uow, tenant.id, datetime.now(UTC), parse_moment(since) if since else None)
         uow.commit()
     click.echo(f"{done.statements} statements replayed: {done.events} new events, {done.replanned} roadmaps re-planned")
+
+
+@xapi.command("pull")
+@tenant_option
+@click.option("--from", "endpoint", required=True, metavar="URL", help="The upstream LRS's xAPI endpoint.")
+@click.option("--key", required=True, help="The upstream credential's key (HTTP Basic user).")
+@click.option("--secret", required=True, help='Its secret; prefer the environment: --secret "$LRS_SECRET".')
+@pass_state
+def pull_command(state: CliState, tenant_slug: str, endpoint: str, key: str, secret: str) -> None:
+    """Pull the statements stored upstream since the last pull, then hand them to the alignment engine."""
+    tenant = find_tenant(state, tenant_slug)
+    runtime = state.current_runtime
+    done = pull(runtime.unit_of_work, tenant.id, endpoint, key, secret)
+    handed = hand_off_statements(runtime, tenant.id)
+    click.echo(
+        f"{done.statements} statements in {done.pages} page(s), {done.new} new; {handed} handed to the alignment "
+        f"engine; next pull starts after {done.since or 'the beginning'}"
+    )

@@ -110,3 +110,39 @@ def test_no_acknowledged_statement_is_lost_when_the_server_is_killed(launcher: L
     ]
     assert len(acknowledged) >= 200
     assert missing == []
+
+
+def test_pull_from_an_upstream_lrs_resumes_and_never_duplicates(launcher: Launcher) -> None:
+    source = credential(launcher)
+    assert launcher.run("tenant", "create", "globex", "--name", "Globex").returncode == 0
+    _, base = launcher.serve()
+    upstream = RemoteLRS(endpoint=f"{base}/xapi/", username=source["key"], password=source["secret"], version="1.0.3")
+    assert upstream.save_statements(
+        [tincan_statement("ana@acme.test", f"https://lms.acme.test/{n}") for n in range(3)]
+    ).success
+
+    def pull() -> str:
+        done = launcher.run(
+            "xapi",
+            "pull",
+            "--tenant",
+            "globex",
+            "--from",
+            f"{base}/xapi/",
+            "--key",
+            source["key"],
+            "--secret",
+            source["secret"],
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert pull().startswith("3 statements in 1 page(s), 3 new")
+    assert upstream.save_statement(tincan_statement("ben@acme.test", "https://lms.acme.test/9")).success
+    assert pull().startswith("1 statements in 1 page(s), 1 new")
+    assert pull().startswith("0 statements in 1 page(s), 0 new")
+    refused = launcher.run(
+        "xapi", "pull", "--tenant", "globex", "--from", f"{base}/xapi/", "--key", source["key"], "--secret", "wrong"
+    )
+    assert refused.returncode == 1
+    assert "answered 401" in refused.stderr

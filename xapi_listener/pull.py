@@ -1,0 +1,127 @@
+"""Pulling statements from an upstream LRS with the `tincan` client, resuming from a stored cursor.
+
+Pages are read with `since` (the newest `stored` time already pulled) and `more`, oldest first. Each
+page is stored and the cursor moved in one transaction, so a pull that stops halfway resumes where it
+stopped, and statement ids make a repeated page harmless. Known quirks of tincan 1.0.0 are worked
+around: `about()` fails against an LRS that lists 2.0.0 (so it is not called), the parsed objects
+reformat statements (so the raw response body is used), and it always speaks xAPI 1.0.3.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column
+from tincan import RemoteLRS
+
+from alignment.database import Base, UnitOfWorkFactory, utcnow
+from alignment.errors import InvalidInput
+from xapi_listener.statements import StatementError, validate_statement
+from xapi_listener.store import store_statements
+
+PAGE = 500
+
+
+class PullCursorRecord(Base):
+    """How far a tenant has pulled from one upstream LRS and credential."""
+
+    __tablename__ = "xapi_pull_cursors"
+    __table_args__ = (UniqueConstraint("tenant_id", "endpoint", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    endpoint: Mapped[str] = mapped_column(String(500))
+    key: Mapped[str] = mapped_column(String(200))
+    since: Mapped[str | None] = mapped_column(String(40))
+    pulled: Mapped[int] = mapped_column(Integer, default=0)
+    last_pulled_at: Mapped[datetime | None]
+
+
+@dataclass(frozen=True)
+class Pulled:
+    """What a pull read and stored."""
+
+    statements: int
+    new: int
+    pages: int
+    since: str | None
+
+
+class UpstreamError(InvalidInput):
+    """The upstream LRS refused or answered something that is not a statement result."""
+
+
+def pull(unit_of_work: UnitOfWorkFactory, tenant_id: int, endpoint: str, key: str, secret: str) -> Pulled:
+    """Pull every statement stored upstream since the last pull, page by page."""
+    if not endpoint.startswith(("http://", "https://")):
+        raise InvalidInput(f"the upstream endpoint must be an http(s) URL, got {endpoint!r}")
+    endpoint = endpoint if endpoint.endswith("/") else endpoint + "/"
+    lrs = RemoteLRS(endpoint=endpoint, username=key, password=secret, version="1.0.3")
+    with unit_of_work(read_only=True) as uow:
+        cursor = _cursor(uow.session, tenant_id, endpoint, key)
+        since = cursor.since if cursor else None
+    query: dict[str, Any] = {"ascending": "true", "limit": PAGE}
+    if since:
+        query["since"] = since
+    response = lrs.query_statements(query)
+    total = new = pages = 0
+    while True:
+        page = _page(response, endpoint)
+        statements = page.get("statements", [])
+        for index, statement in enumerate(statements):
+            try:
+                validate_statement(statement, "1.0.3")
+            except StatementError as error:
+                raise UpstreamError(f"upstream statement [{index}] of page {pages + 1} is not valid: {error}") from None
+        pages += 1
+        total += len(statements)
+        with unit_of_work() as uow:
+            if statements:
+                accepted = store_statements(
+                    uow,
+                    tenant_id,
+                    statements,
+                    stored=utcnow(),
+                    authority={"objectType": "Agent", "account": {"homePage": endpoint, "name": key}},
+                    version="1.0.0",
+                    credential_id=None,
+                )
+                new += accepted.new
+                since = max(str(s["stored"]) for s in statements)
+            record = _cursor(uow.session, tenant_id, endpoint, key) or PullCursorRecord(
+                tenant_id=tenant_id, endpoint=endpoint, key=key, pulled=0
+            )
+            record.since, record.last_pulled_at = since, utcnow()
+            record.pulled = (record.pulled or 0) + len(statements)
+            uow.session.add(record)
+            uow.commit()
+        more = page.get("more") or ""
+        if not more:
+            return Pulled(total, new, pages, since)
+        response = lrs.more_statements(more)
+
+
+def _page(response: Any, endpoint: str) -> dict[str, Any]:
+    if not response.success:
+        status = getattr(response.response, "status", "?")
+        raise UpstreamError(f"{endpoint} answered {status}: {response.data[:200]!r}")
+    try:
+        page = json.loads(response.data)
+    except ValueError:
+        raise UpstreamError(f"{endpoint} did not answer a JSON statement result") from None
+    if not isinstance(page, dict) or not isinstance(page.get("statements"), list):
+        raise UpstreamError(f"{endpoint} did not answer a statement result")
+    return page
+
+
+def _cursor(session: Any, tenant_id: int, endpoint: str, key: str) -> PullCursorRecord | None:
+    record: PullCursorRecord | None = session.scalar(
+        select(PullCursorRecord).where(
+            PullCursorRecord.tenant_id == tenant_id, PullCursorRecord.endpoint == endpoint, PullCursorRecord.key == key
+        )
+    )
+    return record
