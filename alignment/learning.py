@@ -40,9 +40,11 @@ def take_in(
     activity gets a title people recognise.
     """
     batch = list(events)
-    index = MatcherIndex([o.matcher for o in list_opportunities(uow, tenant_id)])
+    opportunities = list_opportunities(uow, tenant_id)
+    index = MatcherIndex([o.matcher for o in opportunities])
     people = sorted({e.learner_id for e in batch})
-    before = _finished(uow, tenant_id, people, index)
+    history = events_by_person(uow, tenant_id, people)
+    before = {person: _finished(history[person], index) for person in people}
     recorded = record_events(uow, tenant_id, batch)
     if recorded == 0:
         return Intake(0, 0, 0)
@@ -50,20 +52,20 @@ def take_in(
     names = activity_names or {}
     for activity in sorted({e.activity_id for e in batch if e.activity_id and not index.matches(e)}):
         discovered += discover_activity(uow, tenant_id, activity, names.get(activity)) is not None
-    after = _finished(uow, tenant_id, people, index)
-    titles = {o.id: o.title for o in list_opportunities(uow, tenant_id)}
+    known = {e.event_id for person in people for e in history[person]}
+    for event in batch:
+        if event.event_id not in known:
+            history[event.learner_id].append(event)
+            known.add(event.event_id)
+    titles = {o.id: o.title for o in opportunities}
     reasons = {}
     for person in people:
-        newly = sorted(after.get(person, set()) - before.get(person, set()))
+        newly = sorted(_finished(history[person], index) - before[person])
         if newly:
             reasons[person] = "You finished " + ", ".join(f"“{titles.get(o, o)}”" for o in newly) + "."
     replanned = replan_people(uow, tenant_id, reasons, Trigger.PROGRESS, now)
     return Intake(recorded, discovered, replanned)
 
 
-def _finished(uow: UnitOfWork, tenant_id: int, people: list[int], index: MatcherIndex) -> dict[int, set[int]]:
-    events = events_by_person(uow, tenant_id, people)
-    return {
-        person: {o for o, p in progress_by_opportunity(events[person], index).items() if p.finished}
-        for person in people
-    }
+def _finished(events: list[LearningEvent], index: MatcherIndex) -> set[int]:
+    return {o for o, p in progress_by_opportunity(events, index).items() if p.finished}
