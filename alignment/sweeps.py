@@ -74,8 +74,9 @@ def sweep(
     if context_ids is not None:
         query = query.where(ContextRecord.id.in_(list(context_ids)))
     report = SweepReport(as_of=as_of, recorded=record)
-    for context_id in uow.session.scalars(query):
+    for context_id in list(uow.session.scalars(query)):
         snapshot = load_snapshot(uow, tenant_id, context_id, as_of)
+        scores: dict[int, Momentum] = {}
         for member in snapshot.members:
             situation = learner_situation(snapshot, member.person.id)
             findings = evaluate(situation, snapshot.policy.stall, as_of)
@@ -96,23 +97,33 @@ def sweep(
                 report.opened += len(changes.opened)
                 report.updated += len(changes.updated)
                 report.cleared += len(changes.cleared)
-                _keep_momentum(uow, tenant_id, member.person.id, context_id, as_of.date(), score)
+                scores[member.person.id] = score
+        if record:
+            _keep_momentum(uow, tenant_id, context_id, as_of.date(), scores)
     return report
 
 
-def _keep_momentum(
-    uow: UnitOfWork, tenant_id: int, person_id: int, context_id: int, day: date, score: Momentum
-) -> None:
-    record = uow.session.scalar(
-        select(MomentumRecord).where(
-            MomentumRecord.person_id == person_id, MomentumRecord.context_id == context_id, MomentumRecord.day == day
+def _keep_momentum(uow: UnitOfWork, tenant_id: int, context_id: int, day: date, scores: dict[int, Momentum]) -> None:
+    """Upsert the day's score of each learner of the context, reading the existing rows in one query."""
+    if not scores:
+        return
+    existing = {
+        record.person_id: record
+        for record in uow.session.scalars(
+            select(MomentumRecord).where(
+                MomentumRecord.context_id == context_id,
+                MomentumRecord.day == day,
+                MomentumRecord.person_id.in_(list(scores)),
+            )
         )
-    )
-    if record is None:
-        record = MomentumRecord(tenant_id=tenant_id, person_id=person_id, context_id=context_id, day=day)
-        uow.session.add(record)
-    record.score = score.score
-    record.parts = [
-        {"name": p.name, "value": round(p.value, 4), "weight": p.weight, "detail": p.detail} for p in score.parts
-    ]
+    }
+    for person_id, score in scores.items():
+        record = existing.get(person_id)
+        if record is None:
+            record = MomentumRecord(tenant_id=tenant_id, person_id=person_id, context_id=context_id, day=day)
+            uow.session.add(record)
+        record.score = score.score
+        record.parts = [
+            {"name": p.name, "value": round(p.value, 4), "weight": p.weight, "detail": p.detail} for p in score.parts
+        ]
     uow.session.flush()

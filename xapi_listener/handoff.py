@@ -160,6 +160,6 @@ def _place_provisional_learners(uow: UnitOfWork, tenant_id: int, first_seen: Map
     if not provisional:
         return
     context = upsert_context(uow, tenant_id, *XAPI_ONLY_CONTEXT)
-    members = {m.person.id for m in roster(uow, context)}
+    members = {m.person.id for m in roster(uow, context, person_ids=sorted(provisional))}
     for person_id in sorted(provisional - members):
         join(uow, context, get_person(uow, tenant_id, person_id), Role.LEARNER, now=first_seen[person_id])

@@ -10,7 +10,9 @@ reformat statements (so the raw response body is used), and it always speaks xAP
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime
 from typing import Any
 
@@ -67,7 +69,7 @@ def pull(unit_of_work: UnitOfWorkFactory, tenant_id: int, endpoint: str, key: st
     query: dict[str, Any] = {"ascending": "true", "limit": PAGE}
     if since:
         query["since"] = since
-    response = lrs.query_statements(query)
+    response = _ask(endpoint, partial(lrs.query_statements, query))
     total = new = pages = 0
     while True:
         page = _page(response, endpoint)
@@ -102,7 +104,14 @@ def pull(unit_of_work: UnitOfWorkFactory, tenant_id: int, endpoint: str, key: st
         more = page.get("more") or ""
         if not more:
             return Pulled(total, new, pages, since)
-        response = lrs.more_statements(more)
+        response = _ask(endpoint, partial(lrs.more_statements, more))
+
+
+def _ask(endpoint: str, request: Callable[[], Any]) -> Any:
+    try:
+        return request()
+    except OSError as error:
+        raise UpstreamError(f"{endpoint} could not be reached: {error}") from None
 
 
 def _page(response: Any, endpoint: str) -> dict[str, Any]:

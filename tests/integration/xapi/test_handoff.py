@@ -1,6 +1,7 @@
 """Statements become learning events: identities resolve, unknown actors are provisional, replays count once."""
 
 import json
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -106,3 +107,14 @@ def test_credential_commands(cli: Cli, world: World) -> None:
     assert cli("xapi", "credentials", "revoke", created["key"]).output == f"revoked {created['key']}\n"
     again = cli("xapi", "credentials", "revoke", created["key"])
     assert again.exit_code == 1 and "already revoked" in again.output
+
+
+def test_pull_from_an_unreachable_lrs_says_so(cli: Cli, world: World) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = cli(
+        "xapi", "pull", "--tenant", "acme", "--from", f"http://127.0.0.1:{port}/xapi/", "--key", "k", "--secret", "s"
+    )
+    assert result.exit_code == 1
+    assert "could not be reached" in result.output
