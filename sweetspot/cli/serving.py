@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from alignment.errors import DomainError
+from alignment.errors import NotFound
 from alignment.tenancy import create_tenant, get_tenant
 from sweetspot import database
 from sweetspot.app import ALL_EDGES, Edge, create_app
@@ -46,7 +46,7 @@ def demo(state: CliState, port: int) -> None:
     with runtime.unit_of_work() as uow:
         try:
             get_tenant(uow, DEMO_TENANT[0])
-        except DomainError:
+        except NotFound:
             create_tenant(uow, *DEMO_TENANT)
             uow.commit()
     base = f"http://127.0.0.1:{port}"
