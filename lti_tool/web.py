@@ -1,24 +1,118 @@
-"""HTTP routes of the LTI tool."""
+"""HTTP routes of the LTI tool: key set, OIDC login initiation, launch, and the setup values for admins."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from datetime import UTC, datetime
 
-from flask import Blueprint, Response, jsonify
+import structlog
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, session, url_for
+from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
+from pylti1p3.exception import OIDCException
+from werkzeug.wrappers import Response as WerkzeugResponse
 
-from lti_tool.keys import SigningKey, key_set
+from alignment.database import UnitOfWorkFactory
+from lti_tool.admission import Visitor, admit
+from lti_tool.keys import KeyRing, key_set
+from lti_tool.launch import (
+    ADVICE_PLATFORM,
+    ADVICE_REGISTER,
+    DatabaseToolConf,
+    HardenedLaunch,
+    LaunchChecks,
+    LaunchRejected,
+)
+from lti_tool.platform_keys import PlatformKeySets
+from lti_tool.roles import Audience
+from lti_tool.settings import LtiSettings
+
+log = structlog.get_logger(__name__)
+
+VISITOR = "visitor"
 
 
-def create_blueprint(signing_keys: Callable[[], list[SigningKey]]) -> Blueprint:
-    """The LTI tool's routes, reading the tool's active keys through `signing_keys`."""
-    blueprint = Blueprint("lti", __name__, url_prefix="/lti")
+def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing, settings: LtiSettings) -> Blueprint:
+    """The LTI tool's protocol routes, with one tool configuration and one key-set cache for the app."""
+    blueprint = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
+    tool_conf = DatabaseToolConf(unit_of_work, keys)
+    key_sets = PlatformKeySets(settings.key_set_cache_seconds)
+
+    def tool_origin() -> str:
+        return str(settings.public_url).rstrip("/") if settings.public_url else request.host_url.rstrip("/")
+
+    def our_url(endpoint: str) -> str:
+        return tool_origin() + url_for(endpoint)
 
     @blueprint.get("/jwks.json")
     def jwks() -> Response:
         """The tool's public keys, for platforms verifying what the tool signs."""
-        response = jsonify(key_set(signing_keys()))
+        response = jsonify(key_set(keys.published()))
         response.cache_control.public = True
         response.cache_control.max_age = 300
         return response
 
+    @blueprint.route("/login", methods=["GET", "POST"])
+    def login() -> Response:
+        """OIDC third-party initiated login (LTI Core §5.1.1): check the platform, then redirect to its auth."""
+        params = request.values
+        target = params.get("target_link_uri", "")
+        if not target.startswith(tool_origin() + "/"):
+            raise LaunchRejected(
+                f"the login's target_link_uri {target!r} does not point at this tool ({tool_origin()})", ADVICE_PLATFORM
+            )
+        if not params.get("iss") or not params.get("login_hint"):
+            raise LaunchRejected("the login request needs iss and login_hint", ADVICE_PLATFORM)
+        if tool_conf.registration(params["iss"], params.get("client_id")) is None:
+            raise LaunchRejected(
+                f"no platform is registered with issuer {params['iss']}"
+                + (f" and client id {params['client_id']}" if params.get("client_id") else ""),
+                ADVICE_REGISTER,
+                403,
+            )
+        try:
+            oidc = FlaskOIDCLogin(FlaskRequest(request_data=params), tool_conf)
+            response: Response = oidc.redirect(our_url("lti.launch"))
+        except OIDCException as error:
+            raise LaunchRejected(str(error), ADVICE_PLATFORM) from error
+        return response
+
+    @blueprint.post("/launch")
+    def launch() -> WerkzeugResponse:
+        """The id_token POST: every check, then the person, context and role are recorded and pages open."""
+        checks = LaunchChecks(unit_of_work, key_sets, settings.clock_leeway_seconds, tool_origin())
+        valid = HardenedLaunch(FlaskRequest(), tool_conf, checks).run()
+        now = datetime.now(UTC)
+        with unit_of_work() as uow:
+            visitor = admit(uow, valid, now)
+            uow.commit()
+        session.clear()
+        session[VISITOR] = dataclasses.asdict(visitor)
+        log.info(
+            "lti launch",
+            tenant_id=visitor.tenant_id,
+            person_id=visitor.person_id,
+            context_id=visitor.context_id,
+            audience=visitor.audience.value,
+            message_type=visitor.message_type,
+        )
+        if visitor.message_type == "LtiDeepLinkingRequest":
+            return redirect(url_for("lti.deep_link"), 303)
+        return redirect(url_for("pages.start"), 303)
+
+    @blueprint.errorhandler(LaunchRejected)
+    def rejected(error: LaunchRejected) -> tuple[str, int]:
+        log.warning("lti launch rejected", reason=error.reason, path=request.path, iss=request.values.get("iss"))
+        return render_template("lti/rejected.html", reason=error.reason, advice=error.advice), error.status
+
     return blueprint
+
+
+def current_visitor() -> Visitor | None:
+    """The visitor of this browser session, if a launch made one."""
+    data = session.get(VISITOR)
+    if not isinstance(data, dict):
+        return None
+    values = dict(data)
+    values["audience"] = Audience(str(values["audience"]))
+    values["mentee_lms_ids"] = tuple(values.get("mentee_lms_ids") or ())
+    return Visitor(**values)

@@ -7,8 +7,11 @@ from functools import partial
 from typing import Literal
 
 import structlog
-from flask import Flask, Response
+from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+import lti_tool.pages
 import lti_tool.web
 import xapi_listener.web
 from sweetspot import errors, health, home, request_context
@@ -30,12 +33,9 @@ def create_app(runtime: Runtime, edges: Collection[Edge] = ALL_EDGES) -> Flask:
     app.config.update(
         SECRET_KEY=runtime.secret_key,
         MAX_CONTENT_LENGTH=runtime.xapi.max_body_bytes,
-        # Pages live in the LMS's iframe, a third-party context: the session cookie must be
-        # SameSite=None, which browsers accept only with Secure (localhost counts as secure).
-        SESSION_COOKIE_SECURE=True,
         SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="None",
     )
+    app.session_interface = FramedSessionInterface()
     app.extensions["sweetspot.runtime"] = runtime
     request_context.init_app(app)
     errors.init_app(app)
@@ -43,14 +43,44 @@ def create_app(runtime: Runtime, edges: Collection[Edge] = ALL_EDGES) -> Flask:
     app.register_blueprint(health.create_blueprint(runtime))
     if "lti" in edges:
         app.register_blueprint(home.create_blueprint())
-        app.register_blueprint(lti_tool.web.create_blueprint(lambda: runtime.signing_keys))
+        app.register_blueprint(lti_tool.web.create_blueprint(runtime.unit_of_work, runtime.keys, runtime.lti))
+        app.register_blueprint(lti_tool.pages.create_blueprint(runtime.unit_of_work))
     if "xapi" in edges:
         jobs = build_jobs(runtime)
         app.register_blueprint(
             xapi_listener.web.create_blueprint(runtime.unit_of_work, partial(_enqueue_hand_off, jobs))
         )
         app.wsgi_app = AlternateRequestSyntax(app.wsgi_app, "/xapi/", runtime.xapi.max_body_bytes)  # type: ignore[method-assign]
+    if runtime.settings.trusted_proxies:
+        # Outermost, so every layer sees the client's scheme and host.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=runtime.settings.trusted_proxies,
+            x_proto=runtime.settings.trusted_proxies,
+            x_host=runtime.settings.trusted_proxies,
+        )
     return app
+
+
+class FramedSessionInterface(SecureCookieSessionInterface):
+    """The session cookie for pages inside an LMS iframe, which is a third-party context.
+
+    Over HTTPS it is SameSite=None; Secure; Partitioned (CHIPS), which browsers that block third-party
+    cookies still accept per embedding site. Over plain HTTP (the demo on localhost, where the LMS and
+    the tool are the same site) browsers refuse SameSite=None without Secure, so it is Lax.
+    """
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Secure whenever the request came over HTTPS."""
+        return request.is_secure
+
+    def get_cookie_samesite(self, app: Flask) -> str:
+        """None over HTTPS (third-party iframe), Lax otherwise."""
+        return "None" if request.is_secure else "Lax"
+
+    def get_cookie_partitioned(self, app: Flask) -> bool:
+        """Partitioned over HTTPS."""
+        return request.is_secure
 
 
 def _enqueue_hand_off(jobs: Jobs, tenant_id: int) -> None:

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from alignment.database import UnitOfWork, create_engine, session_factory
 from alignment.settings import AlignmentSettings
-from lti_tool.keys import SigningKey, generate_private_key_pem
+from lti_tool.keys import KeyRing
 from lti_tool.settings import LtiSettings
 from sweetspot.instance import DataDirectory, generate_secret_key
 from sweetspot.settings import SQLITE_DATABASE_FILE, Settings
 from xapi_listener.settings import XapiSettings
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
-SIGNING_KEY_FILE = "lti_signing_key.pem"
+LTI_KEYS_DIRECTORY = "lti_keys"
 
 
 @dataclass
@@ -31,7 +32,7 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     secret_key: bytes = field(repr=False)
-    signing_keys: list[SigningKey] = field(repr=False)
+    keys: KeyRing = field(repr=False)
 
     def unit_of_work(self, read_only: bool = False) -> UnitOfWork:
         """A new unit of work on this runtime's database (read-only ones never wait for a writer)."""
@@ -63,9 +64,8 @@ def bootstrap(
         if settings.secret_key
         else data_dir.secret(SECRET_KEY_FILE, generate_secret_key)
     )
-    signing_key = SigningKey.from_pem(
-        data_dir.secret(SIGNING_KEY_FILE, lambda: generate_private_key_pem(lti.signing_key_bits))
-    )
+    keys = KeyRing(data_dir.path / LTI_KEYS_DIRECTORY, lti.signing_key_bits, timedelta(days=lti.key_grace_days))
+    keys.ensure()
     engine = create_engine(settings.resolved_database_url, alignment)
     return Runtime(
         settings=settings,
@@ -76,5 +76,5 @@ def bootstrap(
         engine=engine,
         sessions=session_factory(engine),
         secret_key=secret_key,
-        signing_keys=[signing_key],
+        keys=keys,
     )

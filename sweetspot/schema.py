@@ -14,6 +14,7 @@ import alignment.policies
 import alignment.roadmaps
 import alignment.sweeps
 import alignment.tenancy
+import lti_tool.registrations
 import xapi_listener.attachments
 import xapi_listener.credentials
 import xapi_listener.documents
@@ -35,6 +36,7 @@ TABLE_MODULES = (
     alignment.sweeps,
     alignment.objectives,
     alignment.identities,
+    lti_tool.registrations,
     xapi_listener.credentials,
     xapi_listener.store,
     xapi_listener.documents,

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     """Unset: jobs run embedded in the server process. Set: jobs go to Redis for `sweetspot worker`."""
     secret_key: SecretStr | None = None
     """Flask session key; unset means one generated in the data directory on first run."""
+    trusted_proxies: int = 0
+    """How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (1 behind one TLS-terminating proxy)."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
 

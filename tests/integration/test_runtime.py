@@ -12,7 +12,7 @@ def test_restart_on_the_same_data_directory_keeps_the_secrets(tmp_path: Path, da
     first = bootstrap(make_settings(tmp_path / "instance", database_url))
     second = bootstrap(make_settings(tmp_path / "instance", database_url))
     assert first.secret_key == second.secret_key
-    assert [k.kid for k in first.signing_keys] == [k.kid for k in second.signing_keys]
+    assert first.keys.signing.kid == second.keys.signing.kid
     first.close()
     second.close()
 
@@ -21,7 +21,7 @@ def test_a_new_data_directory_gets_new_secrets(tmp_path: Path, database_url: str
     one = bootstrap(make_settings(tmp_path / "one", database_url))
     two = bootstrap(make_settings(tmp_path / "two", database_url))
     assert one.secret_key != two.secret_key
-    assert one.signing_keys[0].kid != two.signing_keys[0].kid
+    assert one.keys.signing.kid != two.keys.signing.kid
     one.close()
     two.close()
 

@@ -1,0 +1,191 @@
+"""What a valid launch changes in Sweetspot: the person, their context and role, linked identities.
+
+The user (`sub`) becomes a person of the registration's tenant with the LMS user id `sub`; the
+context claim becomes a context (a launch without one lands in a context per deployment); learners
+and managers join its roster. Identifiers the launch carries (email, the xAPI account of the
+custom parameter `xapi_user_id`, which an admin maps to `$User.id` in Moodle or `$Canvas.user.id` in
+Canvas, with `xapi_home_page` as its homePage or else the issuer, which for Moodle is the site URL
+logstore_xapi sends) are linked, and a
+provisional learner that xAPI statements created for any of them is merged into the person. The
+launch itself counts as engagement: a `launched` learning event on its resource link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from alignment.database import UnitOfWork
+from alignment.identities import Identifier, IdentityRecord, link, merge_people
+from alignment.learning import take_in
+from alignment.people import PersonRecord, Role, join, upsert_context, upsert_person
+from alignment.rules.progress import LearningEvent
+from lti_tool import claims
+from lti_tool.launch import ValidLaunch
+from lti_tool.registrations import remember_service_links
+from lti_tool.roles import Audience, audience_of
+
+LAUNCHED = "http://adlnet.gov/expapi/verbs/launched"
+XAPI_ID_PARAMETER = "xapi_user_id"
+XAPI_HOME_PAGE_PARAMETER = "xapi_home_page"
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who is using the pages after a launch, and what they may see."""
+
+    tenant_id: int
+    person_id: int
+    context_id: int
+    audience: Audience
+    name: str
+    locale: str | None
+    registration_id: int
+    deployment_id: str
+    message_type: str
+    mentee_lms_ids: tuple[str, ...] = ()
+    deep_linking: dict[str, Any] | None = field(default=None, repr=False)
+
+
+def admit(uow: UnitOfWork, launch: ValidLaunch, now: datetime) -> Visitor:
+    """Record the person, context and roles of a valid launch; return who is visiting."""
+    body = launch.body
+    registration = launch.registration
+    tenant_id = registration.tenant_id
+    custom = _object(body, claims.CUSTOM)
+    email = body.get("email") if isinstance(body.get("email"), str) else None
+    person = upsert_person(
+        uow,
+        tenant_id,
+        str(body["sub"]),
+        _name(body),
+        email=email,
+        role_started_on=_role_started_on(custom, now.date()),
+    )
+    context_claim = _object(body, claims.CONTEXT)
+    if context_claim.get("id"):
+        title = str(context_claim.get("title") or context_claim.get("label") or context_claim["id"])
+        context = upsert_context(uow, tenant_id, str(context_claim["id"]), title)
+    else:
+        context = upsert_context(
+            uow, tenant_id, f"lti-deployment:{launch.deployment_id}", f"{registration.label} (no course)"
+        )
+    roles = [r for r in body.get(claims.ROLES, []) if isinstance(r, str)]
+    mentees = tuple(str(m) for m in body.get(claims.ROLE_SCOPE_MENTOR, []) or [] if isinstance(m, str | int))
+    audience = audience_of(roles, bool(mentees))
+    if audience is Audience.LEARNER:
+        join(uow, context, person, Role.LEARNER, now)
+    elif audience is Audience.MANAGER or audience_of(roles, False) is Audience.MANAGER:
+        join(uow, context, person, Role.MANAGER, now)
+    identifiers = [Identifier("lms_user_id", str(body["sub"]))]
+    if email:
+        identifiers.append(Identifier("email", email))
+    xapi_id = str(custom.get(XAPI_ID_PARAMETER) or "").strip()
+    if xapi_id and not xapi_id.startswith("$"):  # "$User.id" arrives verbatim when the LMS did not substitute it
+        home_page = str(custom.get(XAPI_HOME_PAGE_PARAMETER) or registration.issuer).strip()
+        identifiers.append(Identifier("account", f"{home_page} {xapi_id}"))
+    _merge_provisional(uow, tenant_id, person.id, identifiers)
+    for identifier in identifiers:
+        link(uow, tenant_id, person.id, identifier)
+    ags = _object(body, claims.AGS_ENDPOINT)
+    nrps = _object(body, claims.NRPS)
+    remember_service_links(
+        uow,
+        registration.id,
+        context.id,
+        launch.deployment_id,
+        ags.get("lineitems") if isinstance(ags.get("lineitems"), str) else None,
+        [s for s in ags.get("scope", []) if isinstance(s, str)],
+        nrps.get("context_memberships_url") if isinstance(nrps.get("context_memberships_url"), str) else None,
+    )
+    message_type = str(body.get(claims.MESSAGE_TYPE))
+    link_claim = _object(body, claims.RESOURCE_LINK)
+    if audience is Audience.LEARNER and link_claim.get("id"):
+        take_in(uow, tenant_id, [_engagement(body, person.id, str(link_claim["id"]), now)], now)
+    presentation = body.get(claims.LAUNCH_PRESENTATION)
+    locale = body.get("locale") or (presentation.get("locale") if isinstance(presentation, dict) else None)
+    settings = body.get(claims.DEEP_LINKING_SETTINGS)
+    return Visitor(
+        tenant_id=tenant_id,
+        person_id=person.id,
+        context_id=context.id,
+        audience=audience,
+        name=person.name,
+        locale=str(locale) if locale else None,
+        registration_id=registration.id,
+        deployment_id=launch.deployment_id,
+        message_type=message_type,
+        mentee_lms_ids=mentees,
+        deep_linking=settings if isinstance(settings, dict) else None,
+    )
+
+
+def _object(body: dict[str, Any], claim: str) -> dict[str, Any]:
+    value = body.get(claim)
+    return value if isinstance(value, dict) else {}
+
+
+def _name(body: dict[str, Any]) -> str:
+    name = body.get("name")
+    if isinstance(name, str) and name.strip():
+        return name
+    parts = [body.get("given_name"), body.get("family_name")]
+    joined = " ".join(p for p in parts if isinstance(p, str) and p.strip())
+    if joined:
+        return joined
+    email = body.get("email")
+    return email if isinstance(email, str) and email else f"Learner {str(body['sub'])[:12]}"
+
+
+def _role_started_on(custom: dict[str, Any], today: date) -> date | None:
+    # An admin maps a profile field to `role_started_on` (a date) or `years_in_role` (a number).
+    started = custom.get("role_started_on")
+    if isinstance(started, str):
+        try:
+            return date.fromisoformat(started.strip()[:10])
+        except ValueError:
+            pass
+    years = custom.get("years_in_role")
+    try:
+        value = float(years) if years is not None else None
+    except (TypeError, ValueError):
+        value = None
+    if value is not None and 0 <= value < 80:
+        return today - timedelta(days=round(value * 365.25))
+    return None
+
+
+def _merge_provisional(uow: UnitOfWork, tenant_id: int, person_id: int, identifiers: list[Identifier]) -> None:
+    values = [(i.kind, i.value.strip().lower() if i.kind == "email" else i.value.strip()) for i in identifiers]
+    provisional: set[int] = set()
+    for kind, value in values:
+        provisional.update(
+            uow.session.scalars(
+                select(IdentityRecord.person_id)
+                .join(PersonRecord, PersonRecord.id == IdentityRecord.person_id)
+                .where(
+                    IdentityRecord.tenant_id == tenant_id,
+                    IdentityRecord.kind == kind,
+                    IdentityRecord.value == value,
+                    PersonRecord.provisional.is_(True),
+                )
+            )
+        )
+    for other in sorted(provisional - {person_id}):
+        merge_people(uow, tenant_id, other, person_id)
+
+
+def _engagement(body: dict[str, Any], person_id: int, resource_link_id: str, now: datetime) -> LearningEvent:
+    # One event per launch: the nonce is single use, so it names the launch.
+    launch_key = hashlib.sha256(f"{body.get('iss')}|{body.get('nonce')}".encode()).hexdigest()[:32]
+    return LearningEvent(
+        event_id=f"lti-launch:{launch_key}",
+        learner_id=person_id,
+        occurred_at=now.astimezone(UTC),
+        verb=LAUNCHED,
+        lti_resource_link_id=resource_link_id,
+    )

@@ -1,0 +1,341 @@
+"""The LTI 1.3 launch: pylti1p3's validation, plus every check the library leaves out.
+
+pylti1p3 checks the state cookie, the JWT's shape, the registration, the signature, the deployment
+and the message claims. Sweetspot adds (1EdTech Security Framework §5.1.3, LTI Core §5.1):
+`aud` must contain our client id, and `azp` must equal it when present or when there are several
+audiences; RS256 only; `exp` and `iat` required and checked with a small leeway; the nonce is single
+use across every process (a replayed id_token is refused); an unknown `kid` triggers one fresh
+download of the platform's key set; the deployment must be known and active (a new one is recorded
+as pending); `target_link_uri` must point at this tool; only the message types Sweetspot handles.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import jwt
+from jwcrypto.jwk import JWK
+from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskRequest
+from pylti1p3.deployment import Deployment as LibraryDeployment
+from pylti1p3.exception import LtiException
+from pylti1p3.registration import Registration as LibraryRegistration
+from pylti1p3.tool_config.abstract import ToolConfAbstract
+
+from alignment.database import UnitOfWorkFactory
+from lti_tool import claims
+from lti_tool.keys import KeyRing
+from lti_tool.platform_keys import KeySetError, PlatformKeySets
+from lti_tool.registrations import (
+    DeploymentStatus,
+    Registration,
+    deployment_seen_at_launch,
+    find_deployment,
+    find_registration,
+    use_nonce,
+)
+
+SUPPORTED_MESSAGES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
+
+
+class LaunchRejected(Exception):
+    """A launch that must not go on: what was wrong, and what the platform's admin can do about it."""
+
+    def __init__(self, reason: str, advice: str, status: int = 400) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.advice = advice
+        self.status = status
+
+
+ADVICE_REGISTER = "Ask your LMS administrator to register Sweetspot for this platform (see Sweetspot's setup page)."
+ADVICE_PLATFORM = "The LMS sent a launch Sweetspot cannot trust; ask your LMS administrator to check the tool's setup."
+ADVICE_RETRY = "Launch Sweetspot again from the course. If it keeps happening, your browser may be blocking cookies."
+
+
+class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
+    """pylti1p3's tool-config seam over the registrations table; built once per app."""
+
+    def __init__(self, unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> None:
+        self._unit_of_work = unit_of_work
+        self._keys = keys
+
+    def check_iss_has_one_client(self, iss: str) -> bool:
+        """Never assume one client id per issuer (hosted Canvas shares one issuer)."""
+        return False
+
+    def check_iss_has_many_clients(self, iss: str) -> bool:
+        """Every issuer may have several client ids."""
+        return True
+
+    def find_registration_by_issuer(self, iss: str, *args: Any, **kwargs: Any) -> LibraryRegistration | None:  # type: ignore[override]
+        """The issuer's registration when it has only one."""
+        return self.find_registration_by_params(iss, "")
+
+    def find_registration_by_params(  # type: ignore[override]
+        self, iss: str, client_id: str | None, *args: Any, **kwargs: Any
+    ) -> LibraryRegistration | None:
+        """The registration of the issuer and client id, as the library's object."""
+        found = self.registration(iss, client_id)
+        return None if found is None else self.library_registration(found)
+
+    def registration(self, iss: str, client_id: str | None) -> Registration | None:
+        """Sweetspot's own registration record for the issuer and client id."""
+        with self._unit_of_work(read_only=True) as uow:
+            return find_registration(uow, iss, client_id)
+
+    def library_registration(self, registration: Registration) -> LibraryRegistration:
+        """The registration as pylti1p3 objects want it, signing with the tool's current key."""
+        signing = self._keys.signing
+        return (
+            LibraryRegistration()
+            .set_issuer(registration.issuer)
+            .set_client_id(registration.client_id)
+            .set_auth_login_url(registration.auth_login_url)
+            .set_auth_token_url(registration.auth_token_url)
+            .set_auth_audience(registration.auth_audience or registration.auth_token_url)
+            .set_key_set_url(registration.key_set_url)
+            .set_tool_private_key(signing.private_pem.decode())
+            .set_tool_public_key(signing.public_pem)
+        )
+
+    def find_deployment(self, iss: str, deployment_id: str) -> LibraryDeployment | None:
+        """The issuer's active deployment with this id, when the issuer has one registration."""
+        return self.find_deployment_by_params(iss, deployment_id, "")
+
+    def find_deployment_by_params(
+        self, iss: str, deployment_id: str, client_id: str, *args: Any, **kwargs: Any
+    ) -> LibraryDeployment | None:
+        """The active deployment of this registration with this id."""
+        with self._unit_of_work(read_only=True) as uow:
+            registration = find_registration(uow, iss, client_id)
+            found = find_deployment(uow, registration, deployment_id) if registration else None
+        if found is None or found.status is not DeploymentStatus.ACTIVE:
+            return None
+        return LibraryDeployment().set_deployment_id(found.deployment_id)
+
+
+@dataclass(frozen=True)
+class LaunchChecks:
+    """What the hardened launch needs besides the request: storage, key sets, clock and our address."""
+
+    unit_of_work: UnitOfWorkFactory
+    key_sets: PlatformKeySets
+    leeway_seconds: int
+    tool_origin: str
+
+
+@dataclass
+class ValidLaunch:
+    """A launch that passed every check: its registration, deployment and claims."""
+
+    registration: Registration
+    deployment_id: str
+    body: dict[str, Any] = field(repr=False)
+
+
+class HardenedLaunch(FlaskMessageLaunch):
+    """A pylti1p3 message launch with Sweetspot's extra checks, in the order that makes them meaningful."""
+
+    def __init__(self, request: FlaskRequest, tool_conf: DatabaseToolConf, checks: LaunchChecks) -> None:
+        super().__init__(request, tool_conf)
+        # The library would otherwise run its own validate() the first time a claim is read.
+        self.set_auto_validation(enable=False)
+        self._checks = checks
+        self._sweetspot_registration: Registration | None = None
+
+    def run(self) -> ValidLaunch:
+        """Validate everything, or raise LaunchRejected saying what was wrong."""
+        try:
+            (
+                self.validate_state()
+                .validate_jwt_format()
+                .validate_registration()
+                .validate_jwt_signature()
+                .validate_nonce()
+                .validate_deployment()
+                .validate_message()
+            )
+        except LtiException as error:
+            raise LaunchRejected(str(error), ADVICE_PLATFORM) from error
+        id_token_hash = self._get_id_token_hash()
+        self._session_service.set_state_valid(self._get_request_param("state"), id_token_hash)
+        assert self._sweetspot_registration is not None
+        return ValidLaunch(self._sweetspot_registration, self._get_deployment_id(), dict(self._claims()))
+
+    def _claims(self) -> dict[str, Any]:
+        body = self._jwt.get("body")
+        return dict(body) if isinstance(body, dict) else {}
+
+    def validate_state(self) -> HardenedLaunch:
+        """The state must be the one this browser was given at login (its cookie)."""
+        try:
+            super().validate_state()
+        except LtiException as error:
+            raise LaunchRejected(
+                "the launch's state does not match this browser's login (state not found)", ADVICE_RETRY, 401
+            ) from error
+        return self
+
+    def validate_jwt_format(self) -> HardenedLaunch:
+        """The id_token must be a JWS in compact form with a JSON header and body."""
+        if not self._get_request_param("id_token"):
+            raise LaunchRejected("the launch has no id_token", ADVICE_PLATFORM)
+        try:
+            super().validate_jwt_format()
+        except LtiException as error:
+            raise LaunchRejected(f"the id_token is not a JWT: {error}", ADVICE_PLATFORM) from error
+        if not isinstance(self._jwt.get("body"), dict) or not isinstance(self._jwt.get("header"), dict):
+            raise LaunchRejected("the id_token is not a JWT: its header and body must be JSON objects", ADVICE_PLATFORM)
+        return self
+
+    def get_client_id(self) -> str:
+        """Our client id as the token names it: `azp` when there are several audiences, else `aud`."""
+        body = self._claims()
+        aud = body.get("aud")
+        if isinstance(aud, list) and len(aud) > 1:
+            azp = body.get("azp")
+            if not isinstance(azp, str) or not azp:
+                raise LaunchRejected("the id_token has several audiences but no azp claim", ADVICE_PLATFORM)
+            return azp
+        client_id = aud[0] if isinstance(aud, list) and aud else aud
+        if not isinstance(client_id, str) or not client_id:
+            raise LaunchRejected("the id_token has no aud claim", ADVICE_PLATFORM)
+        return client_id
+
+    def validate_registration(self) -> HardenedLaunch:
+        """The issuer and client id must be registered; aud must contain it and azp, if present, equal it."""
+        body = self._claims()
+        iss = body.get("iss")
+        if not isinstance(iss, str) or not iss:
+            raise LaunchRejected("the id_token has no iss claim", ADVICE_PLATFORM)
+        client_id = self.get_client_id()
+        registration = self._tool_config.registration(iss, client_id)
+        if registration is None:
+            raise LaunchRejected(
+                f"no platform is registered with issuer {iss} and client id {client_id}", ADVICE_REGISTER, 403
+            )
+        aud = body.get("aud")
+        audiences = aud if isinstance(aud, list) else [aud]
+        if registration.client_id not in audiences:
+            raise LaunchRejected(f"the id_token's aud does not contain our client id {client_id}", ADVICE_PLATFORM)
+        if "azp" in body and body["azp"] != registration.client_id:
+            raise LaunchRejected(f"the id_token's azp {body['azp']!r} is not our client id", ADVICE_PLATFORM)
+        self._registration = self._tool_config.library_registration(registration)
+        self._sweetspot_registration = registration
+        return self
+
+    def validate_jwt_signature(self) -> HardenedLaunch:
+        """RS256 with the platform's key named by kid; exp and iat present and current within the leeway."""
+        header = self._jwt.get("header", {})
+        if header.get("alg") != "RS256":
+            alg = header.get("alg")
+            raise LaunchRejected(f"the id_token is signed with {alg!r}; only RS256 is accepted", ADVICE_PLATFORM)
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise LaunchRejected("the id_token's header has no kid", ADVICE_PLATFORM)
+        assert self._sweetspot_registration is not None
+        registration = self._sweetspot_registration
+        try:
+            jwk = self._checks.key_sets.key(registration.key_set_url, kid)
+            public_key = JWK.from_json(json.dumps(jwk)).export_to_pem()
+        except KeySetError as error:
+            raise LaunchRejected(str(error), ADVICE_PLATFORM) from error
+        except (ValueError, TypeError) as error:
+            raise LaunchRejected(f"the platform's key {kid!r} is not a usable RSA key", ADVICE_PLATFORM) from error
+        try:
+            jwt.decode(
+                self._get_id_token(),
+                public_key,
+                algorithms=["RS256"],
+                audience=registration.client_id,
+                issuer=registration.issuer,
+                leeway=self._checks.leeway_seconds,
+                options={"require": ["exp", "iat", "iss", "aud"]},
+            )
+        except jwt.ImmatureSignatureError as error:
+            raise LaunchRejected("the id_token was issued in the future (iat)", ADVICE_PLATFORM) from error
+        except jwt.InvalidTokenError as error:
+            raise LaunchRejected(f"the id_token is not valid: {error}", ADVICE_PLATFORM) from error
+        iat = self._claims()["iat"]
+        if isinstance(iat, int | float) and iat > datetime.now(UTC).timestamp() + self._checks.leeway_seconds:
+            raise LaunchRejected("the id_token was issued in the future (iat)", ADVICE_PLATFORM)
+        return self
+
+    def validate_nonce(self) -> HardenedLaunch:
+        """The nonce must be the one this browser's login made, and never seen in an accepted launch before."""
+        nonce = self._claims().get("nonce")
+        if not isinstance(nonce, str) or not nonce:
+            raise LaunchRejected("the id_token has no nonce", ADVICE_PLATFORM)
+        if not self._session_service.check_nonce(nonce):
+            raise LaunchRejected("the id_token's nonce was not issued to this browser", ADVICE_RETRY, 401)
+        assert self._sweetspot_registration is not None
+        expires_at = datetime.fromtimestamp(float(self._claims()["exp"]), UTC) + timedelta(
+            seconds=self._checks.leeway_seconds
+        )
+        with self._checks.unit_of_work() as uow:
+            fresh = use_nonce(uow, self._sweetspot_registration.id, nonce, expires_at)
+            uow.commit()
+        if not fresh:
+            raise LaunchRejected("this launch was already used (the nonce was seen before)", ADVICE_RETRY, 401)
+        return self
+
+    def validate_deployment(self) -> HardenedLaunch:
+        """The deployment must be known and active; one seen for the first time is recorded as pending."""
+        deployment_id = self._claims().get(claims.DEPLOYMENT_ID)
+        if not isinstance(deployment_id, str) or not deployment_id:
+            raise LaunchRejected("the id_token has no deployment_id claim", ADVICE_PLATFORM)
+        assert self._sweetspot_registration is not None
+        with self._checks.unit_of_work() as uow:
+            deployment = find_deployment(uow, self._sweetspot_registration, deployment_id)
+            if deployment is None:
+                deployment = deployment_seen_at_launch(uow, self._sweetspot_registration, deployment_id)
+                uow.commit()
+        if deployment.status is DeploymentStatus.PENDING:
+            raise LaunchRejected(
+                f"the deployment {deployment_id} of this platform is waiting for activation",
+                "A Sweetspot administrator must activate this deployment (admin pages or "
+                "`sweetspot lti deployments activate`).",
+                403,
+            )
+        if deployment.status is DeploymentStatus.DISABLED:
+            raise LaunchRejected(f"the deployment {deployment_id} is disabled", ADVICE_REGISTER, 403)
+        return self
+
+    def validate_message(self) -> HardenedLaunch:
+        """A message type Sweetspot handles, with its required claims, aimed at this tool."""
+        body = self._claims()
+        message_type = body.get(claims.MESSAGE_TYPE)
+        if not message_type:
+            raise LaunchRejected("the id_token has no message_type claim", ADVICE_PLATFORM)
+        if message_type not in SUPPORTED_MESSAGES:
+            raise LaunchRejected(f"Sweetspot does not handle {message_type!r} messages", ADVICE_PLATFORM)
+        if body.get(claims.VERSION) != "1.3.0":
+            raise LaunchRejected(f"the LTI version must be 1.3.0, got {body.get(claims.VERSION)!r}", ADVICE_PLATFORM)
+        if not isinstance(body.get(claims.ROLES), list):
+            raise LaunchRejected("the id_token has no roles claim (an empty list is fine)", ADVICE_PLATFORM)
+        if not isinstance(body.get("sub"), str) or not body["sub"]:
+            raise LaunchRejected("the id_token has no sub claim (the user)", ADVICE_PLATFORM)
+        if message_type == "LtiResourceLinkRequest":
+            link = body.get(claims.RESOURCE_LINK)
+            if not isinstance(link, dict) or not link.get("id"):
+                raise LaunchRejected("the id_token has no resource_link id", ADVICE_PLATFORM)
+        try:
+            super().validate_message()
+        except LtiException as error:
+            raise LaunchRejected(str(error), ADVICE_PLATFORM) from error
+        target = body.get(claims.TARGET_LINK_URI)
+        if not isinstance(target, str) or not _same_origin(target, self._checks.tool_origin):
+            raise LaunchRejected(
+                f"the launch's target_link_uri {target!r} does not point at this tool ({self._checks.tool_origin})",
+                ADVICE_PLATFORM,
+            )
+        return self
+
+
+def _same_origin(url: str, origin: str) -> bool:
+    parts, ours = urlsplit(url), urlsplit(origin)
+    return (parts.scheme, parts.netloc) == (ours.scheme, ours.netloc)
