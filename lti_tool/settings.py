@@ -23,3 +23,6 @@ class LtiSettings(BaseSettings):
 
     key_set_cache_seconds: int = 300
     """How long a platform's key set is kept when its response names no Cache-Control max-age."""
+
+    registration_url_days: int = 7
+    """How long a dynamic registration URL from `sweetspot lti registration-url` stays valid."""

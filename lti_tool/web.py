@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 
+import requests
 import structlog
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, session, url_for
 from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
@@ -12,7 +13,9 @@ from pylti1p3.exception import OIDCException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from alignment.database import UnitOfWorkFactory
+from lti_tool import dynamic_registration
 from lti_tool.admission import Visitor, admit
+from lti_tool.dynamic_registration import RegistrationFailed, fetch_platform_configuration, tenant_of_token
 from lti_tool.keys import KeyRing, key_set
 from lti_tool.launch import (
     ADVICE_PLATFORM,
@@ -25,17 +28,21 @@ from lti_tool.launch import (
 from lti_tool.platform_keys import PlatformKeySets
 from lti_tool.roles import Audience
 from lti_tool.settings import LtiSettings
+from lti_tool.setup import canvas_configuration
 
 log = structlog.get_logger(__name__)
 
 VISITOR = "visitor"
 
 
-def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing, settings: LtiSettings) -> Blueprint:
+def create_blueprint(
+    unit_of_work: UnitOfWorkFactory, keys: KeyRing, settings: LtiSettings, secret_key: bytes
+) -> Blueprint:
     """The LTI tool's protocol routes, with one tool configuration and one key-set cache for the app."""
     blueprint = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
     tool_conf = DatabaseToolConf(unit_of_work, keys)
     key_sets = PlatformKeySets(settings.key_set_cache_seconds)
+    http = requests.Session()
 
     def tool_origin() -> str:
         return str(settings.public_url).rstrip("/") if settings.public_url else request.host_url.rstrip("/")
@@ -98,6 +105,35 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing, settings: L
         if visitor.message_type == "LtiDeepLinkingRequest":
             return redirect(url_for("lti.deep_link"), 303)
         return redirect(url_for("pages.start"), 303)
+
+    @blueprint.get("/register/<token>")
+    def register(token: str) -> str:
+        """LTI Dynamic Registration: the platform opens this with its configuration URL and a one-time token."""
+        tenant_id = tenant_of_token(secret_key, token, settings.registration_url_days * 86400)
+        openid_configuration = request.args.get("openid_configuration", "")
+        platform_token = request.args.get("registration_token") or None
+        try:
+            configuration = fetch_platform_configuration(http, openid_configuration, platform_token)
+            with unit_of_work() as uow:
+                registration = dynamic_registration.register(
+                    uow, http, tenant_id, tool_origin(), configuration, platform_token
+                )
+                uow.commit()
+        except requests.RequestException as error:
+            raise RegistrationFailed(f"could not reach the platform: {error}") from error
+        log.info("lti dynamic registration", tenant_id=tenant_id, issuer=registration.issuer)
+        return render_template("lti/registered.html", registration=registration)
+
+    @blueprint.get("/canvas.json")
+    def canvas_json() -> Response:
+        """The LTI 1.3 configuration a Canvas developer key can be pointed at."""
+        return jsonify(canvas_configuration(tool_origin()))
+
+    @blueprint.errorhandler(RegistrationFailed)
+    def registration_failed(error: RegistrationFailed) -> tuple[str, int]:
+        log.warning("lti dynamic registration failed", reason=str(error))
+        advice = "Check the platform's tool registration settings and try the registration URL again."
+        return render_template("lti/rejected.html", reason=str(error), advice=advice, registering=True), 400
 
     @blueprint.errorhandler(LaunchRejected)
     def rejected(error: LaunchRejected) -> tuple[str, int]:

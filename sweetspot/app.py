@@ -43,7 +43,9 @@ def create_app(runtime: Runtime, edges: Collection[Edge] = ALL_EDGES) -> Flask:
     app.register_blueprint(health.create_blueprint(runtime))
     if "lti" in edges:
         app.register_blueprint(home.create_blueprint())
-        app.register_blueprint(lti_tool.web.create_blueprint(runtime.unit_of_work, runtime.keys, runtime.lti))
+        app.register_blueprint(
+            lti_tool.web.create_blueprint(runtime.unit_of_work, runtime.keys, runtime.lti, runtime.secret_key)
+        )
         app.register_blueprint(lti_tool.pages.create_blueprint(runtime.unit_of_work))
     if "xapi" in edges:
         jobs = build_jobs(runtime)

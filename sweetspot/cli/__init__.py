@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from sweetspot.cli import catalogue, database, jobs, objectives, serving, stalls, tenants, xapi
+from sweetspot.cli import catalogue, database, jobs, lti, objectives, serving, stalls, tenants, xapi
 from sweetspot.cli.base import CliState, SweetspotGroup
 
 
@@ -36,5 +36,6 @@ for command in (
     stalls.backtest_command,
     objectives.objective,
     xapi.xapi,
+    lti.lti,
 ):
     main.add_command(command)
