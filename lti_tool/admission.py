@@ -16,6 +16,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -49,6 +50,8 @@ class Visitor:
     message_type: str
     mentee_lms_ids: tuple[str, ...] = ()
     deep_linking: dict[str, Any] | None = field(default=None, repr=False)
+    frame_origins: tuple[str, ...] = ()
+    """Origins of the platform pages that may frame Sweetspot and receive its forms (CSP)."""
 
 
 def admit(uow: UnitOfWork, launch: ValidLaunch, now: datetime) -> Visitor:
@@ -121,7 +124,23 @@ def admit(uow: UnitOfWork, launch: ValidLaunch, now: datetime) -> Visitor:
         message_type=message_type,
         mentee_lms_ids=mentees,
         deep_linking=settings if isinstance(settings, dict) else None,
+        frame_origins=_platform_origins(
+            registration.issuer,
+            registration.auth_login_url,
+            presentation.get("return_url") if isinstance(presentation, dict) else None,
+            settings.get("deep_link_return_url") if isinstance(settings, dict) else None,
+        ),
     )
+
+
+def _platform_origins(*urls: object) -> tuple[str, ...]:
+    origins = []
+    for url in urls:
+        if isinstance(url, str):
+            parts = urlsplit(url)
+            if parts.scheme in ("http", "https") and parts.netloc and f"{parts.scheme}://{parts.netloc}" not in origins:
+                origins.append(f"{parts.scheme}://{parts.netloc}")
+    return tuple(origins)
 
 
 def _object(body: dict[str, Any], claim: str) -> dict[str, Any]:

@@ -1,23 +1,273 @@
-"""The pages people see after a launch: learner, manager and admin views of the alignment engine."""
+"""The pages people see after a launch: learner, manager and admin views of the alignment engine.
+
+Every view starts from the visitor a launch put in the session and checks their audience; ids in
+URLs are always looked up within the visitor's tenant and context, so another tenant's or another
+team's ids answer 404. Forms carry CSRF tokens (Flask-WTF, set up by the app).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any, TypeVar
 
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from alignment.agendas import DEFAULT_WEEKLY_HOURS, set_personal_agenda
+from alignment.catalogue import list_skills
+from alignment.dashboards import learner_view, team_view
 from alignment.database import UnitOfWorkFactory
+from alignment.errors import DomainError
+from alignment.flags import acknowledge_flag, flags_of, resolve_flag
+from alignment.people import Role, get_context, roster
+from alignment.replanning import replan_person
+from alignment.roadmaps import Trigger
+from alignment.rules.quadrants import Interest, Quadrant
+from lti_tool.admission import Visitor
+from lti_tool.registrations import DeploymentStatus, deployments_of, registrations_of, set_deployment_status
+from lti_tool.roles import Audience
 from lti_tool.web import current_visitor
+from xapi_listener.credentials import issue_credential, list_credentials, revoke_credential
+
+View = TypeVar("View", bound=Callable[..., Any])
+MANAGING = (Audience.MANAGER, Audience.MENTOR, Audience.ADMIN)
+TEAM_SORTS = ("momentum", "name", "flags", "last_activity", "progress")
 
 
 def create_blueprint(unit_of_work: UnitOfWorkFactory) -> Blueprint:
     """The `/app/` pages, each reached only through a launch."""
     blueprint = Blueprint("pages", __name__, url_prefix="/app", template_folder="templates")
 
-    @blueprint.get("/")
-    def start() -> str:
-        """Where a launch lands."""
+    def visitor_or_401() -> Visitor:
         visitor = current_visitor()
         if visitor is None:
             abort(401, "Open Sweetspot from your LMS course: this page is reached through a launch.")
-        return render_template("pages/start.html", visitor=visitor)
+        return visitor
+
+    def only(*audiences: Audience) -> Callable[[View], View]:
+        def decorate(view: View) -> View:
+            @wraps(view)
+            def guarded(*args: Any, **kwargs: Any) -> Any:
+                visitor = visitor_or_401()
+                if visitor.audience not in audiences:
+                    abort(403, "This page is not part of what your role in this course opens.")
+                return view(visitor, *args, **kwargs)
+
+            return guarded  # type: ignore[return-value]
+
+        return decorate
+
+    def visible_learners(visitor: Visitor) -> list[int] | None:
+        """The learners a visitor may see: everyone in the context, or a mentor's mentees."""
+        if visitor.audience is not Audience.MENTOR:
+            return None
+        with unit_of_work(read_only=True) as uow:
+            context = get_context(uow, visitor.tenant_id, visitor.context_id)
+            return [
+                m.person.id
+                for m in roster(uow, context, Role.LEARNER)
+                if m.person.lms_user_id in set(visitor.mentee_lms_ids)
+            ]
+
+    @blueprint.get("/")
+    def start() -> Response:
+        """Where a launch lands: learners to their agenda (first time) or roadmap, others to their pages."""
+        visitor = visitor_or_401()
+        if visitor.audience is Audience.LEARNER:
+            with unit_of_work(read_only=True) as uow:
+                view = learner_view(uow, visitor.tenant_id, visitor.context_id, visitor.person_id, _now())
+            return redirect(url_for("pages.roadmap" if view.agenda else "pages.agenda"))
+        if visitor.audience is Audience.ADMIN:
+            return redirect(url_for("pages.admin"))
+        return redirect(url_for("pages.team"))
+
+    @blueprint.route("/agenda", methods=["GET", "POST"])
+    @only(Audience.LEARNER)
+    def agenda(visitor: Visitor) -> Response | tuple[str, int]:
+        """The learner's growth agenda: interest in each skill, aspirations, weekly hours."""
+        with unit_of_work(read_only=True) as uow:
+            skills = list_skills(uow, visitor.tenant_id)
+            view = learner_view(uow, visitor.tenant_id, visitor.context_id, visitor.person_id, _now())
+        error = None
+        if request.method == "POST":
+            try:
+                interests, aspirations, hours = _agenda_form(request.form, {s.id for s in skills})
+                with unit_of_work() as uow:
+                    set_personal_agenda(uow, visitor.tenant_id, visitor.person_id, interests, aspirations, hours)
+                    replan_person(
+                        uow, visitor.tenant_id, visitor.person_id, Trigger.AGENDA, "You changed your agenda.", _now()
+                    )
+                    uow.commit()
+                flash("Your agenda is saved and your roadmap re-planned.")
+                return redirect(url_for("pages.roadmap"), 303)
+            except (DomainError, ValueError) as problem:
+                error = str(problem)
+        by_category: dict[str, list[Any]] = {}
+        for skill in skills:
+            by_category.setdefault(skill.category or "Other", []).append(skill)
+        current = dict(view.agenda.interests) if view.agenda else {}
+        return render_template(
+            "pages/agenda.html",
+            visitor=visitor,
+            first_time=view.agenda is None,
+            by_category=by_category,
+            current=current,
+            interests=list(Interest),
+            aspirations=view.agenda.aspirations if view.agenda else "",
+            weekly_hours=view.agenda.weekly_hours if view.agenda else DEFAULT_WEEKLY_HOURS,
+            error=error,
+            form=request.form if error else None,
+        ), (400 if error else 200)
+
+    @blueprint.get("/roadmap")
+    @only(Audience.LEARNER)
+    def roadmap(visitor: Visitor) -> str:
+        """The learner's dated roadmap, its history, and where their opportunities fall."""
+        with unit_of_work(read_only=True) as uow:
+            view = learner_view(uow, visitor.tenant_id, visitor.context_id, visitor.person_id, _now())
+        return render_template("pages/roadmap.html", visitor=visitor, view=view, quadrants=list(Quadrant))
+
+    @blueprint.get("/team")
+    @only(*MANAGING)
+    def team(visitor: Visitor) -> str:
+        """The team table: momentum, quadrant mix, progress, last activity and open flags, sortable."""
+        sort = request.args.get("sort", "momentum")
+        if sort not in TEAM_SORTS:
+            abort(400, f"sort must be one of {', '.join(TEAM_SORTS)}")
+        only_flagged = request.args.get("flagged") == "1"
+        with unit_of_work(read_only=True) as uow:
+            rows = team_view(uow, visitor.tenant_id, visitor.context_id, _now(), visible_learners(visitor))
+            context = get_context(uow, visitor.tenant_id, visitor.context_id)
+        if only_flagged:
+            rows = [r for r in rows if r.open_flags]
+        rows.sort(key=_team_key(sort))
+        return render_template(
+            "pages/team.html", visitor=visitor, rows=rows, sort=sort, flagged=only_flagged, context=context,
+            quadrants=list(Quadrant), sorts=TEAM_SORTS,
+        )  # fmt: skip
+
+    @blueprint.get("/team/<int:person_id>")
+    @only(*MANAGING)
+    def learner(visitor: Visitor, person_id: int) -> str:
+        """One learner for their manager: agenda, roadmap, activity, and flags with the suggested conversation."""
+        allowed = visible_learners(visitor)
+        with unit_of_work(read_only=True) as uow:
+            view = learner_view(uow, visitor.tenant_id, visitor.context_id, person_id, _now())
+            all_flags = flags_of(uow, visitor.tenant_id, visitor.context_id, person_id, include_resolved=True)
+        if not view.name or (allowed is not None and person_id not in allowed):
+            abort(404, "There is no such learner in this course.")
+        return render_template(
+            "pages/learner.html", visitor=visitor, view=view, all_flags=all_flags, quadrants=list(Quadrant)
+        )
+
+    @blueprint.post("/flags/<int:flag_id>")
+    @only(*MANAGING)
+    def flag_action(visitor: Visitor, flag_id: int) -> Response:
+        """Acknowledge or resolve a flag of a learner in this course, with a note."""
+        action = request.form.get("action")
+        note = request.form.get("note", "")
+        allowed = visible_learners(visitor)
+        with unit_of_work() as uow:
+            flag = next((f for f in flags_of(uow, visitor.tenant_id, visitor.context_id) if f.id == flag_id), None)
+            if flag is None or (allowed is not None and flag.person_id not in allowed):
+                abort(404, "There is no such open flag in this course.")
+            try:
+                if action == "acknowledge":
+                    acknowledge_flag(uow, visitor.tenant_id, flag_id, visitor.person_id, note, _now())
+                elif action == "resolve":
+                    resolve_flag(uow, visitor.tenant_id, flag_id, visitor.person_id, note, _now())
+                else:
+                    abort(400, "action must be acknowledge or resolve")
+                uow.commit()
+                flash(f"Flag {action}d.")
+            except DomainError as problem:
+                flash(str(problem), "error")
+        return redirect(url_for("pages.learner", person_id=flag.person_id), 303)
+
+    @blueprint.get("/admin")
+    @only(Audience.ADMIN)
+    def admin(visitor: Visitor) -> str:
+        """Registrations and deployments, and the tenant's xAPI credentials."""
+        with unit_of_work(read_only=True) as uow:
+            platforms = [(r, deployments_of(uow, r.id)) for r in registrations_of(uow, visitor.tenant_id)]
+            credentials = list_credentials(uow, visitor.tenant_id)
+        return render_template(
+            "pages/admin.html", visitor=visitor, platforms=platforms, credentials=credentials, issued=None
+        )
+
+    @blueprint.post("/admin/deployments/<int:deployment_key>")
+    @only(Audience.ADMIN)
+    def deployment_status(visitor: Visitor, deployment_key: int) -> Response:
+        """Activate or disable one of the tenant's deployments."""
+        wanted = request.form.get("status", "")
+        if wanted not in (DeploymentStatus.ACTIVE.value, DeploymentStatus.DISABLED.value):
+            abort(400, "status must be active or disabled")
+        with unit_of_work() as uow:
+            changed = set_deployment_status(uow, visitor.tenant_id, deployment_key, DeploymentStatus(wanted))
+            uow.commit()
+        flash(f"Deployment {changed.deployment_id} is {changed.status.value}.")
+        return redirect(url_for("pages.admin"), 303)
+
+    @blueprint.post("/admin/credentials")
+    @only(Audience.ADMIN)
+    def create_credential(visitor: Visitor) -> str:
+        """Issue an xAPI credential; its secret is shown on this page once."""
+        with unit_of_work() as uow:
+            issued = issue_credential(
+                uow, visitor.tenant_id, request.form.get("read_only") == "1", request.form.get("label", "")
+            )
+            uow.commit()
+        with unit_of_work(read_only=True) as uow:
+            platforms = [(r, deployments_of(uow, r.id)) for r in registrations_of(uow, visitor.tenant_id)]
+            credentials = list_credentials(uow, visitor.tenant_id)
+        return render_template(
+            "pages/admin.html", visitor=visitor, platforms=platforms, credentials=credentials, issued=issued
+        )
+
+    @blueprint.post("/admin/credentials/<key>/revoke")
+    @only(Audience.ADMIN)
+    def revoke(visitor: Visitor, key: str) -> Response:
+        """Stop an xAPI credential of this tenant from working."""
+        with unit_of_work() as uow:
+            revoked = revoke_credential(uow, key, visitor.tenant_id)
+            uow.commit()
+        flash(f"Credential {revoked.key} is revoked.")
+        return redirect(url_for("pages.admin"), 303)
 
     return blueprint
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _agenda_form(form: Any, skill_ids: set[int]) -> tuple[dict[int, int], str, float]:
+    interests: dict[int, int] = {}
+    for name, value in form.items():
+        if not name.startswith("skill-"):
+            continue
+        try:
+            skill_id, level = int(name.removeprefix("skill-")), int(value)
+        except ValueError:
+            raise ValueError(f"{name} must be a whole number from 0 to 3") from None
+        if skill_id not in skill_ids:
+            raise ValueError(f"skill {skill_id} is not in this organisation's catalogue")
+        interests[skill_id] = level
+    try:
+        hours = float(form.get("weekly_hours", "") or DEFAULT_WEEKLY_HOURS)
+    except ValueError:
+        raise ValueError("weekly hours must be a number, e.g. 2 or 1.5") from None
+    return interests, form.get("aspirations", ""), hours
+
+
+def _team_key(sort: str) -> Callable[[Any], Any]:
+    keys: dict[str, Callable[[Any], Any]] = {
+        "momentum": lambda r: (r.momentum is None, r.momentum if r.momentum is not None else 0, r.name),
+        "name": lambda r: r.name.lower(),
+        "flags": lambda r: (-len(r.open_flags), r.name),
+        "last_activity": lambda r: (r.last_activity is not None, r.last_activity or datetime.min.replace(tzinfo=UTC)),
+        "progress": lambda r: (r.items_done / r.items_planned if r.items_planned else 0.0, r.name),
+    }
+    return keys[sort]

@@ -151,4 +151,5 @@ def current_visitor() -> Visitor | None:
     values = dict(data)
     values["audience"] = Audience(str(values["audience"]))
     values["mentee_lms_ids"] = tuple(values.get("mentee_lms_ids") or ())
+    values["frame_origins"] = tuple(values.get("frame_origins") or ())
     return Visitor(**values)

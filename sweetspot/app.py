@@ -7,8 +7,9 @@ from functools import partial
 from typing import Literal
 
 import structlog
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import lti_tool.pages
@@ -40,18 +41,19 @@ def create_app(runtime: Runtime, edges: Collection[Edge] = ALL_EDGES) -> Flask:
     request_context.init_app(app)
     errors.init_app(app)
     app.after_request(_add_security_headers)
+    csrf = CSRFProtect(app)
     app.register_blueprint(health.create_blueprint(runtime))
     if "lti" in edges:
         app.register_blueprint(home.create_blueprint())
-        app.register_blueprint(
-            lti_tool.web.create_blueprint(runtime.unit_of_work, runtime.keys, runtime.lti, runtime.secret_key)
-        )
+        protocol = lti_tool.web.create_blueprint(runtime.unit_of_work, runtime.keys, runtime.lti, runtime.secret_key)
+        csrf.exempt(protocol)  # platforms POST here; the OIDC state and nonce protect these requests
+        app.register_blueprint(protocol)
         app.register_blueprint(lti_tool.pages.create_blueprint(runtime.unit_of_work))
     if "xapi" in edges:
         jobs = build_jobs(runtime)
-        app.register_blueprint(
-            xapi_listener.web.create_blueprint(runtime.unit_of_work, partial(_enqueue_hand_off, jobs))
-        )
+        listener = xapi_listener.web.create_blueprint(runtime.unit_of_work, partial(_enqueue_hand_off, jobs))
+        csrf.exempt(listener)  # an API authenticated by HTTP Basic, not a browser session
+        app.register_blueprint(listener)
         app.wsgi_app = AlternateRequestSyntax(app.wsgi_app, "/xapi/", runtime.xapi.max_body_bytes)  # type: ignore[method-assign]
     if runtime.settings.trusted_proxies:
         # Outermost, so every layer sees the client's scheme and host.
@@ -96,4 +98,15 @@ def _enqueue_hand_off(jobs: Jobs, tenant_id: int) -> None:
 def _add_security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if response.mimetype == "text/html":
+        # Only the platform that launched this visitor may frame the pages or receive their forms.
+        visitor = lti_tool.web.current_visitor() if "lti" in current_app.blueprints else None
+        platforms = " ".join(visitor.frame_origins) if visitor else ""
+        policy = (
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+            f"base-uri 'none'; form-action 'self' {platforms}".rstrip()
+        )
+        if visitor:
+            policy += f"; frame-ancestors 'self' {platforms}".rstrip()
+        response.headers.setdefault("Content-Security-Policy", policy)
     return response

@@ -278,7 +278,7 @@ def test_a_valid_launch_opens_the_pages_of_the_role(
     assert response.status_code == 303
     assert response.location.endswith("/app/")
     assert visitor(client)["audience"] == audience
-    assert client.get("/app/").status_code == 200
+    assert client.get("/app/", follow_redirects=True).status_code == 200
 
 
 def test_a_mentor_with_role_scope_sees_manager_pages_for_their_mentees(client: FlaskClient, platform: Platform) -> None:

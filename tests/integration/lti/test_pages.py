@@ -1,0 +1,199 @@
+"""The pages, reached through real launches: learners set their agenda and see their roadmap, managers
+see their team and act on flags, admins manage deployments and xAPI credentials. Every form needs its
+CSRF token, and nobody reaches another role's, team's or tenant's data."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask.testing import FlaskClient
+
+from alignment.agendas import current_personal_agenda, set_org_agenda
+from alignment.flags import flags_of
+from alignment.opportunities import OpportunityDraft, create_opportunity
+from alignment.people import upsert_person
+from alignment.sweeps import sweep
+from lti_tool.registrations import DeploymentStatus, deployment_seen_at_launch, find_registration
+from sweetspot.runtime import Runtime
+from tests.integration.conftest import World
+from tests.integration.lti.conftest import INSTITUTION_ADMIN, INSTRUCTOR, MENTOR, Platform, launch
+
+
+@pytest.fixture
+def catalogue(runtime: Runtime, world: World) -> None:
+    """Three opportunities and an org agenda that needs SQL, so Ana's roadmap has a sweet spot and an uphill item."""
+    with runtime.unit_of_work() as uow:
+        create_opportunity(
+            uow, world.tenant.id, OpportunityDraft("Python for analysts", "course", 6, {world.python.id: 1})
+        )
+        create_opportunity(uow, world.tenant.id, OpportunityDraft("SQL joins", "module", 3, {world.sql.id: 1}))
+        create_opportunity(
+            uow, world.tenant.id, OpportunityDraft("Swahili basics", "course", 10, {world.swahili.id: 1})
+        )
+        needs = {
+            world.python.id: (3, "Our reports move to Python this year."),
+            world.sql.id: (2, "Every analyst queries the warehouse."),
+        }
+        set_org_agenda(uow, world.tenant.id, world.course.id, needs)
+        uow.commit()
+
+
+def csrf(page: str) -> str:
+    """The CSRF token a page's form carries."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, "the form has a CSRF token"
+    return found.group(1)
+
+
+def test_a_learners_first_launch_greets_them_and_opens_the_agenda_form(
+    client: FlaskClient, platform: Platform, catalogue: None
+) -> None:
+    launch(client, platform)
+    start = client.get("/app/")
+    assert start.status_code == 302 and start.location.endswith("/app/agenda")
+    page = client.get("/app/agenda").text
+    assert "Welcome, Ana Alves" in page
+    assert "Python" in page and "top priority" in page
+
+
+def test_saving_the_agenda_plans_a_roadmap_with_badges_reasons_and_the_orgs_why(
+    client: FlaskClient, runtime: Runtime, world: World, platform: Platform, catalogue: None
+) -> None:
+    launch(client, platform)
+    token = csrf(client.get("/app/agenda").text)
+    saved = client.post(
+        "/app/agenda",
+        data={
+            "csrf_token": token,
+            f"skill-{world.python.id}": "3",
+            f"skill-{world.swahili.id}": "0",
+            "weekly_hours": "3",
+            "aspirations": "Lead the analytics guild",
+        },
+    )
+    assert saved.status_code == 303 and saved.location.endswith("/app/roadmap")
+    roadmap = client.get("/app/roadmap").text
+    assert "Python for analysts" in roadmap and "Sweet spot" in roadmap
+    assert "SQL joins" in roadmap and "Uphill" in roadmap
+    assert "Every analyst queries the warehouse." in roadmap
+    assert "Swahili basics" not in roadmap.split("Where your opportunities fall")[0], "waste is never planned"
+    assert "Re-planned on" in roadmap
+    assert "<svg" in roadmap and "The chart as a table" in roadmap
+    with runtime.unit_of_work(read_only=True) as uow:
+        agenda = current_personal_agenda(uow, world.tenant.id, world.ana.id)
+        assert agenda is not None and agenda.weekly_hours == 3
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [("skill-{python}", "7", "interest"), ("weekly_hours", "100", "weekly_hours"), ("skill-999999", "2", "catalogue")],
+)
+def test_a_bad_agenda_is_refused_on_the_page_and_nothing_changes(
+    client: FlaskClient, runtime: Runtime, world: World, platform: Platform, field: str, value: str, message: str
+) -> None:
+    launch(client, platform)
+    token = csrf(client.get("/app/agenda").text)
+    response = client.post("/app/agenda", data={"csrf_token": token, field.format(python=world.python.id): value})
+    assert response.status_code == 400
+    assert message in response.text
+    with runtime.unit_of_work(read_only=True) as uow:
+        assert current_personal_agenda(uow, world.tenant.id, world.ana.id) is None
+
+
+def test_a_form_without_its_csrf_token_is_refused(
+    client: FlaskClient, runtime: Runtime, world: World, platform: Platform
+) -> None:
+    launch(client, platform)
+    response = client.post("/app/agenda", data={"weekly_hours": "3"})
+    assert response.status_code == 400
+    assert "CSRF" in response.text
+    with runtime.unit_of_work(read_only=True) as uow:
+        assert current_personal_agenda(uow, world.tenant.id, world.ana.id) is None
+
+
+def test_a_learner_cannot_open_manager_or_admin_pages(client: FlaskClient, platform: Platform) -> None:
+    launch(client, platform)
+    assert client.get("/app/team").status_code == 403
+    assert client.get("/app/admin").status_code == 403
+
+
+@pytest.fixture
+def flagged(runtime: Runtime, world: World) -> None:
+    """Ana and Ben have never started: the sweep, run two months on, flags them."""
+    with runtime.unit_of_work() as uow:
+        sweep(uow, world.tenant.id, datetime.now(UTC) + timedelta(days=60))
+        uow.commit()
+
+
+def test_a_manager_sees_the_team_opens_a_flag_and_acknowledges_then_resolves_it(
+    client: FlaskClient, runtime: Runtime, world: World, platform: Platform, catalogue: None, flagged: None
+) -> None:
+    launch(client, platform, sub="u-maria", name="Maria Manager", ROLES=[INSTRUCTOR])
+    assert client.get("/app/").location.endswith("/app/team")
+    team = client.get("/app/team?sort=flags").text
+    assert "Ana Alves" in team and "Ben Brown" in team and "never started" in team
+    detail = client.get(f"/app/team/{world.ana.id}").text
+    assert "Suggested conversation" in detail
+    with runtime.unit_of_work(read_only=True) as uow:
+        flag = next(
+            f for f in flags_of(uow, world.tenant.id, world.course.id, world.ana.id) if f.rule == "never_started"
+        )
+    token = csrf(detail)
+    acknowledged = client.post(f"/app/flags/{flag.id}", data={"csrf_token": token, "action": "acknowledge", "note": ""})
+    assert acknowledged.status_code == 303
+    assert "Flag acknowledged" in client.get(f"/app/team/{world.ana.id}").text
+    refused = client.post(f"/app/flags/{flag.id}", data={"csrf_token": token, "action": "resolve", "note": ""})
+    assert refused.status_code == 303
+    assert "note" in client.get(f"/app/team/{world.ana.id}").text
+    client.post(
+        f"/app/flags/{flag.id}", data={"csrf_token": token, "action": "resolve", "note": "Talked; roadmap fits."}
+    )
+    with runtime.unit_of_work(read_only=True) as uow:
+        assert flag.id not in {f.id for f in flags_of(uow, world.tenant.id, world.course.id, world.ana.id)}
+
+
+def test_a_manager_cannot_open_a_learner_of_another_tenant_or_course(
+    client: FlaskClient, runtime: Runtime, world: World, platform: Platform
+) -> None:
+    with runtime.unit_of_work() as uow:
+        stranger = upsert_person(uow, world.other_tenant.id, "u-x", "Xavier Other")
+        uow.commit()
+    launch(client, platform, sub="u-maria", ROLES=[INSTRUCTOR])
+    assert client.get(f"/app/team/{stranger.id}").status_code == 404
+    assert client.get("/app/team?sort=salary").status_code == 400
+
+
+def test_a_mentor_sees_only_their_mentees(client: FlaskClient, world: World, platform: Platform) -> None:
+    launch(client, platform, sub="u-mentor", name="Mo Mentor", ROLES=[MENTOR], ROLE_SCOPE_MENTOR=["u-ben"])
+    team = client.get("/app/team").text
+    assert "Ben Brown" in team and "Ana Alves" not in team
+    assert client.get(f"/app/team/{world.ana.id}").status_code == 404
+
+
+def test_an_admin_activates_a_pending_deployment_and_creates_an_xapi_credential_shown_once(
+    client: FlaskClient, runtime: Runtime, world: World, platform: Platform
+) -> None:
+    with runtime.unit_of_work() as uow:
+        registration = find_registration(uow, platform.issuer, platform.client_id)
+        assert registration is not None
+        pending = deployment_seen_at_launch(uow, registration, "course-7")
+        uow.commit()
+    assert pending.status is DeploymentStatus.PENDING
+    launch(client, platform, sub="u-admin", ROLES=[INSTITUTION_ADMIN])
+    page = client.get("/app/admin").text
+    assert "course-7" in page and "Activate" in page
+    client.post(f"/app/admin/deployments/{pending.id}", data={"csrf_token": csrf(page), "status": "active"})
+    assert "Deployment course-7 is active" in client.get("/app/admin").text
+    created = client.post("/app/admin/credentials", data={"csrf_token": csrf(page), "label": "Moodle logstore"}).text
+    secret = re.search(r'Secret: <span class="secret">([^<]+)</span>', created)
+    assert secret is not None
+    assert secret.group(1) not in client.get("/app/admin").text, "the secret is shown once"
+
+
+def test_pages_are_framed_only_by_the_launching_platform(client: FlaskClient, platform: Platform) -> None:
+    launch(client, platform)
+    policy = client.get("/app/agenda").headers["Content-Security-Policy"]
+    assert f"frame-ancestors 'self' {platform.issuer}" in policy
+    assert "script-src 'self'" in policy
