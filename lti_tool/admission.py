@@ -21,11 +21,14 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from alignment.database import UnitOfWork
+from alignment.errors import NotFound
 from alignment.identities import Identifier, IdentityRecord, link, merge_people
 from alignment.learning import take_in
+from alignment.opportunities import OpportunityDraft, get_opportunity, update_opportunity
 from alignment.people import PersonRecord, Role, join, upsert_context, upsert_person
 from alignment.rules.progress import LearningEvent
 from lti_tool import claims
+from lti_tool.deep_linking import OPPORTUNITY_PARAMETER
 from lti_tool.launch import ValidLaunch
 from lti_tool.registrations import remember_service_links
 from lti_tool.roles import Audience, audience_of
@@ -107,6 +110,8 @@ def admit(uow: UnitOfWork, launch: ValidLaunch, now: datetime) -> Visitor:
     )
     message_type = str(body.get(claims.MESSAGE_TYPE))
     link_claim = _object(body, claims.RESOURCE_LINK)
+    if link_claim.get("id"):
+        _place_opportunity(uow, tenant_id, custom.get(OPPORTUNITY_PARAMETER), str(link_claim["id"]))
     if audience is Audience.LEARNER and link_claim.get("id"):
         take_in(uow, tenant_id, [_engagement(body, person.id, str(link_claim["id"]), now)], now)
     presentation = body.get(claims.LAUNCH_PRESENTATION)
@@ -141,6 +146,29 @@ def _platform_origins(*urls: object) -> tuple[str, ...]:
             if parts.scheme in ("http", "https") and parts.netloc and f"{parts.scheme}://{parts.netloc}" not in origins:
                 origins.append(f"{parts.scheme}://{parts.netloc}")
     return tuple(origins)
+
+
+def _place_opportunity(uow: UnitOfWork, tenant_id: int, opportunity: object, resource_link_id: str) -> None:
+    # A link placed by deep linking names its opportunity; from its first launch the platform's resource
+    # link id is mapped to it, so launches and grades through that link count for the opportunity.
+    try:
+        found = get_opportunity(uow, tenant_id, int(str(opportunity)))
+    except (ValueError, NotFound):
+        return
+    if resource_link_id in found.lti_resource_link_ids:
+        return
+    draft = OpportunityDraft(
+        title=found.title,
+        kind=found.kind,
+        effort_hours=found.effort_hours,
+        skills=found.skills,
+        prerequisites=found.prerequisites,
+        activity_ids=found.activity_ids,
+        lti_resource_link_ids=found.lti_resource_link_ids | {resource_link_id},
+        url=found.url,
+        description=found.description,
+    )
+    update_opportunity(uow, tenant_id, found.id, draft)
 
 
 def _object(body: dict[str, Any], claim: str) -> dict[str, Any]:

@@ -21,12 +21,21 @@ from alignment.dashboards import learner_view, team_view
 from alignment.database import UnitOfWorkFactory
 from alignment.errors import DomainError
 from alignment.flags import acknowledge_flag, flags_of, resolve_flag
+from alignment.opportunities import list_opportunities
 from alignment.people import Role, get_context, roster
 from alignment.replanning import replan_person
 from alignment.roadmaps import Trigger
 from alignment.rules.quadrants import Interest, Quadrant
+from lti_tool import deep_linking
 from lti_tool.admission import Visitor
-from lti_tool.registrations import DeploymentStatus, deployments_of, registrations_of, set_deployment_status
+from lti_tool.keys import KeyRing
+from lti_tool.registrations import (
+    DeploymentStatus,
+    deployments_of,
+    get_registration,
+    registrations_of,
+    set_deployment_status,
+)
 from lti_tool.roles import Audience
 from lti_tool.web import current_visitor
 from xapi_listener.credentials import issue_credential, list_credentials, revoke_credential
@@ -36,7 +45,7 @@ MANAGING = (Audience.MANAGER, Audience.MENTOR, Audience.ADMIN)
 TEAM_SORTS = ("momentum", "name", "flags", "last_activity", "progress")
 
 
-def create_blueprint(unit_of_work: UnitOfWorkFactory) -> Blueprint:
+def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprint:
     """The `/app/` pages, each reached only through a launch."""
     blueprint = Blueprint("pages", __name__, url_prefix="/app", template_folder="templates")
 
@@ -75,6 +84,8 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory) -> Blueprint:
     def start() -> Response:
         """Where a launch lands: learners to their agenda (first time) or roadmap, others to their pages."""
         visitor = visitor_or_401()
+        if visitor.message_type == "LtiDeepLinkingRequest" and visitor.audience in (Audience.MANAGER, Audience.ADMIN):
+            return redirect(url_for("pages.deep_link"))
         if visitor.audience is Audience.LEARNER:
             with unit_of_work(read_only=True) as uow:
                 view = learner_view(uow, visitor.tenant_id, visitor.context_id, visitor.person_id, _now())
@@ -185,6 +196,39 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory) -> Blueprint:
             except DomainError as problem:
                 flash(str(problem), "error")
         return redirect(url_for("pages.learner", person_id=flag.person_id), 303)
+
+    @blueprint.route("/deep-link", methods=["GET", "POST"])
+    @only(Audience.MANAGER, Audience.ADMIN)
+    def deep_link(visitor: Visitor) -> str:
+        """Pick what to place in the course; the choice goes back to the platform as a signed response."""
+        settings = visitor.deep_linking
+        if visitor.message_type != "LtiDeepLinkingRequest" or not settings:
+            abort(400, "Placing content starts from the LMS's 'add an activity' (deep linking) screen.")
+        with unit_of_work(read_only=True) as uow:
+            opportunities = list_opportunities(uow, visitor.tenant_id)
+            registration = get_registration(uow, visitor.tenant_id, visitor.registration_id)
+        if request.method == "GET":
+            return render_template("pages/deep_link.html", visitor=visitor, opportunities=opportunities)
+        tool_url = request.host_url.rstrip("/") + url_for("pages.start")
+        accepts_line_item = settings.get("accept_lineitem", True) is not False
+        titles = {str(o.id): o.title for o in opportunities}
+        items = []
+        for choice in request.form.getlist("place"):
+            if choice == "roadmap":
+                items.append(deep_linking.roadmap_item(tool_url, accepts_line_item))
+            elif choice == "team":
+                items.append(deep_linking.team_item(tool_url))
+            elif choice.startswith("opportunity-") and choice.removeprefix("opportunity-") in titles:
+                number = choice.removeprefix("opportunity-")
+                items.append(deep_linking.opportunity_item(tool_url, int(number), titles[number]))
+            else:
+                abort(400, f"{choice!r} is not something Sweetspot can place")
+        if not items or (len(items) > 1 and settings.get("accept_multiple") is False):
+            abort(400, "Pick one thing to place" + ("." if not items else "; this LMS takes one at a time."))
+        token = deep_linking.response_token(keys.signing, registration, visitor.deployment_id, settings, items)
+        return render_template(
+            "pages/deep_link_return.html", visitor=visitor, return_url=settings["deep_link_return_url"], jwt=token
+        )
 
     @blueprint.get("/admin")
     @only(Audience.ADMIN)

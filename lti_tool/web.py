@@ -102,8 +102,6 @@ def create_blueprint(
             audience=visitor.audience.value,
             message_type=visitor.message_type,
         )
-        if visitor.message_type == "LtiDeepLinkingRequest":
-            return redirect(url_for("lti.deep_link"), 303)
         return redirect(url_for("pages.start"), 303)
 
     @blueprint.get("/register/<token>")

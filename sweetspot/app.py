@@ -48,7 +48,7 @@ def create_app(runtime: Runtime, edges: Collection[Edge] = ALL_EDGES) -> Flask:
         protocol = lti_tool.web.create_blueprint(runtime.unit_of_work, runtime.keys, runtime.lti, runtime.secret_key)
         csrf.exempt(protocol)  # platforms POST here; the OIDC state and nonce protect these requests
         app.register_blueprint(protocol)
-        app.register_blueprint(lti_tool.pages.create_blueprint(runtime.unit_of_work))
+        app.register_blueprint(lti_tool.pages.create_blueprint(runtime.unit_of_work, runtime.keys))
     if "xapi" in edges:
         jobs = build_jobs(runtime)
         listener = xapi_listener.web.create_blueprint(runtime.unit_of_work, partial(_enqueue_hand_off, jobs))
