@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 import requests
 import structlog
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, jsonify, make_response, redirect, render_template, request, session, url_for
 from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
 from pylti1p3.exception import OIDCException
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -78,10 +79,20 @@ def create_blueprint(
             )
         try:
             oidc = FlaskOIDCLogin(FlaskRequest(request_data=params), tool_conf)
-            response: Response = oidc.redirect(our_url("lti.launch"))
+            redirection = oidc.get_redirect_object(our_url("lti.launch"))
         except OIDCException as error:
             raise LaunchRejected(str(error), ADVICE_PLATFORM) from error
-        return response
+        if request.headers.get("Sec-Fetch-Dest") != "iframe" or params.get("new_window"):
+            response: Response = redirection.do_redirect()
+            return response
+        # Inside the LMS's iframe a browser that blocks third-party cookies would lose the state cookie
+        # and refuse the launch: a script checks first and offers to open Sweetspot in a new window.
+        new_window = our_url("lti.login") + "?" + urlencode({**params.to_dict(), "new_window": "1"})
+        page = make_response(
+            render_template("lti/login.html", auth_url=redirection.get_redirect_url(), new_window=new_window)
+        )
+        oidc._cookie_service.update_response(page)
+        return page
 
     @blueprint.post("/launch")
     def launch() -> WerkzeugResponse:

@@ -10,6 +10,7 @@ import base64
 import json
 import time
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
@@ -364,3 +365,22 @@ def test_the_xapi_id_a_custom_parameter_carries_is_linked_to_the_person(
     with runtime.unit_of_work(read_only=True) as uow:
         ana = resolve_actor(uow, world.tenant.id, [Identifier("account", f"{platform.issuer} moodle-42")], None)
         assert ana == world.ana.id
+
+
+def test_a_login_inside_an_iframe_checks_cookies_first_and_offers_a_new_window(
+    client: FlaskClient, platform: Platform
+) -> None:
+    data = {
+        "iss": platform.issuer,
+        "login_hint": "u-ana",
+        "target_link_uri": "http://localhost/app/",
+        "client_id": platform.client_id,
+    }
+    page = client.post("/lti/login", data=data, headers={"Sec-Fetch-Dest": "iframe"})
+    assert page.status_code == 200
+    assert "cookie-check.js" in page.text and "Open Sweetspot in a new window" in page.text
+    assert "new_window=1" in page.text
+    auth_url = page.text.split('data-auth-url="')[1].split('"')[0].replace("&amp;", "&")
+    query = parse_qs(urlsplit(auth_url).query)
+    token = platform.sign(platform.claims(query["nonce"][0]))
+    assert client.post("/lti/launch", data={"id_token": token, "state": query["state"][0]}).status_code == 303
