@@ -130,3 +130,32 @@ def _momentum(uow: UnitOfWork, context_id: int, person_ids: list[int]) -> dict[i
         .where(MomentumRecord.context_id == context_id)
     )
     return {person: score for person, score in rows}
+
+
+@dataclass(frozen=True)
+class TeamQuadrants:
+    """For one opportunity, how many of the team find it in each quadrant."""
+
+    opportunity_id: int
+    title: str
+    effort_hours: float
+    counts: dict[Quadrant, int]
+
+
+def team_quadrants(
+    uow: UnitOfWork, tenant_id: int, context_id: int, now: datetime, person_ids: list[int] | None = None
+) -> list[TeamQuadrants]:
+    """Where each opportunity falls across the team: the team's sweet spot, and where money goes to waste."""
+    snapshot = load_snapshot(uow, tenant_id, context_id, now, person_ids)
+    result = []
+    for opportunity in snapshot.opportunities:
+        counts = Counter(learner_alignments(snapshot, m.person.id)[opportunity.id].quadrant for m in snapshot.members)
+        result.append(
+            TeamQuadrants(
+                opportunity.id,
+                opportunity.title,
+                opportunity.effort_hours,
+                {quadrant: counts.get(quadrant, 0) for quadrant in Quadrant},
+            )
+        )
+    return sorted(result, key=lambda t: (-t.counts[Quadrant.SWEET_SPOT], t.counts[Quadrant.WASTE], t.title))

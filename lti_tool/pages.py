@@ -8,24 +8,24 @@ team's ids answer 404. Forms carry CSRF tokens (Flask-WTF, set up by the app).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from alignment.agendas import DEFAULT_WEEKLY_HOURS, set_personal_agenda
+from alignment.agendas import DEFAULT_WEEKLY_HOURS, current_org_agenda, set_org_agenda, set_personal_agenda
 from alignment.catalogue import list_skills
-from alignment.dashboards import learner_view, team_view
+from alignment.dashboards import learner_view, team_quadrants, team_view
 from alignment.database import UnitOfWorkFactory
 from alignment.errors import DomainError
 from alignment.flags import acknowledge_flag, flags_of, resolve_flag
 from alignment.opportunities import list_opportunities
 from alignment.people import Role, get_context, roster
-from alignment.replanning import replan_person
+from alignment.replanning import replan_context, replan_person
 from alignment.roadmaps import Trigger
-from alignment.rules.quadrants import Interest, Quadrant
+from alignment.rules.quadrants import Interest, Need, Quadrant
 from lti_tool import deep_linking
 from lti_tool.admission import Visitor
 from lti_tool.keys import KeyRing
@@ -148,15 +148,17 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
         if sort not in TEAM_SORTS:
             abort(400, f"sort must be one of {', '.join(TEAM_SORTS)}")
         only_flagged = request.args.get("flagged") == "1"
+        visible = visible_learners(visitor)
         with unit_of_work(read_only=True) as uow:
-            rows = team_view(uow, visitor.tenant_id, visitor.context_id, _now(), visible_learners(visitor))
+            rows = team_view(uow, visitor.tenant_id, visitor.context_id, _now(), visible)
+            spread = team_quadrants(uow, visitor.tenant_id, visitor.context_id, _now(), visible)
             context = get_context(uow, visitor.tenant_id, visitor.context_id)
         if only_flagged:
             rows = [r for r in rows if r.open_flags]
         rows.sort(key=_team_key(sort))
         return render_template(
             "pages/team.html", visitor=visitor, rows=rows, sort=sort, flagged=only_flagged, context=context,
-            quadrants=list(Quadrant), sorts=TEAM_SORTS,
+            quadrants=list(Quadrant), sorts=TEAM_SORTS, spread=spread,
         )  # fmt: skip
 
     @blueprint.get("/team/<int:person_id>")
@@ -172,6 +174,39 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
         return render_template(
             "pages/learner.html", visitor=visitor, view=view, all_flags=all_flags, quadrants=list(Quadrant)
         )
+
+    @blueprint.route("/org-agenda", methods=["GET", "POST"])
+    @only(Audience.MANAGER, Audience.ADMIN)
+    def org_agenda(visitor: Visitor) -> Response | tuple[str, int]:
+        """What the organisation needs in this course: each skill's need and its why, and mandatory items."""
+        with unit_of_work(read_only=True) as uow:
+            skills = list_skills(uow, visitor.tenant_id)
+            opportunities = list_opportunities(uow, visitor.tenant_id)
+            current = current_org_agenda(uow, visitor.tenant_id, visitor.context_id)
+        error = None
+        if request.method == "POST":
+            try:
+                needs, mandatory = _org_agenda_form(request.form, {s.id for s in skills}, {o.id for o in opportunities})
+                with unit_of_work() as uow:
+                    set_org_agenda(
+                        uow, visitor.tenant_id, visitor.context_id, needs, mandatory, author_id=visitor.person_id
+                    )
+                    replan_context(
+                        uow, visitor.tenant_id, visitor.context_id, Trigger.ORG_AGENDA,
+                        "Your organisation changed what it needs.", _now(),
+                    )  # fmt: skip
+                    uow.commit()
+                flash("The organisation's agenda is saved and the team's roadmaps re-planned.")
+                return redirect(url_for("pages.org_agenda"), 303)
+            except (DomainError, ValueError) as problem:
+                error = str(problem)
+        by_category: dict[str, list[Any]] = {}
+        for skill in skills:
+            by_category.setdefault(skill.category or "Other", []).append(skill)
+        return render_template(
+            "pages/org_agenda.html", visitor=visitor, by_category=by_category, needs=list(Need),
+            current=current, opportunities=opportunities, error=error, form=request.form if error else None,
+        ), (400 if error else 200)  # fmt: skip
 
     @blueprint.post("/flags/<int:flag_id>")
     @only(*MANAGING)
@@ -304,6 +339,30 @@ def _agenda_form(form: Any, skill_ids: set[int]) -> tuple[dict[int, int], str, f
     except ValueError:
         raise ValueError("weekly hours must be a number, e.g. 2 or 1.5") from None
     return interests, form.get("aspirations", ""), hours
+
+
+def _org_agenda_form(
+    form: Any, skill_ids: set[int], opportunity_ids: set[int]
+) -> tuple[dict[int, tuple[int, str]], dict[int, date]]:
+    needs: dict[int, tuple[int, str]] = {}
+    for skill_id in skill_ids:
+        value = form.get(f"need-{skill_id}", "0")
+        try:
+            need = int(value)
+        except ValueError:
+            raise ValueError(f"need-{skill_id} must be a whole number from 0 to 3") from None
+        why = form.get(f"why-{skill_id}", "")
+        if need or why.strip():
+            needs[skill_id] = (need, why)
+    mandatory: dict[int, date] = {}
+    for opportunity_id in opportunity_ids:
+        due = form.get(f"due-{opportunity_id}", "").strip()
+        if due:
+            try:
+                mandatory[opportunity_id] = date.fromisoformat(due)
+            except ValueError:
+                raise ValueError(f"the due date {due!r} is not a date (YYYY-MM-DD)") from None
+    return needs, mandatory
 
 
 def _team_key(sort: str) -> Callable[[Any], Any]:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask.testing import FlaskClient
 
-from alignment.agendas import current_personal_agenda, set_org_agenda
+from alignment.agendas import current_org_agenda, current_personal_agenda, set_org_agenda
 from alignment.flags import flags_of
 from alignment.opportunities import OpportunityDraft, create_opportunity
 from alignment.people import upsert_person
@@ -197,3 +197,36 @@ def test_pages_are_framed_only_by_the_launching_platform(client: FlaskClient, pl
     policy = client.get("/app/agenda").headers["Content-Security-Policy"]
     assert f"frame-ancestors 'self' {platform.issuer}" in policy
     assert "script-src 'self'" in policy
+
+
+def test_a_manager_sets_the_org_agenda_and_a_missing_why_is_refused(
+    client: FlaskClient, runtime: Runtime, world: World, platform: Platform, catalogue: None
+) -> None:
+    launch(client, platform, sub="u-maria", name="Maria Manager", ROLES=[INSTRUCTOR])
+    page = client.get("/app/org-agenda").text
+    assert "Our reports move to Python this year." in page
+    refused = client.post(
+        "/app/org-agenda", data={"csrf_token": csrf(page), f"need-{world.excel.id}": "3", f"why-{world.excel.id}": ""}
+    )
+    assert refused.status_code == 400 and "a why is required" in refused.text
+    saved = client.post(
+        "/app/org-agenda",
+        data={
+            "csrf_token": csrf(page),
+            f"need-{world.excel.id}": "2",
+            f"why-{world.excel.id}": "Budgets live in Excel.",
+        },
+    )
+    assert saved.status_code == 303
+    with runtime.unit_of_work(read_only=True) as uow:
+        agenda = current_org_agenda(uow, world.tenant.id, world.course.id)
+        assert agenda is not None and agenda.needs[world.excel.id].why == "Budgets live in Excel."
+
+
+def test_the_team_page_shows_where_each_opportunity_falls_across_the_team(
+    client: FlaskClient, platform: Platform, catalogue: None
+) -> None:
+    launch(client, platform, sub="u-maria", name="Maria Manager", ROLES=[INSTRUCTOR])
+    team = client.get("/app/team").text
+    assert "Where the team&#39;s sweet spot is" in team or "Where the team's sweet spot is" in team
+    assert "Swahili basics" in team
