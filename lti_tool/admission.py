@@ -22,8 +22,8 @@ from sqlalchemy import select
 
 from alignment.database import UnitOfWork
 from alignment.errors import NotFound
+from alignment.events import record_events
 from alignment.identities import Identifier, IdentityRecord, link, merge_people
-from alignment.learning import take_in
 from alignment.opportunities import OpportunityDraft, get_opportunity, update_opportunity
 from alignment.people import PersonRecord, Role, join, upsert_context, upsert_person
 from alignment.rules.progress import LearningEvent
@@ -113,7 +113,8 @@ def admit(uow: UnitOfWork, launch: ValidLaunch, now: datetime) -> Visitor:
     if link_claim.get("id"):
         _place_opportunity(uow, tenant_id, custom.get(OPPORTUNITY_PARAMETER), str(link_claim["id"]))
     if audience is Audience.LEARNER and link_claim.get("id"):
-        take_in(uow, tenant_id, [_engagement(body, person.id, str(link_claim["id"]), now)], now)
+        # A launch finishes nothing, so it is recorded without a re-planning pass.
+        record_events(uow, tenant_id, [_engagement(body, person.id, str(link_claim["id"]), now)])
     presentation = body.get(claims.LAUNCH_PRESENTATION)
     locale = body.get("locale") or (presentation.get("locale") if isinstance(presentation, dict) else None)
     settings = body.get(claims.DEEP_LINKING_SETTINGS)

@@ -113,7 +113,11 @@ def create_blueprint(
             audience=visitor.audience.value,
             message_type=visitor.message_type,
         )
-        return redirect(url_for("pages.start"), 303)
+        response = redirect(url_for("pages.start"), 303)
+        # The state cookie has done its job; without this every launch in the last five minutes would
+        # add one to the Cookie header until servers refuse it as too large.
+        response.delete_cookie(f"lti1p3-{request.form.get('state', '')}", path="/")
+        return response
 
     @blueprint.get("/register/<token>")
     def register(token: str) -> str:
