@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cryptography.fernet import Fernet
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,6 +18,7 @@ from xapi_listener.settings import XapiSettings
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
 SIGNING_KEY_FILE = "lti_signing_key.pem"
+CONNECTION_KEY_FILE = "connection_key"
 
 
 @dataclass
@@ -32,6 +34,12 @@ class Runtime:
     sessions: sessionmaker[Session]
     secret_key: bytes = field(repr=False)
     signing_keys: list[SigningKey] = field(repr=False)
+    connection_key: bytes = field(repr=False)
+
+    @property
+    def connection_cipher(self) -> Fernet:
+        """Encrypts and decrypts the secrets of upstream LRS connections."""
+        return Fernet(self.connection_key)
 
     def unit_of_work(self, read_only: bool = False) -> UnitOfWork:
         """A new unit of work on this runtime's database (read-only ones never wait for a writer)."""
@@ -66,6 +74,11 @@ def bootstrap(
     signing_key = SigningKey.from_pem(
         data_dir.secret(SIGNING_KEY_FILE, lambda: generate_private_key_pem(lti.signing_key_bits))
     )
+    connection_key = (
+        settings.connection_key.get_secret_value().encode()
+        if settings.connection_key
+        else data_dir.secret(CONNECTION_KEY_FILE, Fernet.generate_key)
+    )
     engine = create_engine(settings.resolved_database_url, alignment)
     return Runtime(
         settings=settings,
@@ -77,4 +90,5 @@ def bootstrap(
         sessions=session_factory(engine),
         secret_key=secret_key,
         signing_keys=[signing_key],
+        connection_key=connection_key,
     )

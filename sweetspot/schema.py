@@ -15,6 +15,7 @@ import alignment.roadmaps
 import alignment.sweeps
 import alignment.tenancy
 import xapi_listener.attachments
+import xapi_listener.connections
 import xapi_listener.credentials
 import xapi_listener.documents
 import xapi_listener.pull
@@ -40,6 +41,7 @@ TABLE_MODULES = (
     xapi_listener.documents,
     xapi_listener.attachments,
     xapi_listener.pull,
+    xapi_listener.connections,
 )
 
 
