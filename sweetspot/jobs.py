@@ -112,6 +112,10 @@ def hand_off_statements(runtime: Runtime, tenant_id: int | None = None) -> int:
 
 def pull_one_connection(runtime: Runtime, connection_id: int) -> dict[str, Any] | None:
     """Pull one upstream LRS connection if it is still due and free, then hand its new statements over."""
+    # tincan opens its HTTP connections with the process's default socket timeout, which is none: an
+    # upstream that accepts and never answers would hold this worker thread for ever. Job consumers
+    # therefore get a default; the clients they use otherwise (Redis, psycopg, SQLite) set their own.
+    socket.setdefaulttimeout(runtime.xapi.upstream_timeout_seconds)
     done = pull_connection(runtime.unit_of_work, runtime.connection_cipher, connection_id, datetime.now(UTC))
     if done is None:
         return None

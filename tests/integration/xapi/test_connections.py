@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -31,7 +32,15 @@ from xapi_listener.connections import (
     pull_connection,
 )
 from xapi_listener.credentials import issue_credential
+from xapi_listener.settings import XapiSettings
 from xapi_listener.store import StatementRecord
+
+
+@pytest.fixture(autouse=True)
+def default_socket_timeout() -> Iterator[None]:
+    """Pull jobs set the process's default socket timeout; put it back for the tests that follow."""
+    yield
+    socket.setdefaulttimeout(None)
 
 
 @pytest.fixture
@@ -323,3 +332,25 @@ def test_the_periodic_job_is_registered_and_runs_the_due_pulls(
     jobs.queue.immediate = True  # run each enqueued job at once, in this thread
     jobs.pull_due_connections()  # huey keeps no result for periodic jobs: what they did is the evidence
     assert globex_statements(runtime, world) == 2
+
+
+@pytest.fixture
+def silent_upstream() -> Iterator[str]:
+    """An upstream that accepts connections and never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/xapi/"
+    listener.close()
+
+
+# tincan does not close its connection when a request fails, so Python warns as it collects the socket.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning", "ignore::ResourceWarning")
+def test_a_silent_upstream_times_out_and_is_recorded(runtime: Runtime, world: World, silent_upstream: str) -> None:
+    runtime.xapi = XapiSettings(upstream_timeout_seconds=0.5)
+    connection_id = connect(runtime, world, silent_upstream, "k", "s", datetime.now(UTC))
+    started = time.monotonic()
+    done = pull_one_connection(runtime, connection_id)
+    assert time.monotonic() - started < 10
+    assert done is not None and "timed out" in done["error"]
+    assert "timed out" in (record(runtime, connection_id).last_error or "")
