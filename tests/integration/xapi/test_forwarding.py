@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sweetspot.runtime import Runtime
 from tests.integration.conftest import World
 from tests.integration.xapi.conftest import Lrs, make_credential, statement
+from tests.integration.xapi.test_attachments import declared, multipart
 from xapi_listener.store import StatementRecord
 
 UPSTREAM_STORED = "2026-03-01T08:30:00.123Z"
@@ -169,3 +170,16 @@ def test_forwarding_needs_a_live_read_write_credential_of_the_tenant(
     read_only = make_credential(runtime, world.tenant.id, read_only=True)
     assert forward(client, read_only, sent).status_code == 403
     assert stored_rows(runtime, world) == []
+
+
+def test_learning_locker_forward_with_attachments_keeps_them(lrs: Lrs, client: FlaskClient) -> None:
+    certificate = b"Ana completed Python for analysts"
+    sent = as_stored_upstream(attachments=[declared(certificate)])
+    answer = client.post(
+        "/xapi/forwarded",
+        data=multipart(sent, [("text/plain", certificate)]),
+        headers={"Authorization": lrs.authorization, "Content-Type": "multipart/mixed; boundary=xapi-boundary"},
+    )
+    assert answer.status_code == 200, answer.get_json()
+    fetched = lrs.get(statementId=sent["id"], attachments="true")
+    assert fetched.mimetype == "multipart/mixed" and certificate in fetched.data
