@@ -183,3 +183,13 @@ def test_learning_locker_forward_with_attachments_keeps_them(lrs: Lrs, client: F
     assert answer.status_code == 200, answer.get_json()
     fetched = lrs.get(statementId=sent["id"], attachments="true")
     assert fetched.mimetype == "multipart/mixed" and certificate in fetched.data
+
+
+def test_the_statement_resource_stays_strict_about_what_forwarders_send(lrs: Lrs, client: FlaskClient) -> None:
+    sent = as_stored_upstream()
+    no_header = client.post("/xapi/statements", json=sent, headers={"Authorization": lrs.authorization})
+    assert no_header.status_code == 400 and "X-Experience-API-Version" in no_header.get_json()["message"]
+    put_without_id = client.put("/xapi/statements", json=sent, headers=lrs.headers())
+    assert put_without_id.status_code == 400 and "statementId" in put_without_id.get_json()["message"]
+    wrapped = client.post("/xapi/statements", json={"statement": sent, "lrs_id": "x"}, headers=lrs.headers())
+    assert wrapped.status_code == 400
