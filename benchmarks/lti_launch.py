@@ -4,7 +4,8 @@ A launch is what a browser does when a learner clicks Sweetspot in the LMS: POST
 initiation to the tool, follow its redirect to the platform (here the benchmark signs the id_token
 itself, with the claim set the development LMS sends), then POST the id_token and state back to the
 tool. The round trip measured is the tool's two answers (login and launch), one launch after another
-from one client with a fresh cookie jar each time (a keep-alive connection), after a warm-up. Both tools run under gunicorn with the same number of workers; the
+from one client with a fresh cookie jar each time (a keep-alive connection), after a warm-up. Both
+tools run under gunicorn with the same number of workers; the
 platform's key set is served over HTTP with Cache-Control max-age=3600, so Sweetspot fetches it once
 while the reference fetches it on every launch, as pylti1p3 does without a cache.
 

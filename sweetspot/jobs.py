@@ -21,6 +21,7 @@ from huey.consumer import Consumer
 from alignment.sweeps import sweep
 from alignment.tenancy import list_tenants
 from sweetspot.runtime import Runtime
+from xapi_listener.connections import due_connections, pull_connection
 from xapi_listener.handoff import BATCH as HAND_OFF_BATCH
 from xapi_listener.handoff import hand_off_pending
 
@@ -109,6 +110,29 @@ def hand_off_statements(runtime: Runtime, tenant_id: int | None = None) -> int:
     return total
 
 
+def pull_one_connection(runtime: Runtime, connection_id: int) -> dict[str, Any] | None:
+    """Pull one upstream LRS connection if it is still due and free, then hand its new statements over."""
+    # tincan opens its HTTP connections with the process's default socket timeout, which is none: an
+    # upstream that accepts and never answers would hold this worker thread for ever. Job consumers
+    # therefore get a default; the clients they use otherwise (Redis, psycopg, SQLite) set their own.
+    socket.setdefaulttimeout(runtime.xapi.upstream_timeout_seconds)
+    done = pull_connection(runtime.unit_of_work, runtime.connection_cipher, connection_id, datetime.now(UTC))
+    if done is None:
+        return None
+    if done.pulled is not None and done.pulled.new:
+        hand_off_statements(runtime, done.tenant_id)
+    return {"connection": connection_id, "new": done.pulled.new if done.pulled else 0, "error": done.error}
+
+
+def enqueue_due_pulls(runtime: Runtime, pull_job: Callable[[int], Any]) -> int:
+    """Give each due connection a job of its own, so a slow or failing upstream holds up none of the others."""
+    with runtime.unit_of_work(read_only=True) as uow:
+        due = due_connections(uow, datetime.now(UTC))
+    for connection_id in due:
+        pull_job(connection_id)
+    return len(due)
+
+
 SWEEP_SCHEDULE = crontab(minute="5")
 """Hourly, five minutes past: flags stay fresh and momentum keeps one score per learner a day."""
 
@@ -122,11 +146,16 @@ class Jobs:
     sweep: TaskWrapper
     hand_off: TaskWrapper
     catch_up_hand_off: TaskWrapper
+    pull_connection: TaskWrapper
+    pull_due_connections: TaskWrapper
 
 
 def build_jobs(runtime: Runtime) -> Jobs:
     """Create the queue for `runtime` and register every job on it."""
     queue = create_queue(runtime)
+    # A failed pull is recorded on its connection and retried at its next due time, with backoff; a retry
+    # by the queue as well would only knock on a failing upstream more often.
+    pull_job = define_job(queue, "pull_connection", partial(pull_one_connection, runtime), retries=0)
     return Jobs(
         queue=queue,
         ping=define_job(queue, "ping", answer_ping, retries=0),
@@ -135,6 +164,10 @@ def build_jobs(runtime: Runtime) -> Jobs:
         # Statements whose hand-off job was lost (a queue outage, say) are picked up within a minute.
         catch_up_hand_off=define_periodic_job(
             queue, "catch_up_hand_off", partial(hand_off_statements, runtime), crontab(minute="*")
+        ),
+        pull_connection=pull_job,
+        pull_due_connections=define_periodic_job(
+            queue, "pull_due_connections", partial(enqueue_due_pulls, runtime, pull_job), crontab(minute="*")
         ),
     )
 

@@ -16,6 +16,7 @@ import alignment.sweeps
 import alignment.tenancy
 import lti_tool.registrations
 import xapi_listener.attachments
+import xapi_listener.connections
 import xapi_listener.credentials
 import xapi_listener.documents
 import xapi_listener.pull
@@ -42,6 +43,7 @@ TABLE_MODULES = (
     xapi_listener.documents,
     xapi_listener.attachments,
     xapi_listener.pull,
+    xapi_listener.connections,
 )
 
 
