@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import wraps
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import requests
 import structlog
-from flask import Blueprint, Response, jsonify, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
 from pylti1p3.exception import OIDCException
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -34,6 +48,7 @@ from lti_tool.setup import canvas_configuration
 log = structlog.get_logger(__name__)
 
 VISITOR = "visitor"
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 def create_blueprint(
@@ -166,3 +181,27 @@ def current_visitor() -> Visitor | None:
     values["mentee_lms_ids"] = tuple(values.get("mentee_lms_ids") or ())
     values["frame_origins"] = tuple(values.get("frame_origins") or ())
     return Visitor(**values)
+
+
+def visitor_or_401() -> Visitor:
+    """The visitor of this browser session, or 401 with what to do."""
+    visitor = current_visitor()
+    if visitor is None:
+        abort(401, "Open Sweetspot from your LMS course: this page is reached through a launch.")
+    return visitor
+
+
+def only(*audiences: Audience) -> Callable[[View], View]:
+    """Let a view run only for visitors of these audiences (403 otherwise); it gets the visitor first."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            visitor = visitor_or_401()
+            if visitor.audience not in audiences:
+                abort(403, "This page is not part of what your role in this course opens.")
+            return view(visitor, *args, **kwargs)
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate

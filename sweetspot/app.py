@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import lti_tool.pages
 import lti_tool.web
 import xapi_listener.web
-from sweetspot import errors, health, home, request_context
+from sweetspot import admin, errors, health, home, request_context
 from sweetspot.database import require_current_schema
 from sweetspot.jobs import Jobs, build_jobs
 from sweetspot.runtime import Runtime
@@ -49,6 +49,7 @@ def create_app(runtime: Runtime, edges: Collection[Edge] = ALL_EDGES) -> Flask:
         csrf.exempt(protocol)  # platforms POST here; the OIDC state and nonce protect these requests
         app.register_blueprint(protocol)
         app.register_blueprint(lti_tool.pages.create_blueprint(runtime.unit_of_work, runtime.keys))
+        app.register_blueprint(admin.create_blueprint(runtime.unit_of_work))
     if "xapi" in edges:
         jobs = build_jobs(runtime)
         listener = xapi_listener.web.create_blueprint(runtime.unit_of_work, partial(_enqueue_hand_off, jobs))

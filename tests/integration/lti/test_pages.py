@@ -116,7 +116,7 @@ def test_a_form_without_its_csrf_token_is_refused(
 def test_a_learner_cannot_open_manager_or_admin_pages(client: FlaskClient, platform: Platform) -> None:
     launch(client, platform)
     assert client.get("/app/team").status_code == 403
-    assert client.get("/app/admin").status_code == 403
+    assert client.get("/app/admin/").status_code == 403
 
 
 @pytest.fixture
@@ -182,14 +182,14 @@ def test_an_admin_activates_a_pending_deployment_and_creates_an_xapi_credential_
         uow.commit()
     assert pending.status is DeploymentStatus.PENDING
     launch(client, platform, sub="u-admin", ROLES=[INSTITUTION_ADMIN])
-    page = client.get("/app/admin").text
+    page = client.get("/app/admin/").text
     assert "course-7" in page and "Activate" in page
     client.post(f"/app/admin/deployments/{pending.id}", data={"csrf_token": csrf(page), "status": "active"})
-    assert "Deployment course-7 is active" in client.get("/app/admin").text
+    assert "Deployment course-7 is active" in client.get("/app/admin/").text
     created = client.post("/app/admin/credentials", data={"csrf_token": csrf(page), "label": "Moodle logstore"}).text
     secret = re.search(r'Secret: <span class="secret">([^<]+)</span>', created)
     assert secret is not None
-    assert secret.group(1) not in client.get("/app/admin").text, "the secret is shown once"
+    assert secret.group(1) not in client.get("/app/admin/").text, "the secret is shown once"
 
 
 def test_pages_are_framed_only_by_the_launching_platform(client: FlaskClient, platform: Platform) -> None:

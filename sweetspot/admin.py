@@ -1,0 +1,72 @@
+"""The admin pages: what an LMS admin launching Sweetspot manages for their organisation.
+
+They sit in the composition layer because they span both edges: the LTI registrations and
+deployments, and the xAPI listener's credentials and upstream connections.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from alignment.database import UnitOfWorkFactory
+from lti_tool.admission import Visitor
+from lti_tool.registrations import DeploymentStatus, deployments_of, registrations_of, set_deployment_status
+from lti_tool.roles import Audience
+from lti_tool.web import only
+from xapi_listener.credentials import issue_credential, list_credentials, revoke_credential
+
+
+def create_blueprint(unit_of_work: UnitOfWorkFactory) -> Blueprint:
+    """The `/app/admin/` pages, for visitors who launched as institution or system administrators."""
+    blueprint = Blueprint("admin", __name__, url_prefix="/app/admin")
+
+    @blueprint.get("/")
+    @only(Audience.ADMIN)
+    def index(visitor: Visitor) -> str:
+        """Registrations and deployments, and the tenant's xAPI credentials."""
+        with unit_of_work(read_only=True) as uow:
+            platforms = [(r, deployments_of(uow, r.id)) for r in registrations_of(uow, visitor.tenant_id)]
+            credentials = list_credentials(uow, visitor.tenant_id)
+        return render_template("admin.html", visitor=visitor, platforms=platforms, credentials=credentials, issued=None)
+
+    @blueprint.post("/deployments/<int:deployment_key>")
+    @only(Audience.ADMIN)
+    def deployment_status(visitor: Visitor, deployment_key: int) -> Response:
+        """Activate or disable one of the tenant's deployments."""
+        wanted = request.form.get("status", "")
+        if wanted not in (DeploymentStatus.ACTIVE.value, DeploymentStatus.DISABLED.value):
+            abort(400, "status must be active or disabled")
+        with unit_of_work() as uow:
+            changed = set_deployment_status(uow, visitor.tenant_id, deployment_key, DeploymentStatus(wanted))
+            uow.commit()
+        flash(f"Deployment {changed.deployment_id} is {changed.status.value}.")
+        return redirect(url_for("admin.index"), 303)
+
+    @blueprint.post("/credentials")
+    @only(Audience.ADMIN)
+    def create_credential(visitor: Visitor) -> str:
+        """Issue an xAPI credential; its secret is shown on this page once."""
+        with unit_of_work() as uow:
+            issued = issue_credential(
+                uow, visitor.tenant_id, request.form.get("read_only") == "1", request.form.get("label", "")
+            )
+            uow.commit()
+        with unit_of_work(read_only=True) as uow:
+            platforms = [(r, deployments_of(uow, r.id)) for r in registrations_of(uow, visitor.tenant_id)]
+            credentials = list_credentials(uow, visitor.tenant_id)
+        return render_template(
+            "admin.html", visitor=visitor, platforms=platforms, credentials=credentials, issued=issued
+        )
+
+    @blueprint.post("/credentials/<key>/revoke")
+    @only(Audience.ADMIN)
+    def revoke(visitor: Visitor, key: str) -> Response:
+        """Stop an xAPI credential of this tenant from working."""
+        with unit_of_work() as uow:
+            revoked = revoke_credential(uow, key, visitor.tenant_id)
+            uow.commit()
+        flash(f"Credential {revoked.key} is revoked.")
+        return redirect(url_for("admin.index"), 303)
+
+    return blueprint
