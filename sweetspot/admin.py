@@ -6,6 +6,10 @@ deployments, and the xAPI listener's credentials and upstream connections.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.fernet import Fernet
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -14,12 +18,22 @@ from lti_tool.admission import Visitor
 from lti_tool.registrations import DeploymentStatus, deployments_of, registrations_of, set_deployment_status
 from lti_tool.roles import Audience
 from lti_tool.web import only
+from xapi_listener.connections import DEFAULT_EVERY_MINUTES, add_connection, list_connections, remove_connection
 from xapi_listener.credentials import issue_credential, list_credentials, revoke_credential
 
 
-def create_blueprint(unit_of_work: UnitOfWorkFactory) -> Blueprint:
+def create_blueprint(unit_of_work: UnitOfWorkFactory, cipher: Fernet) -> Blueprint:
     """The `/app/admin/` pages, for visitors who launched as institution or system administrators."""
     blueprint = Blueprint("admin", __name__, url_prefix="/app/admin")
+
+    def page(visitor: Visitor) -> dict[str, Any]:
+        with unit_of_work(read_only=True) as uow:
+            return {
+                "visitor": visitor,
+                "platforms": [(r, deployments_of(uow, r.id)) for r in registrations_of(uow, visitor.tenant_id)],
+                "credentials": list_credentials(uow, visitor.tenant_id),
+                "connections": list_connections(uow, visitor.tenant_id, datetime.now(UTC)),
+            }
 
     @blueprint.get("/")
     @only(Audience.ADMIN)
@@ -52,12 +66,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory) -> Blueprint:
                 uow, visitor.tenant_id, request.form.get("read_only") == "1", request.form.get("label", "")
             )
             uow.commit()
-        with unit_of_work(read_only=True) as uow:
-            platforms = [(r, deployments_of(uow, r.id)) for r in registrations_of(uow, visitor.tenant_id)]
-            credentials = list_credentials(uow, visitor.tenant_id)
-        return render_template(
-            "admin.html", visitor=visitor, platforms=platforms, credentials=credentials, issued=issued
-        )
+        return render_template("admin.html", **page(visitor), issued=issued)
 
     @blueprint.post("/credentials/<key>/revoke")
     @only(Audience.ADMIN)
@@ -67,6 +76,34 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory) -> Blueprint:
             revoked = revoke_credential(uow, key, visitor.tenant_id)
             uow.commit()
         flash(f"Credential {revoked.key} is revoked.")
+        return redirect(url_for("admin.index"), 303)
+
+    @blueprint.post("/connections")
+    @only(Audience.ADMIN)
+    def add_upstream(visitor: Visitor) -> Response:
+        """Pull statements from an upstream LRS on a schedule; the secret is stored encrypted."""
+        form = request.form
+        try:
+            every = int(form.get("every_minutes", "") or DEFAULT_EVERY_MINUTES)
+        except ValueError:
+            abort(400, "pull every must be a whole number of minutes")
+        with unit_of_work() as uow:
+            added = add_connection(
+                uow, cipher, visitor.tenant_id, form.get("endpoint", ""), form.get("key", ""), form.get("secret", ""),
+                datetime.now(UTC), every, form.get("label", ""),
+            )  # fmt: skip
+            uow.commit()
+        flash(f"Sweetspot will pull from {added.endpoint} every {added.every_minutes} minutes.")
+        return redirect(url_for("admin.index"), 303)
+
+    @blueprint.post("/connections/<int:connection_id>/remove")
+    @only(Audience.ADMIN)
+    def remove_upstream(visitor: Visitor, connection_id: int) -> Response:
+        """Stop pulling from an upstream LRS; what was pulled stays."""
+        with unit_of_work() as uow:
+            remove_connection(uow, visitor.tenant_id, connection_id, datetime.now(UTC))
+            uow.commit()
+        flash("The connection is removed; statements already pulled stay.")
         return redirect(url_for("admin.index"), 303)
 
     return blueprint

@@ -49,7 +49,7 @@ def create_app(runtime: Runtime, edges: Collection[Edge] = ALL_EDGES) -> Flask:
         csrf.exempt(protocol)  # platforms POST here; the OIDC state and nonce protect these requests
         app.register_blueprint(protocol)
         app.register_blueprint(lti_tool.pages.create_blueprint(runtime.unit_of_work, runtime.keys))
-        app.register_blueprint(admin.create_blueprint(runtime.unit_of_work))
+        app.register_blueprint(admin.create_blueprint(runtime.unit_of_work, runtime.connection_cipher))
     if "xapi" in edges:
         jobs = build_jobs(runtime)
         listener = xapi_listener.web.create_blueprint(runtime.unit_of_work, partial(_enqueue_hand_off, jobs))

@@ -230,3 +230,22 @@ def test_the_team_page_shows_where_each_opportunity_falls_across_the_team(
     team = client.get("/app/team").text
     assert "Where the team&#39;s sweet spot is" in team or "Where the team's sweet spot is" in team
     assert "Swahili basics" in team
+
+
+def test_an_admin_connects_an_upstream_lrs_and_a_bad_url_is_refused(
+    client: FlaskClient, runtime: Runtime, world: World, platform: Platform
+) -> None:
+    launch(client, platform, sub="u-admin", name="Ada Admin", ROLES=[INSTITUTION_ADMIN])
+    token = csrf(client.get("/app/admin/").text)
+    form = {
+        "csrf_token": token,
+        "endpoint": "https://lrs.acme.test/xapi/",
+        "key": "k",
+        "secret": "s3cret",
+        "label": "LL",
+    }
+    assert client.post("/app/admin/connections", data=form).status_code == 303
+    page = client.get("/app/admin/").text
+    assert "https://lrs.acme.test/xapi/" in page and "s3cret" not in page
+    refused = client.post("/app/admin/connections", data={**form, "endpoint": "ftp://nope"})
+    assert refused.status_code == 400
