@@ -158,6 +158,14 @@ def find_registration(uow: UnitOfWork, issuer: str, client_id: str | None) -> Re
     return _registration(records[0]) if len(records) == 1 else None
 
 
+def get_registration(uow: UnitOfWork, registration_id: int) -> Registration:
+    """The registration with this Sweetspot id, or NotFound."""
+    record = uow.session.get(RegistrationRecord, registration_id)
+    if record is None:
+        raise NotFound(f"no registration {registration_id}")
+    return _registration(record)
+
+
 def registrations_of(uow: UnitOfWork, tenant_id: int) -> list[Registration]:
     """The tenant's registrations, oldest first."""
     records = uow.session.scalars(

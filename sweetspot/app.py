@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import lti_tool.pages
 import lti_tool.web
 import xapi_listener.web
+from lti_tool.admission import Visitor
 from sweetspot import errors, health, home, request_context
 from sweetspot.database import require_current_schema
 from sweetspot.jobs import Jobs, build_jobs
@@ -41,14 +42,20 @@ def create_app(runtime: Runtime, edges: Collection[Edge] = ALL_EDGES) -> Flask:
     errors.init_app(app)
     app.after_request(_add_security_headers)
     app.register_blueprint(health.create_blueprint(runtime))
+    jobs = build_jobs(runtime)
     if "lti" in edges:
         app.register_blueprint(home.create_blueprint())
         app.register_blueprint(
-            lti_tool.web.create_blueprint(runtime.unit_of_work, runtime.keys, runtime.lti, runtime.secret_key)
+            lti_tool.web.create_blueprint(
+                runtime.unit_of_work,
+                runtime.keys,
+                runtime.lti,
+                runtime.secret_key,
+                on_manager_launch=partial(_enqueue_roster_sync, jobs),
+            )
         )
         app.register_blueprint(lti_tool.pages.create_blueprint(runtime.unit_of_work))
     if "xapi" in edges:
-        jobs = build_jobs(runtime)
         app.register_blueprint(
             xapi_listener.web.create_blueprint(runtime.unit_of_work, partial(_enqueue_hand_off, jobs))
         )
@@ -91,6 +98,14 @@ def _enqueue_hand_off(jobs: Jobs, tenant_id: int) -> None:
         jobs.hand_off(tenant_id)
     except Exception:
         log.warning("could not enqueue the hand-off; the catch-up job will do it", tenant_id=tenant_id, exc_info=True)
+
+
+def _enqueue_roster_sync(jobs: Jobs, visitor: Visitor) -> None:
+    # The launch has been recorded; if the queue is down the hourly roster job syncs the context.
+    try:
+        jobs.sync_roster(visitor.registration_id, visitor.context_id)
+    except Exception:
+        log.warning("could not enqueue the roster sync", context_id=visitor.context_id, exc_info=True)
 
 
 def _add_security_headers(response: Response) -> Response:
