@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from alignment.database import Base, UnitOfWork, UnitOfWorkFactory
 from alignment.errors import NotFound
 from alignment.identities import Identifier
-from alignment.people import Role, find_person, get_context, join, leave, roster, upsert_person
+from alignment.people import ContextRecord, Role, find_person, get_context, join, leave, roster, upsert_person
 from lti_tool.admission import identify
 from lti_tool.registrations import Registration, RegistrationRecord, ServiceLinkRecord, get_registration
 from lti_tool.roles import MANAGING, context_role_names
@@ -87,6 +87,35 @@ def roster_links(uow: UnitOfWork, tenant_id: int | None = None) -> list[tuple[in
             RegistrationRecord.tenant_id == tenant_id
         )
     return [(r, c) for r, c in uow.session.execute(query.order_by(ServiceLinkRecord.id))]
+
+
+@dataclass(frozen=True)
+class RosterSyncStatus:
+    """A context's roster sync as the admin sees it."""
+
+    context: str
+    registration: str
+    members: int
+    last_success_at: datetime | None
+    last_full_sync_at: datetime | None
+    last_attempt_at: datetime
+    error: str | None
+
+
+def roster_status(uow: UnitOfWork, tenant_id: int) -> list[RosterSyncStatus]:
+    """Every roster sync of the tenant, failing ones first: what the admin pages and the CLI show."""
+    rows = uow.session.execute(
+        select(RosterSyncRecord, RegistrationRecord.label, ContextRecord.lms_context_id)
+        .join(RegistrationRecord, RegistrationRecord.id == RosterSyncRecord.registration_id)
+        .join(ContextRecord, ContextRecord.id == RosterSyncRecord.context_id)
+        .where(RegistrationRecord.tenant_id == tenant_id)
+        .order_by(ContextRecord.lms_context_id, RosterSyncRecord.id)
+    )
+    statuses = [
+        RosterSyncStatus(context, label, r.members, r.last_success_at, r.last_full_sync_at, r.last_attempt_at, r.error)
+        for r, label, context in rows
+    ]
+    return sorted(statuses, key=lambda s: s.error is None)
 
 
 def sync_roster(
@@ -190,6 +219,10 @@ def _apply(
                     result.left += 1
             continue
         if not member.roles:
+            # Listed, but in no role Sweetspot keeps (a Mentor, say): off the learner and manager rosters.
+            for role in Role:
+                if known and leave(uow, context, known, role):
+                    result.left += 1
             continue
         # NRPS may withhold names and emails (privacy settings); keep what a launch told us then.
         person = upsert_person(
@@ -205,7 +238,7 @@ def _apply(
                 result.joined += 0 if roster(uow, context, role, [person.id]) else 1
                 join(uow, context, person, role, now)
                 listed[role].add(person.id)
-            elif result.full and leave(uow, context, person, role):
+            elif leave(uow, context, person, role):  # a listed member's roles are all their roles now
                 result.left += 1
     if result.full:
         # Members the platform no longer lists have left; people only xAPI knows are not the LMS's to remove.

@@ -20,7 +20,7 @@ from lti_tool.registrations import (
     registrations_of,
     set_deployment_status,
 )
-from lti_tool.roster import roster_links, sync_roster
+from lti_tool.roster import roster_links, roster_status, sync_roster
 from lti_tool.services import ServiceError
 from lti_tool.setup import public_key_pem, tool_urls
 from sweetspot.cli.base import CliState, find_tenant, pass_state, tenant_option
@@ -254,6 +254,26 @@ def roster_sync(state: CliState, tenant_slug: str) -> None:
         click.echo("no context of this tenant has a memberships URL yet (a launch from it brings one)")
     if failed:
         raise SystemExit(1)
+
+
+@roster.command("status")
+@tenant_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def roster_status_command(state: CliState, tenant_slug: str, as_json: bool) -> None:
+    """Each context's latest roster sync: when it last succeeded, how many members, and any error."""
+    tenant = find_tenant(state, tenant_slug)
+    with state.current_runtime.unit_of_work(read_only=True) as uow:
+        statuses = roster_status(uow, tenant.id)
+    if as_json:
+        click.echo(json.dumps([dataclasses.asdict(s) for s in statuses], indent=2, default=str))
+        return
+    for s in statuses:
+        when = f"{s.last_success_at:%Y-%m-%d %H:%M} UTC" if s.last_success_at else "never"
+        line = f"{s.context} ({s.registration}): {s.members} member(s), last synced {when}"
+        click.echo(line + (f"; last attempt failed: {s.error}" if s.error else ""))
+    if not statuses:
+        click.echo("no roster has been synced yet")
 
 
 @lti.group()

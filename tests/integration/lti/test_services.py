@@ -26,7 +26,7 @@ from lti_tool.registrations import (
     remember_service_links,
 )
 from lti_tool.roster import sync_roster
-from lti_tool.services import PlatformClient
+from lti_tool.services import PlatformClient, ServiceError
 from sweetspot.jobs import build_jobs, platform_client
 from sweetspot.runtime import Runtime
 from tests.conftest import Cli
@@ -175,6 +175,39 @@ def test_a_later_sync_asks_only_for_the_differences(runtime: Runtime, lms: Lms, 
 
     assert all("since=" in r for r in lms.platform.requests if r.startswith("GET /nrps/")), lms.platform.requests
     assert on_roster(runtime, lms.tenant_id, lms.context_id, Role.LEARNER) == ["u-ana", "u-ben", "u-dan"]
+
+
+def test_a_member_whose_roles_changed_keeps_only_the_new_role(
+    runtime: Runtime, lms: Lms, services: PlatformClient
+) -> None:
+    lms.platform.put(member("u-ana"), member("u-ben"))
+    sync(runtime, services, lms)
+    lms.platform.put(member("u-ben", "Instructor"))
+    sync(runtime, services, lms, NOW + timedelta(hours=1))
+
+    assert on_roster(runtime, lms.tenant_id, lms.context_id, Role.LEARNER) == ["u-ana"]
+    assert on_roster(runtime, lms.tenant_id, lms.context_id, Role.MANAGER) == ["u-ben"]
+
+
+def test_a_failed_roster_sync_changes_nothing_and_is_shown_to_the_admin(
+    runtime: Runtime, lms: Lms, services: PlatformClient, cli: Cli
+) -> None:
+    lms.platform.put(member("u-cat"))
+    lms.platform.failing = True
+    with pytest.raises(ServiceError, match="503"):
+        sync(runtime, services, lms)
+
+    assert on_roster(runtime, lms.tenant_id, lms.context_id, Role.LEARNER) == ["u-ana", "u-ben"]
+    status = json.loads(cli("lti", "roster", "status", "--tenant", "acme", "--json").output)
+    assert status[0]["last_success_at"] is None and "503" in status[0]["error"]
+    synced = cli("lti", "roster", "sync", "--tenant", "acme")
+    assert synced.exit_code == 1 and "maintenance" in synced.output
+
+    lms.platform.failing = False
+    synced = cli("lti", "roster", "sync", "--tenant", "acme")
+    assert synced.exit_code == 0, synced.output
+    assert "full sync, 1 page(s), 1 member(s), 1 joined, 3 left" in synced.output
+    assert json.loads(cli("lti", "roster", "status", "--tenant", "acme", "--json").output)[0]["error"] is None
 
 
 def test_a_day_after_the_last_full_sync_the_sync_is_full_again(
@@ -430,3 +463,35 @@ def test_tenants_see_and_retry_only_their_own_write_back(
         assert [m.person.name for m in roster(uow, acme_ana) if m.person.lms_user_id == "u-ana"] == ["Ana Alves"]
     assert on_roster(runtime, globex.tenant_id, globex.context_id, Role.LEARNER) == ["u-ana"]
     assert on_roster(runtime, lms.tenant_id, lms.context_id, Role.LEARNER) == ["u-ana", "u-ben"]
+
+
+# --- jobs ---
+
+
+def test_the_periodic_sweep_writes_changed_momentum_back_to_the_gradebook(
+    runtime: Runtime, world: World, lms: Lms
+) -> None:
+    jobs = build_jobs(runtime)
+    jobs.queue.immediate = True  # run each job in this thread as it is enqueued, on huey's in-memory storage
+
+    jobs.sweep()
+
+    scores = {s["userId"]: s for s in lms.platform.scores}
+    assert set(scores) == {"u-ana", "u-ben"}
+    assert all(isinstance(s["scoreGiven"], int) and s["gradingProgress"] == "FullyGraded" for s in scores.values())
+    jobs.push_due_scores()
+    assert len(lms.platform.scores) == 2, "nothing changed, so nothing is sent again"
+
+
+def test_a_push_job_that_meets_a_failing_platform_raises_so_the_queue_retries_it(
+    runtime: Runtime, world: World, lms: Lms
+) -> None:
+    jobs = build_jobs(runtime)
+    jobs.queue.immediate = True
+    lms.platform.failing = True
+
+    jobs.push_due_scores()
+
+    with runtime.unit_of_work(read_only=True) as uow:
+        assert {s.state for s in score_status(uow, world.tenant.id)} == {"failed"}
+    assert [task.name for task in jobs.queue.scheduled()] == ["push_scores"], "huey's retry is scheduled"
