@@ -70,7 +70,6 @@ class AccessTokens:
         self._clock = clock
         self._lock = threading.Lock()
         self._cache: dict[tuple[int, str, frozenset[str]], tuple[str, float]] = {}
-        self.requests_made = 0
 
     def token(self, registration: Registration, scopes: Iterable[str]) -> str:
         """A bearer token for `scopes` at the registration's platform, from the cache while it is fresh."""
@@ -114,7 +113,6 @@ class AccessTokens:
         }
         url = registration.auth_token_url
         asked_at = self._clock()
-        self.requests_made += 1
         try:
             response = self._http.post(url, data=form, headers={"Accept": "application/json"}, timeout=TIMEOUT)
         except requests.RequestException as error:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import click
 
 from alignment.errors import NotFound
+from alignment.people import get_context
 from lti_tool.dynamic_registration import registration_token
 from lti_tool.grades import push_scores, retry_now, score_status
 from lti_tool.registrations import (
@@ -237,17 +238,18 @@ def roster_sync(state: CliState, tenant_slug: str) -> None:
     client = platform_client(runtime)
     with runtime.unit_of_work(read_only=True) as uow:
         links = roster_links(uow, tenant.id)
+        names = {c: get_context(uow, tenant.id, c).lms_context_id for _, c in links}
     failed = 0
     for registration_id, context_id in links:
         try:
             result = sync_roster(runtime.unit_of_work, client, registration_id, context_id, datetime.now(UTC))
         except ServiceError as error:
             failed += 1
-            click.echo(f"context {context_id}: failed: {error}")
+            click.echo(f"{names[context_id]}: failed: {error}")
             continue
         kind = "full" if result.full else "differences"
         click.echo(
-            f"context {context_id}: {kind} sync, {result.pages} page(s), {result.members} member(s), "
+            f"{names[context_id]}: {kind} sync, {result.pages} page(s), {result.members} member(s), "
             f"{result.joined} joined, {result.left} left"
         )
     if not links:
@@ -314,6 +316,7 @@ def grades_retry(state: CliState, tenant_slug: str) -> None:
     now = datetime.now(UTC)
     with runtime.unit_of_work() as uow:
         contexts = retry_now(uow, tenant.id, now)
+        names = {c: get_context(uow, tenant.id, c).lms_context_id for c in contexts}
         uow.commit()
     client = platform_client(runtime)
     failed = 0
@@ -321,12 +324,12 @@ def grades_retry(state: CliState, tenant_slug: str) -> None:
         try:
             report = push_scores(runtime.unit_of_work, client, context_id, now)
         except NotFound as error:
-            click.echo(f"context {context_id}: {error}")
+            click.echo(f"{names[context_id]}: {error}")
             failed += 1
             continue
         failed += report.failed
         click.echo(
-            f"context {context_id}: {report.sent} sent, {report.failed} failed"
+            f"{names[context_id]}: {report.sent} sent, {report.failed} failed"
             + "".join(f"\n  {error}" for error in report.errors)
         )
     if not contexts:
