@@ -46,6 +46,7 @@ class ServicePlatform:
     page_size: int = 2
     token_lifetime: int = 3600
     failing: bool = False
+    refused_users: set[str] = field(default_factory=set)
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
     changes: list[tuple[int, str]] = field(default_factory=list)
     line_items: list[dict[str, Any]] = field(default_factory=list)
@@ -196,6 +197,8 @@ class ServicePlatform:
         required = ("userId", "activityProgress", "gradingProgress", "timestamp")
         if any(k not in body for k in required) or ("scoreGiven" in body and body["scoreGiven"] > body["scoreMaximum"]):
             return _error(400, "a score needs userId, activityProgress, gradingProgress, timestamp")
+        if body["userId"] in self.refused_users:
+            return _error(400, f"user {body['userId']} is not enrolled")
         if request.args.get("type_id") != "7":
             return _error(400, "the line item's query was lost")
         self.scores.append({**body, "line_item": number})

@@ -424,6 +424,20 @@ def test_a_failed_push_is_shown_to_the_admin_and_retried_without_losing_the_upda
     assert after["u-ana"]["sent"]["comment"] == "Open flags: gone quiet."
 
 
+def test_a_score_the_platform_refuses_does_not_hold_up_the_others(
+    runtime: Runtime, world: World, lms: Lms, services: PlatformClient
+) -> None:
+    lms.platform.refused_users.add("u-ana")
+    mark(runtime, world.tenant.id)
+    report = push_scores(runtime.unit_of_work, services, lms.context_id, NOW)
+
+    assert (report.sent, report.failed, report.transient) == (1, 1, False)
+    assert [s["userId"] for s in lms.platform.scores] == ["u-ben"]
+    with runtime.unit_of_work(read_only=True) as uow:
+        ana = next(s for s in score_status(uow, world.tenant.id) if s.lms_user_id == "u-ana")
+    assert (ana.state, ana.last_status) == ("failed", 400) and "not enrolled" in str(ana.last_error)
+
+
 def test_a_deleted_line_item_is_found_or_created_anew(
     runtime: Runtime, world: World, lms: Lms, services: PlatformClient
 ) -> None:
