@@ -94,9 +94,7 @@ def admit(uow: UnitOfWork, launch: ValidLaunch, now: datetime) -> Visitor:
     if xapi_id and not xapi_id.startswith("$"):  # "$User.id" arrives verbatim when the LMS did not substitute it
         home_page = str(custom.get(XAPI_HOME_PAGE_PARAMETER) or registration.issuer).strip()
         identifiers.append(Identifier("account", f"{home_page} {xapi_id}"))
-    _merge_provisional(uow, tenant_id, person.id, identifiers)
-    for identifier in identifiers:
-        link(uow, tenant_id, person.id, identifier)
+    identify(uow, tenant_id, person.id, identifiers)
     ags = _object(body, claims.AGS_ENDPOINT)
     nrps = _object(body, claims.NRPS)
     remember_service_links(
@@ -170,6 +168,13 @@ def _place_opportunity(uow: UnitOfWork, tenant_id: int, opportunity: object, res
         description=found.description,
     )
     update_opportunity(uow, tenant_id, found.id, draft)
+
+
+def identify(uow: UnitOfWork, tenant_id: int, person_id: int, identifiers: list[Identifier]) -> None:
+    """Link the identifiers to the person, merging any provisional learner xAPI made for one of them."""
+    _merge_provisional(uow, tenant_id, person_id, identifiers)
+    for identifier in identifiers:
+        link(uow, tenant_id, person_id, identifier)
 
 
 def _object(body: dict[str, Any], claim: str) -> dict[str, Any]:

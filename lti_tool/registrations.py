@@ -167,6 +167,14 @@ def get_registration(uow: UnitOfWork, tenant_id: int, registration_id: int) -> R
     return _registration(record)
 
 
+def registration_by_id(uow: UnitOfWork, registration_id: int) -> Registration:
+    """The registration with this Sweetspot id, whatever its tenant (for jobs that carry the id), or NotFound."""
+    record = uow.session.get(RegistrationRecord, registration_id)
+    if record is None:
+        raise NotFound(f"no registration {registration_id}")
+    return _registration(record)
+
+
 def registrations_of(uow: UnitOfWork, tenant_id: int) -> list[Registration]:
     """The tenant's registrations, oldest first."""
     records = uow.session.scalars(

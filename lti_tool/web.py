@@ -52,9 +52,17 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 
 def create_blueprint(
-    unit_of_work: UnitOfWorkFactory, keys: KeyRing, settings: LtiSettings, secret_key: bytes
+    unit_of_work: UnitOfWorkFactory,
+    keys: KeyRing,
+    settings: LtiSettings,
+    secret_key: bytes,
+    on_manager_launch: Callable[[Visitor], None] | None = None,
 ) -> Blueprint:
-    """The LTI tool's protocol routes, with one tool configuration and one key-set cache for the app."""
+    """The LTI tool's protocol routes, with one tool configuration and one key-set cache for the app.
+
+    `on_manager_launch` is called after a manager's or admin's launch is recorded (the composition
+    enqueues a roster sync there, so the roster is fresh when they look at it).
+    """
     blueprint = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
     tool_conf = DatabaseToolConf(unit_of_work, keys)
     key_sets = PlatformKeySets(settings.key_set_cache_seconds)
@@ -118,6 +126,8 @@ def create_blueprint(
         with unit_of_work() as uow:
             visitor = admit(uow, valid, now)
             uow.commit()
+        if on_manager_launch and visitor.audience in (Audience.MANAGER, Audience.ADMIN):
+            on_manager_launch(visitor)
         session.clear()
         session[VISITOR] = dataclasses.asdict(visitor)
         log.info(
