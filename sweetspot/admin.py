@@ -6,6 +6,7 @@ deployments, and the xAPI listener's credentials and upstream connections.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,14 +16,18 @@ from werkzeug.wrappers import Response
 
 from alignment.database import UnitOfWorkFactory
 from lti_tool.admission import Visitor
+from lti_tool.grades import retry_now, score_status
 from lti_tool.registrations import DeploymentStatus, deployments_of, registrations_of, set_deployment_status
 from lti_tool.roles import Audience
+from lti_tool.roster import roster_status
 from lti_tool.web import only
 from xapi_listener.connections import DEFAULT_EVERY_MINUTES, add_connection, list_connections, remove_connection
 from xapi_listener.credentials import issue_credential, list_credentials, revoke_credential
 
 
-def create_blueprint(unit_of_work: UnitOfWorkFactory, cipher: Fernet) -> Blueprint:
+def create_blueprint(
+    unit_of_work: UnitOfWorkFactory, cipher: Fernet, push_scores: Callable[[int], object]
+) -> Blueprint:
     """The `/app/admin/` pages, for visitors who launched as institution or system administrators."""
     blueprint = Blueprint("admin", __name__, url_prefix="/app/admin")
 
@@ -33,6 +38,8 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, cipher: Fernet) -> Bluepri
                 "platforms": [(r, deployments_of(uow, r.id)) for r in registrations_of(uow, visitor.tenant_id)],
                 "credentials": list_credentials(uow, visitor.tenant_id),
                 "connections": list_connections(uow, visitor.tenant_id, datetime.now(UTC)),
+                "scores": score_status(uow, visitor.tenant_id),
+                "rosters": roster_status(uow, visitor.tenant_id),
             }
 
     @blueprint.get("/")
@@ -104,6 +111,18 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, cipher: Fernet) -> Bluepri
             remove_connection(uow, visitor.tenant_id, connection_id, datetime.now(UTC))
             uow.commit()
         flash("The connection is removed; statements already pulled stay.")
+        return redirect(url_for("admin.index"), 303)
+
+    @blueprint.post("/grades/retry")
+    @only(Audience.ADMIN)
+    def retry_grades(visitor: Visitor) -> Response:
+        """Send every score that is due or failed to the LMS now."""
+        with unit_of_work() as uow:
+            contexts = retry_now(uow, visitor.tenant_id, datetime.now(UTC))
+            uow.commit()
+        for context_id in contexts:
+            push_scores(context_id)
+        flash(f"Sending the due scores of {len(contexts)} course(s) to the LMS now.")
         return redirect(url_for("admin.index"), 303)
 
     return blueprint

@@ -57,7 +57,9 @@ def create_app(runtime: Runtime, edges: Collection[Edge] = ALL_EDGES) -> Flask:
         csrf.exempt(protocol)  # platforms POST here; the OIDC state and nonce protect these requests
         app.register_blueprint(protocol)
         app.register_blueprint(lti_tool.pages.create_blueprint(runtime.unit_of_work, runtime.keys))
-        app.register_blueprint(admin.create_blueprint(runtime.unit_of_work, runtime.connection_cipher))
+        app.register_blueprint(
+            admin.create_blueprint(runtime.unit_of_work, runtime.connection_cipher, jobs.push_scores)
+        )
     if "xapi" in edges:
         listener = xapi_listener.web.create_blueprint(runtime.unit_of_work, partial(_enqueue_hand_off, jobs))
         csrf.exempt(listener)  # an API authenticated by HTTP Basic, not a browser session
