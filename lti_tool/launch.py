@@ -26,7 +26,7 @@ from pylti1p3.exception import LtiException
 from pylti1p3.registration import Registration as LibraryRegistration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
 
-from alignment.database import UnitOfWorkFactory
+from alignment.database import UnitOfWork, UnitOfWorkFactory
 from lti_tool import claims
 from lti_tool.keys import KeyRing
 from lti_tool.platform_keys import KeySetError, PlatformKeySets
@@ -157,17 +157,23 @@ class HardenedLaunch(FlaskMessageLaunch):
         self.set_auto_validation(enable=False)
         self._checks = checks
         self._sweetspot_registration: Registration | None = None
+        self._uow: UnitOfWork
 
-    def run(self) -> ValidLaunch:
-        """Validate everything, or raise LaunchRejected saying what was wrong."""
+    def run(self, uow: UnitOfWork) -> ValidLaunch:
+        """Validate everything, or raise LaunchRejected saying what was wrong.
+
+        The nonce is recorded in `uow`, the transaction the caller then records the launch in, so an
+        accepted launch costs one commit; a launch refused afterwards rolls its nonce back with it.
+        """
+        self._uow = uow
         try:
             (
                 self.validate_state()
                 .validate_jwt_format()
                 .validate_registration()
                 .validate_jwt_signature()
-                .validate_nonce()
                 .validate_deployment()
+                .validate_nonce()
                 .validate_message()
             )
         except LtiException as error:
@@ -287,10 +293,7 @@ class HardenedLaunch(FlaskMessageLaunch):
         expires_at = datetime.fromtimestamp(float(self._claims()["exp"]), UTC) + timedelta(
             seconds=self._checks.leeway_seconds
         )
-        with self._checks.unit_of_work() as uow:
-            fresh = use_nonce(uow, self._sweetspot_registration.id, nonce, expires_at)
-            uow.commit()
-        if not fresh:
+        if not use_nonce(self._uow, self._sweetspot_registration.id, nonce, expires_at):
             raise LaunchRejected("this launch was already used (the nonce was seen before)", ADVICE_RETRY, 401)
         return self
 
@@ -303,6 +306,7 @@ class HardenedLaunch(FlaskMessageLaunch):
         with self._checks.unit_of_work(read_only=True) as uow:
             deployment = find_deployment(uow, self._sweetspot_registration, deployment_id)
         if deployment is None:
+            # Recorded in a transaction of its own: the launch is refused, but the admin must see it.
             with self._checks.unit_of_work() as uow:
                 deployment = deployment_seen_at_launch(uow, self._sweetspot_registration, deployment_id)
                 uow.commit()

@@ -121,10 +121,9 @@ def create_blueprint(
     def launch() -> WerkzeugResponse:
         """The id_token POST: every check, then the person, context and role are recorded and pages open."""
         checks = LaunchChecks(unit_of_work, key_sets, settings.clock_leeway_seconds, tool_origin())
-        valid = HardenedLaunch(FlaskRequest(), tool_conf, checks).run()
-        now = datetime.now(UTC)
         with unit_of_work() as uow:
-            visitor = admit(uow, valid, now)
+            valid = HardenedLaunch(FlaskRequest(), tool_conf, checks).run(uow)
+            visitor = admit(uow, valid, datetime.now(UTC))
             uow.commit()
         if on_manager_launch and visitor.audience in (Audience.MANAGER, Audience.ADMIN):
             on_manager_launch(visitor)
