@@ -43,6 +43,7 @@ from dev_lms.storage import (
     ServiceCall,
     Setting,
     Tool,
+    dispose,
     next_revision,
     open_database,
     setting,
@@ -83,6 +84,11 @@ class DevLms:
         self.key = PlatformKey.load_or_create(self.directory, key_bits)
         self.sessions: sessionmaker[Session] = open_database(self.directory)
         self.guid = self._stable_guid()
+
+    def close(self) -> None:
+        """Release the database connections and the HTTP client."""
+        dispose(self.sessions)
+        self.http.close()
 
     # URLs --------------------------------------------------------------------------------------------
 

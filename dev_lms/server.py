@@ -31,6 +31,9 @@ class RunningServer:
 def serve_in_thread(app: Any, port: int = 0, host: str = "127.0.0.1") -> RunningServer:
     """Serve `app` on host:port (0 picks a free port) from a daemon thread, one thread per request."""
     server = make_server(host, port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name=f"wsgi-{host}:{port}", daemon=True)
+    # A short poll interval lets `stop()` return promptly.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"wsgi-{host}:{port}", daemon=True
+    )
     thread.start()
     return RunningServer(server, thread)

@@ -365,6 +365,14 @@ def memberships(lms: DevLms, caller: Caller, course_id: int, args: dict[str, str
             query = query.where(Membership.revision > since)
         rows: list[tuple[Person, Membership]] = [(person, membership) for person, membership in session.execute(query)]
         latest = max_revision(session)
+    if "rlid" in args:
+        # NRPS 2.0 §3.3: members of a resource link; every member of this course can open every link.
+        with lms.sessions() as session:
+            link = session.get(ResourceLink, args["rlid"])
+            if link is None or link.course_id != course_id or link.client_id != caller.client_id:
+                raise ProtocolError(
+                    400, "invalid_request", f"rlid {args['rlid']!r} is not one of this tool's links here"
+                )
     role = args.get("role")
     if role:
         rows = [(p, m) for p, m in rows if role in m.roles or role in {v.short_role(r) for r in m.roles}]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,8 @@ from flask import Flask, jsonify
 from flask.testing import FlaskClient
 from jwcrypto import jwk, jws
 
-from dev_lms import DevLms, create_app, serve_in_thread
-from dev_lms.storage import dispose
+from dev_lms import CourseRef, DevLms, PersonRef, ToolRegistration, create_app, serve_in_thread
+from dev_lms import vocabulary as v
 
 
 class LateApp:
@@ -28,16 +29,50 @@ class LateApp:
         return self.app(environ, start_response)
 
 
+class Clock:
+    """A clock the test moves; it starts at the real time, since libraries under test sign with it."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        """Move the clock forward."""
+        self.now += timedelta(**delta)
+
+
 @pytest.fixture
-def lms(tmp_path: Path) -> Iterator[DevLms]:
+def clock() -> Clock:
+    """The platform's clock."""
+    return Clock()
+
+
+@pytest.fixture(scope="session")
+def platform_pem() -> str:
+    """One platform key for the run (RSA generation is slow); a test of generation makes its own."""
+    return _pem()
+
+
+@pytest.fixture(scope="session")
+def tool_pem() -> str:
+    """One tool key for the run."""
+    return _pem()
+
+
+@pytest.fixture
+def lms(tmp_path: Path, clock: Clock, platform_pem: str) -> Iterator[DevLms]:
     """A development LMS served on a free local port."""
+    (tmp_path / "lms").mkdir()
+    (tmp_path / "lms" / "platform-key.pem").write_text(platform_pem)
     late = LateApp()
     server = serve_in_thread(late)
-    platform = DevLms(tmp_path / "lms", f"http://127.0.0.1:{server.port}")
+    platform = DevLms(tmp_path / "lms", f"http://127.0.0.1:{server.port}", clock=clock)
     late.app = create_app(platform)
     yield platform
     server.stop()
-    dispose(platform.sessions)
+    platform.close()
 
 
 @pytest.fixture
@@ -77,9 +112,9 @@ def _pem() -> str:
 
 
 @pytest.fixture
-def tool_keys() -> Iterator[ToolKeys]:
+def tool_keys(tool_pem: str) -> Iterator[ToolKeys]:
     """A tool key whose public JWKS is served over HTTP, as a tool's would be."""
-    pem = _pem()
+    pem = tool_pem
     key = jwk.JWK.from_pem(pem.encode())
     app = Flask("tool_keys")
 
@@ -96,3 +131,58 @@ def tool_keys() -> Iterator[ToolKeys]:
 def new_pem() -> Callable[[], str]:
     """Makes a fresh RSA private key in PEM."""
     return _pem
+
+
+@dataclass
+class Tool:
+    """A tool registered by hand with the platform, whose keys are served over HTTP."""
+
+    registration: ToolRegistration
+    keys: ToolKeys
+
+    @property
+    def client_id(self) -> str:
+        """The client id the platform gave the tool."""
+        return self.registration.client_id
+
+    @property
+    def redirect_uri(self) -> str:
+        """The tool's registered launch URL."""
+        return self.keys.base_url + "/launch"
+
+
+@pytest.fixture
+def tool(lms: DevLms, tool_keys: ToolKeys) -> Tool:
+    """A tool registered by hand with every service scope."""
+    registration = lms.register_tool(
+        "Key-only tool",
+        initiate_login_uri=tool_keys.base_url + "/login",
+        redirect_uris=[tool_keys.base_url + "/launch"],
+        jwks_uri=tool_keys.jwks_uri,
+        target_link_uri=tool_keys.base_url + "/launch",
+        deep_link_uri=tool_keys.base_url + "/deep-link",
+        custom_parameters={"user": "$User.id", "years": "$Person.custom.years_in_role", "fixed": "value"},
+    )
+    return Tool(registration, tool_keys)
+
+
+@dataclass
+class Cast:
+    """A course and its people."""
+
+    course: CourseRef
+    instructor: PersonRef
+    ana: PersonRef
+    ben: PersonRef
+    mentor: PersonRef
+
+
+@pytest.fixture
+def cast(lms: DevLms) -> Cast:
+    """A course with an instructor, two learners and a mentor of one of them."""
+    course = lms.add_course("course-1", "Leading teams", "LEAD")
+    instructor = lms.add_person(course, "Maya Stone", "maya@example.com", [v.INSTRUCTOR])
+    ana = lms.add_person(course, "Ana Diaz", "ana@example.com", [v.LEARNER], custom={"years_in_role": "3"})
+    ben = lms.add_person(course, "Ben Okafor", "ben@example.com", [v.LEARNER])
+    mentor = lms.add_person(course, "Rui Costa", "rui@example.com", [v.MENTOR], role_scope_mentor=[ana.user_id])
+    return Cast(course, instructor, ana, ben, mentor)
