@@ -67,11 +67,13 @@ def verified_claims(lms: DevLms, tool: Tool, token: str, *, audience: str, error
     return claims
 
 
-def use_once(session: Session, key: str, expires: float, now: datetime, *, error: str, what: str) -> None:
+def use_once(
+    session: Session, key: str, expires: float, now: datetime, *, error: str, what: str, status: int = 400
+) -> None:
     """Record `key` (a jti or a nonce) as used until it expires; refuse it if it was seen before."""
     session.execute(delete(UsedAssertion).where(UsedAssertion.expires_at < now))
     seen = session.get(UsedAssertion, key)
     if seen is not None and utc(seen.expires_at) >= now:
-        raise ProtocolError(400, error, f"this {what} has already been used")
+        raise ProtocolError(status, error, f"this {what} has already been used")
     if seen is None:
         session.add(UsedAssertion(key=key, expires_at=datetime.fromtimestamp(expires, now.tzinfo) + CLOCK_SKEW))

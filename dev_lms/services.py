@@ -89,7 +89,7 @@ def issue_token(lms: DevLms, form: dict[str, str]) -> dict[str, Any]:
         jti = claims.get("jti")
         if not isinstance(jti, str) or not jti:
             raise ProtocolError(401, "invalid_client", "jti is required")
-        use_once(session, f"jti:{client_id}:{jti}", claims["exp"], now, error="invalid_client", what="jti")
+        use_once(session, f"jti:{client_id}:{jti}", claims["exp"], now, error="invalid_client", what="jti", status=401)
         not_granted = [scope for scope in requested if scope not in tool.scopes]
         if not_granted:
             raise ProtocolError(
