@@ -60,7 +60,13 @@ class AuthenticationResponse:
 
 
 def start_resource_link_launch(
-    lms: DevLms, person: PersonRef, link: ResourceLinkRef, *, method: str, document_target: str
+    lms: DevLms,
+    person: PersonRef,
+    link: ResourceLinkRef,
+    *,
+    method: str,
+    document_target: str,
+    offer_platform_storage: bool = True,
 ) -> LoginInitiation:
     """Record who is launching what and return the login initiation for the tool."""
     _check_method_and_target(method, document_target)
@@ -84,7 +90,7 @@ def start_resource_link_launch(
             created_at=lms.clock(),
         )
         session.add(hint)
-        return _initiation(lms, tool, hint, method, person.user_id)
+        return _initiation(lms, tool, hint, method, person.user_id, offer_platform_storage)
 
 
 def start_deep_linking(
@@ -120,7 +126,9 @@ def start_deep_linking(
         return _initiation(lms, tool, hint, method, person.user_id)
 
 
-def _initiation(lms: DevLms, tool: Tool, hint: LaunchHint, method: str, login_hint: str) -> LoginInitiation:
+def _initiation(
+    lms: DevLms, tool: Tool, hint: LaunchHint, method: str, login_hint: str, offer_platform_storage: bool = True
+) -> LoginInitiation:
     params = {
         "iss": lms.issuer,
         "login_hint": login_hint,
@@ -129,7 +137,7 @@ def _initiation(lms: DevLms, tool: Tool, hint: LaunchHint, method: str, login_hi
         "client_id": tool.client_id,
         "lti_deployment_id": hint.deployment_id,
     }
-    if hint.document_target == "iframe":
+    if hint.document_target == "iframe" and offer_platform_storage:
         # LTI Client Side postMessages / platform storage: the launching page (the iframe's parent) answers
         # lti.put_data and lti.get_data, so the tool can keep its state without third-party cookies.
         params["lti_storage_target"] = "_parent"

@@ -354,9 +354,21 @@ class DevLms:
         *,
         method: str = "POST",
         document_target: str = "iframe",
+        offer_platform_storage: bool = True,
     ) -> LoginInitiation:
-        """The third-party initiated login to send to the tool for `person` opening `resource_link`."""
-        return start_resource_link_launch(self, person, resource_link, method=method, document_target=document_target)
+        """The third-party initiated login to send to the tool for `person` opening `resource_link`.
+
+        `offer_platform_storage=False` leaves out `lti_storage_target`, for a scripted browser that runs
+        no JavaScript and so cannot answer the tool's lti.put_data messages.
+        """
+        return start_resource_link_launch(
+            self,
+            person,
+            resource_link,
+            method=method,
+            document_target=document_target,
+            offer_platform_storage=offer_platform_storage,
+        )
 
     def deep_linking_form(
         self, person: PersonRef, course: CourseRef, client_id: str, *, method: str = "POST"

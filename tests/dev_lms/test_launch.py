@@ -11,8 +11,8 @@ from werkzeug.test import TestResponse
 
 from dev_lms import DevLms, DevLmsError, LineItemSpec, LoginInitiation
 from dev_lms import vocabulary as v
+from dev_lms.browser import only_form
 from tests.dev_lms.conftest import Cast, Clock, Tool
-from tests.dev_lms.forms import only_form
 
 
 def authenticate(client: FlaskClient, tool: Tool, initiation: LoginInitiation, **changes: Any) -> TestResponse:
@@ -69,6 +69,8 @@ def test_login_initiation_carries_every_parameter_and_offers_platform_storage(
     in_window = lms.launch_form(cast.ana, link, method="GET", document_target="window")
     assert in_window.method == "GET"
     assert "lti_storage_target" not in in_window.params
+    without_storage = lms.launch_form(cast.ana, link, offer_platform_storage=False)
+    assert "lti_storage_target" not in without_storage.params
 
 
 def test_the_id_token_carries_the_full_claim_set(lms: DevLms, client: FlaskClient, tool: Tool, cast: Cast) -> None:

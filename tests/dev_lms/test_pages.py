@@ -9,9 +9,9 @@ from flask.testing import FlaskClient
 
 from dev_lms import DevLms, LineItemSpec
 from dev_lms import vocabulary as v
+from dev_lms.browser import forms_in
 from dev_lms.demo import LEARNERS, seed_demo_cast
 from tests.dev_lms.conftest import Cast, Tool
-from tests.dev_lms.forms import forms_in
 from tests.dev_lms.test_services import bearer, path, post_score, score
 
 

@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
-import requests
 from pylti1p3.assignments_grades import AssignmentsGradesService
 from pylti1p3.contrib.flask import FlaskServiceConnector
 from pylti1p3.grade import Grade
@@ -15,8 +14,8 @@ from pylti1p3.names_roles import NamesRolesProvisioningService
 
 from dev_lms import DevLms, serve_in_thread
 from dev_lms import vocabulary as v
+from dev_lms.browser import Browser, only_form
 from tests.dev_lms.conftest import LateApp
-from tests.dev_lms.forms import only_form
 from tests.dev_lms.pylti_tool import ToolState, create_tool
 
 
@@ -31,19 +30,6 @@ def tool(new_pem: Callable[[], str]) -> Iterator[ToolState]:
     server.stop()
 
 
-def _launch(browser: requests.Session, form: object) -> requests.Response:
-    """Do what the browser does: send the login initiation, follow the redirect, submit the id_token form."""
-    initiation = form  # a dev_lms.LoginInitiation
-    if initiation.method == "POST":  # type: ignore[attr-defined]
-        auth_page = browser.post(initiation.url, data=initiation.params)  # type: ignore[attr-defined]
-    else:
-        auth_page = browser.get(initiation.url, params=initiation.params)  # type: ignore[attr-defined]
-    assert auth_page.status_code == 200, auth_page.text
-    answer = only_form(auth_page.text)
-    assert set(answer.fields) == {"id_token", "state"}
-    return browser.post(answer.action, data=answer.fields)
-
-
 def test_a_pylti1p3_tool_registers_launches_deep_links_and_uses_ags_and_nrps(lms: DevLms, tool: ToolState) -> None:
     registration = lms.register_tool_dynamically(tool.base_url + "/register")
     assert tool.registrations[lms.issuer]["client_id"] == registration.client_id
@@ -55,12 +41,12 @@ def test_a_pylti1p3_tool_registers_launches_deep_links_and_uses_ags_and_nrps(lms
     ben = lms.add_person(course, "Ben Learner", "ben@example.com", [v.LEARNER])
 
     # Deep linking: the manager adds the tool; pylti1p3 signs the response, the platform creates the link.
-    browser = requests.Session()
-    deep_link_page = _launch(browser, lms.deep_linking_form(manager, course, registration.client_id))
+    browser = Browser()
+    deep_link_page = browser.launch(lms.deep_linking_form(manager, course, registration.client_id))
     assert deep_link_page.status_code == 200, deep_link_page.text
     dl_form = only_form(deep_link_page.text)
     assert dl_form.action == lms.deep_link_return_url
-    done = browser.post(dl_form.action, data=dl_form.fields)
+    done = browser.submit(dl_form)
     assert done.status_code == 200, done.text
     [link] = lms.resource_links(course)
     assert link.title == "Momentum"
@@ -69,7 +55,7 @@ def test_a_pylti1p3_tool_registers_launches_deep_links_and_uses_ags_and_nrps(lms
 
     # A learner's launch, POST and GET login initiations alike.
     for method in ("POST", "GET"):
-        response = _launch(requests.Session(), lms.launch_form(ana, link, method=method))
+        response = Browser().launch(lms.launch_form(ana, link, method=method))
         assert response.status_code == 200, response.text
         assert response.json() == {"sub": ana.user_id, "roles": [v.LEARNER]}
     launch = tool.launches[-1]
