@@ -62,8 +62,8 @@ class Caller:
 # Tokens ---------------------------------------------------------------------------------------------------
 
 
-def issue_token(lms: DevLms, form: dict[str, str]) -> dict[str, Any]:
-    """Answer a client-credentials grant with a JWT client assertion (RFC 6749 §4.4, RFC 7523 §2.2)."""
+def issue_token(lms: DevLms, form: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    """The client id and token response of a client-credentials grant with a JWT client assertion (RFC 7523 §2.2)."""
     if form.get("grant_type") != "client_credentials":
         raise ProtocolError(400, "unsupported_grant_type", 'grant_type must be "client_credentials"')
     if form.get("client_assertion_type") != ASSERTION_TYPE:
@@ -98,7 +98,7 @@ def issue_token(lms: DevLms, form: dict[str, str]) -> dict[str, Any]:
         session.execute(delete(AccessToken).where(AccessToken.expires_at < now))
         token = secrets.token_urlsafe(32)
         session.add(AccessToken(token=token, client_id=client_id, scopes=requested, expires_at=now + TOKEN_LIFETIME))
-    return {
+    return client_id, {
         "access_token": token,
         "token_type": "Bearer",
         "expires_in": int(TOKEN_LIFETIME.total_seconds()),

@@ -115,11 +115,11 @@ def token() -> Response:
     if lms.take_failure():
         return _failed(lms, None)
     try:
-        answer = services.issue_token(lms, dict(request.form.items()))
+        client_id, answer = services.issue_token(lms, dict(request.form.items()))
     except ProtocolError as fault:
         lms.record_call(None, "POST", request.path, fault.status, fault.description)
         return _oauth_error(fault)
-    lms.record_call(None, "POST", request.path, 200, "scope " + answer["scope"])
+    lms.record_call(client_id, "POST", request.path, 200, "scope " + answer["scope"])
     response = jsonify(answer)
     response.headers["Cache-Control"] = "no-store"
     return response

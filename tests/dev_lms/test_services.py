@@ -93,6 +93,8 @@ def test_a_signed_assertion_gets_a_bearer_token_for_the_registered_scopes(
     assert answer["expires_in"] == 3600
     assert answer["scope"] == f"{v.SCOPE_SCORE} {v.SCOPE_NRPS}"
     assert response.headers["Cache-Control"] == "no-store"
+    [logged] = lms.recent_calls()
+    assert (logged.client_id, logged.path, logged.status) == (tool.client_id, "/oauth2/token", 200)
 
 
 @pytest.mark.parametrize(
