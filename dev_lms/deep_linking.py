@@ -16,6 +16,7 @@ from sqlalchemy import select
 from dev_lms import vocabulary as v
 from dev_lms.assertions import issuer_of, use_once, verified_claims
 from dev_lms.errors import ProtocolError
+from dev_lms.registration import within_domain
 from dev_lms.storage import Course, Deployment, LaunchHint, LineItem, ResourceLink, Tool, unit_of_work
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ def accept_deep_linking_response(lms: DevLms, token: str | None) -> DeepLinkingO
         items = claims.get(v.DL_CONTENT_ITEMS, [])
         if not isinstance(items, list):
             raise ProtocolError(400, ERROR, f"{v.DL_CONTENT_ITEMS} must be an array")
-        checked = [_checked_item(index, item) for index, item in enumerate(items)]
+        checked = [_checked_item(index, item, tool.domain) for index, item in enumerate(items)]
         hint.returned_at = lms.clock()
         course = session.get(Course, hint.course_id)
         assert course is not None
@@ -104,7 +105,7 @@ def accept_deep_linking_response(lms: DevLms, token: str | None) -> DeepLinkingO
         return DeepLinkingOutcome(course.id, created, message if isinstance(message, str) else None)
 
 
-def _checked_item(index: int, item: Any) -> dict[str, Any]:
+def _checked_item(index: int, item: Any, domain: str) -> dict[str, Any]:
     """One content item checked against Deep Linking 2.0 §3.1-3.2 (only ltiResourceLink is accepted)."""
     where = f"content item {index + 1}"
 
@@ -120,6 +121,8 @@ def _checked_item(index: int, item: Any) -> dict[str, Any]:
         parts = urlsplit(url) if isinstance(url, str) else None
         if parts is None or parts.scheme not in {"http", "https"} or not parts.netloc:
             raise bad(f"url must be an absolute http(s) URL, not {url!r}")
+        if not within_domain(url, domain):
+            raise bad(f"url {url} is not on the tool's registered domain {domain}")
     # A null title or text is the same as none (pylti1p3 sends `"title": null` when no title was set).
     title = item.get("title") if item.get("title") is not None else ""
     text = item.get("text") if item.get("text") is not None else ""

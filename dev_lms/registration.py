@@ -218,7 +218,7 @@ def _validated_metadata(body: Any) -> dict[str, Any]:
     if not isinstance(domain, str) or not domain or "/" in domain:
         raise bad("the tool configuration's domain is required, without a scheme or path")
     target_link_uri = _url_or_fault(configuration.get("target_link_uri"), "target_link_uri", "invalid_client_metadata")
-    if not _within_domain(target_link_uri, domain):
+    if not within_domain(target_link_uri, domain):
         raise bad(f"target_link_uri {target_link_uri} is not on the tool's domain {domain}")
     custom = configuration.get("custom_parameters", {})
     if not isinstance(custom, dict) or not all(isinstance(k, str) and isinstance(x, str) for k, x in custom.items()):
@@ -238,7 +238,7 @@ def _validated_metadata(body: Any) -> dict[str, Any]:
             raise bad("each message must be an object whose type is LtiResourceLinkRequest or LtiDeepLinkingRequest")
         if "target_link_uri" in message:
             uri = _url_or_fault(message["target_link_uri"], "a message's target_link_uri", "invalid_client_metadata")
-            if not _within_domain(uri, domain):
+            if not within_domain(uri, domain):
                 raise bad(f"the message target_link_uri {uri} is not on the tool's domain {domain}")
         if message["type"] == v.DEEP_LINKING_REQUEST:
             deep_link_uri = message.get("target_link_uri", target_link_uri)
@@ -300,7 +300,7 @@ def _absolute_url(value: Any, what: str) -> str:
     return value
 
 
-def _within_domain(url: str, domain: str) -> bool:
+def within_domain(url: str, domain: str) -> bool:
     """Whether `url` is on the tool's `domain` (host, or host:port), or one of its subdomains."""
     parts = urlsplit(url)
     host = parts.hostname or ""

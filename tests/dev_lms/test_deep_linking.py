@@ -47,7 +47,6 @@ def response_claims(lms: DevLms, tool: Tool, data: str, items: list[Any], **chan
 MOMENTUM = {
     "type": "ltiResourceLink",
     "title": "Sweetspot",
-    "url": "http://127.0.0.1/launch",
     "custom": {"placement": "roadmap"},
     "lineItem": {"label": "Learning momentum", "scoreMaximum": 100, "tag": "momentum"},
 }
@@ -57,7 +56,7 @@ def test_a_signed_response_creates_the_links_and_line_items(
     lms: DevLms, client: FlaskClient, tool: Tool, cast: Cast
 ) -> None:
     data = deep_linking_data(lms, client, tool, cast)
-    second = {"type": "ltiResourceLink", "title": "Team view"}
+    second = {"type": "ltiResourceLink", "title": "Team view", "url": tool.keys.base_url + "/team"}
     token = tool.keys.sign(response_claims(lms, tool, data, [MOMENTUM, second], **{v.DL_MSG: "Added"}))
     response = client.post("/deep-linking/return", data={"JWT": token})
     assert response.status_code == 200, response.text
@@ -71,6 +70,9 @@ def test_a_signed_response_creates_the_links_and_line_items(
         "momentum",
         links[0].id,
     )
+    team_launch = lms.launch_form(cast.instructor, links[1])
+    assert team_launch.params["target_link_uri"] == tool.keys.base_url + "/team"
+    assert lms.launch_form(cast.ana, links[0]).params["target_link_uri"] == tool.keys.base_url + "/launch"
     # The same request cannot be answered twice.
     again = tool.keys.sign(response_claims(lms, tool, data, [MOMENTUM]))
     assert "already been answered" in client.post("/deep-linking/return", data={"JWT": again}).text
@@ -84,6 +86,7 @@ def test_a_signed_response_creates_the_links_and_line_items(
         ({"custom": {"n": 1}}, "custom values must all be strings"),
         ({"type": "file"}, "was not accepted"),
         ({"url": "javascript:alert(1)"}, "url must be an absolute"),
+        ({"url": "https://elsewhere.example.com/launch"}, "registered domain"),
         ({"lineItem": {"label": "x", "scoreMaximum": 0}}, "scoreMaximum"),
         ({"lineItem": {"label": "x"}}, "scoreMaximum"),
         ({"title": 5}, "title and text must be strings"),
