@@ -416,8 +416,12 @@ def test_the_roster_pages_and_reports_differences(lms: DevLms, client: FlaskClie
 
     assert client.get(path(differences), headers=headers).get_json()["members"] == []
     lms.deactivate_member(cast.course, cast.ben)
+    newcomer = lms.add_person(cast.course, "Noor Haddad", "noor@example.com", [v.LEARNER])
     changed = client.get(path(differences), headers=headers).get_json()["members"]
-    assert [(m["user_id"], m["status"]) for m in changed] == [(cast.ben.user_id, "Inactive")]
+    assert [(m["user_id"], m["status"]) for m in changed] == [
+        (cast.ben.user_id, "Inactive"),
+        (newcomer.user_id, "Active"),
+    ]
     assert client.get(url + "?since=yesterday", headers=headers).status_code == 400
     assert client.get(url + "?limit=0", headers=headers).status_code == 400
     assert client.get(url + "?rlid=unknown", headers=headers).status_code == 400
