@@ -207,6 +207,11 @@ def authorize(lms: DevLms, params: dict[str, str]) -> AuthenticationResponse:
         assert person is not None
         if params.get("login_hint") != person.user_id:
             return refuse("login_required", "login_hint does not match the user who started the launch")
+        membership = session.scalar(
+            select(Membership).where(Membership.person_id == person.id, Membership.course_id == hint.course_id)
+        )
+        if membership is None or membership.status != "Active":
+            return refuse("access_denied", "the user is no longer an active member of the course")
         hint.used_at = now
         claims = id_token_claims(lms, session, tool, hint, person, params["nonce"])
         fields = {"id_token": lms.key.sign(claims)}

@@ -115,6 +115,9 @@ def token() -> Response:
     if lms.take_failure():
         return _failed(lms, None)
     try:
+        if request.mimetype != "application/x-www-form-urlencoded":
+            # RFC 6749 §4.4.2: the token request is form-encoded.
+            raise ProtocolError(400, "invalid_request", "the token request must be application/x-www-form-urlencoded")
         client_id, answer = services.issue_token(lms, dict(request.form.items()))
     except ProtocolError as fault:
         lms.record_call(None, "POST", request.path, fault.status, fault.description)

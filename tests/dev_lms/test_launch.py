@@ -214,8 +214,12 @@ def test_a_launch_can_be_used_once_and_expires(
     assert "expired" in refusal(authenticate(client, tool, late))["error_description"]
 
 
-def test_only_active_members_can_launch(lms: DevLms, tool: Tool, cast: Cast) -> None:
+def test_only_active_members_can_launch(lms: DevLms, client: FlaskClient, tool: Tool, cast: Cast) -> None:
     link = lms.add_resource_link(cast.course, tool.client_id, "Sweetspot")
+    started = lms.launch_form(cast.ben, link)
+    lms.deactivate_member(cast.course, cast.ben)
+    assert refusal(authenticate(client, tool, started))["error"] == "access_denied"
+    lms.reactivate_member(cast.course, cast.ben)
     lms.deactivate_member(cast.course, cast.ben)
     with pytest.raises(DevLmsError, match="not active"):
         lms.launch_form(cast.ben, link)

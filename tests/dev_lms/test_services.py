@@ -117,6 +117,18 @@ def test_a_faulty_assertion_is_an_invalid_client(
     assert named in response.get_json()["error_description"]
 
 
+def test_a_token_request_must_be_form_encoded(lms: DevLms, client: FlaskClient, tool: Tool) -> None:
+    body = {
+        "grant_type": "client_credentials",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": assertion(lms, tool),
+        "scope": v.SCOPE_SCORE,
+    }
+    response = client.post("/oauth2/token", json=body)
+    assert response.status_code == 400
+    assert "x-www-form-urlencoded" in response.get_json()["error_description"]
+
+
 def test_an_assertion_can_be_used_once(lms: DevLms, client: FlaskClient, tool: Tool) -> None:
     signed = assertion(lms, tool)
     assert request_token(client, signed, [v.SCOPE_SCORE]).status_code == 200
