@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
+import requests
 from pylti1p3.assignments_grades import AssignmentsGradesService
 from pylti1p3.contrib.flask import FlaskServiceConnector
 from pylti1p3.grade import Grade
@@ -14,7 +15,7 @@ from pylti1p3.names_roles import NamesRolesProvisioningService
 
 from dev_lms import DevLms, serve_in_thread
 from dev_lms import vocabulary as v
-from dev_lms.browser import Browser, only_form
+from dev_lms.browser import Browser, forms_in, only_form
 from tests.dev_lms.conftest import LateApp
 from tests.dev_lms.pylti_tool import ToolState, create_tool
 
@@ -58,7 +59,15 @@ def test_a_pylti1p3_tool_registers_launches_deep_links_and_uses_ags_and_nrps(lms
         response = Browser().launch(lms.launch_form(ana, link, method=method))
         assert response.status_code == 200, response.text
         assert response.json() == {"sub": ana.user_id, "roles": [v.LEARNER]}
-    launch = tool.launches[-1]
+    # The same launch started from the course page's "Launch as" button, in the platform's frame.
+    page = requests.post(lms.url(f"/courses/{course.id}/launch"), data={"person_id": ben.id, "link_id": link.id})
+    [button_form] = forms_in(page.text)
+    assert button_form.target == "tool-frame"
+    framed = Browser()
+    authentication = framed.submit(button_form)
+    response = framed.submit(only_form(authentication.text))
+    assert response.json() == {"sub": ben.user_id, "roles": [v.LEARNER]}
+    launch = next(data for data in tool.launches if data["sub"] == ana.user_id)
     assert launch[v.RESOURCE_LINK]["id"] == link.id
     assert launch[v.CUSTOM] == {"placement": "momentum"}
     assert launch[v.AGS_ENDPOINT]["lineitem"] == lms.lineitem_url(course.id, line_item.id)
@@ -108,3 +117,14 @@ def test_a_pylti1p3_tool_registers_launches_deep_links_and_uses_ags_and_nrps(lms
     # The platform logged every service call the tool made.
     assert {call.status for call in lms.recent_calls()} <= {200, 201, 204}
     assert len(lms.recent_calls()) >= 5
+
+
+def test_a_pylti1p3_tool_registers_through_the_admin_pages_frame(lms: DevLms, tool: ToolState) -> None:
+    page = requests.post(lms.url("/admin/tools/register"), data={"registration_url": tool.base_url + "/register"})
+    frame_url = page.text.split('src="')[1].split('"')[0].replace("&amp;", "&")
+    closing = requests.get(frame_url)
+    assert "org.imsglobal.lti.close" in closing.text
+    [registered] = lms.tools()
+    assert tool.registrations[lms.issuer]["client_id"] == registered.client_id
+    assert registered.name == "pylti1p3 test tool"
+    assert registered.registered_by == "dynamic"
