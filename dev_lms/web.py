@@ -8,6 +8,7 @@ endpoints; a page for the browser-facing ones).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
 
@@ -330,8 +331,6 @@ def deep_linking(course_id: int) -> Any:
 
 
 def _launch_page(course: CourseRef, person: PersonRef, title: str, initiation: LoginInitiation) -> str:
-    from urllib.parse import urlsplit
-
     parts = urlsplit(initiation.url)
     return render_template(
         "launch.html",
