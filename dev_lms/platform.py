@@ -185,11 +185,7 @@ class DevLms:
             raise DevLmsError("a person needs a name")
         if "@" not in email:
             raise DevLmsError(f"{email!r} is not an email address")
-        if not roles:
-            raise DevLmsError(f"{name} needs at least one role")
-        for role in roles:
-            if not role.startswith(v.ROLE_VOCABULARIES):
-                raise DevLmsError(f"role {role!r} is not a full LTI role URI (LTI Core 1.3 Appendix A.2)")
+        _check_roles(name, roles)
         if role_scope_mentor and v.MENTOR not in roles:
             raise DevLmsError("role_scope_mentor is only for people with the Mentor role")
         for key, value in (custom or {}).items():
@@ -228,7 +224,7 @@ class DevLms:
             rows = session.execute(
                 select(Person, Membership)
                 .join(Membership, Membership.person_id == Person.id)
-                .where(Membership.course_id == course.id)
+                .where(Membership.course_id == course.id, Membership.status != "Deleted")
                 .order_by(Person.id)
             )
             return [(PersonRef(p.id, p.user_id, p.name, p.email, tuple(m.roles)), m.status) for p, m in rows]
@@ -240,6 +236,27 @@ class DevLms:
     def reactivate_member(self, course: CourseRef, person: PersonRef) -> None:
         """Mark `person` Active again in `course`."""
         self._set_status(course, person, "Active")
+
+    def remove_member(self, course: CourseRef, person: PersonRef) -> None:
+        """Unenrol `person`: gone from the roster, reported `Deleted` by NRPS differences (NRPS 2.0 §2.4.2)."""
+        self._set_status(course, person, "Deleted")
+
+    def enrol(self, course: CourseRef, person: PersonRef, roles: Sequence[str]) -> None:
+        """Enrol an existing person in another course (or again, after removal) with `roles`."""
+        _check_roles(person.name, roles)
+        with unit_of_work(self.sessions) as session:
+            membership = session.scalar(
+                select(Membership).where(Membership.course_id == course.id, Membership.person_id == person.id)
+            )
+            if membership is not None and membership.status != "Deleted":
+                raise DevLmsError(f"{person.name} is already a member of {course.title}")
+            revision = next_revision(session)
+            if membership is None:
+                membership = Membership(course_id=course.id, person_id=person.id, role_scope_mentor=[])
+                session.add(membership)
+            membership.roles = list(roles)
+            membership.status = "Active"
+            membership.revision = revision
 
     def _set_status(self, course: CourseRef, person: PersonRef, status: str) -> None:
         with unit_of_work(self.sessions) as session:
@@ -463,6 +480,14 @@ class DevLms:
         if not path.exists():
             path.write_text(secrets.token_hex(16))
         return path.read_text().strip()
+
+
+def _check_roles(name: str, roles: Sequence[str]) -> None:
+    if not roles:
+        raise DevLmsError(f"{name} needs at least one role")
+    for role in roles:
+        if not role.startswith(v.ROLE_VOCABULARIES):
+            raise DevLmsError(f"role {role!r} is not a full LTI role URI (LTI Core 1.3 Appendix A.2)")
 
 
 def _course_ref(course: Course) -> CourseRef:

@@ -288,7 +288,7 @@ def post_score(lms: DevLms, caller: Caller, course_id: int, item_id: int, body: 
         member = session.scalar(
             select(Membership)
             .join(Person, Person.id == Membership.person_id)
-            .where(Membership.course_id == course_id, Person.user_id == user_id)
+            .where(Membership.course_id == course_id, Person.user_id == user_id, Membership.status != "Deleted")
         )
         if member is None:
             raise ProtocolError(400, "invalid_request", f"userId {user_id!r} is not a member of the course")
@@ -363,6 +363,9 @@ def memberships(lms: DevLms, caller: Caller, course_id: int, args: dict[str, str
         )
         if since is not None:
             query = query.where(Membership.revision > since)
+        else:
+            # NRPS 2.0 §2.4.2: removed members appear only in differences, with status Deleted.
+            query = query.where(Membership.status != "Deleted")
         rows: list[tuple[Person, Membership]] = [(person, membership) for person, membership in session.execute(query)]
         latest = max_revision(session)
     if "rlid" in args:

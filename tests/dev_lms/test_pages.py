@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from flask.testing import FlaskClient
 
-from dev_lms import DevLms, LineItemSpec
+from dev_lms import DevLms, DevLmsError, LineItemSpec
 from dev_lms import vocabulary as v
 from dev_lms.browser import forms_in
 from dev_lms.demo import LEARNERS, seed_demo_cast
@@ -136,3 +137,17 @@ def test_the_demo_cast_is_seeded_once_with_every_role(lms: DevLms) -> None:
     assert len(lms.people(cast.course)) == 9
     assert seed_demo_cast(lms) == cast
     assert len(lms.people(cast.course)) == 9
+
+
+def test_a_person_can_be_enrolled_in_a_second_course_and_removed(lms: DevLms, cast: Cast) -> None:
+    second = lms.add_course("course-2", "Coaching")
+    lms.enrol(second, cast.ana, [v.INSTRUCTOR])
+    assert [(p.user_id, p.roles) for p, _ in lms.people(second)] == [(cast.ana.user_id, (v.INSTRUCTOR,))]
+    with pytest.raises(DevLmsError, match="already a member"):
+        lms.enrol(second, cast.ana, [v.LEARNER])
+    with pytest.raises(DevLmsError, match="full LTI role URI"):
+        lms.enrol(second, cast.ben, ["Learner"])
+    lms.remove_member(second, cast.ana)
+    assert lms.people(second) == []
+    lms.enrol(second, cast.ana, [v.LEARNER])
+    assert [p.roles for p, _ in lms.people(second)] == [(v.LEARNER,)]

@@ -369,6 +369,7 @@ def test_the_newer_timestamp_wins(lms: DevLms, client: FlaskClient, tool: Tool, 
         ({"comment": 5}, "comment"),
         ({"userId": None}, "userId"),
         ({"userId": "stranger"}, "not a member"),
+        ({"userId": "removed"}, "not a member"),
         ({"scoreGiven": True}, "scoreGiven"),
     ],
 )
@@ -377,6 +378,9 @@ def test_a_faulty_score_is_refused(
 ) -> None:
     lms.add_resource_link(cast.course, tool.client_id, "Sweetspot", line_item=LineItemSpec("Momentum", 10))
     [item] = lms.line_items(cast.course)
+    lms.remove_member(cast.course, cast.ben)
+    if changes.get("userId") == "removed":
+        changes = {"userId": cast.ben.user_id}
     response = post_score(
         client,
         path(lms.lineitem_url(cast.course.id, item.id)),
@@ -434,6 +438,11 @@ def test_the_roster_pages_and_reports_differences(lms: DevLms, client: FlaskClie
         (cast.ben.user_id, "Inactive"),
         (newcomer.user_id, "Active"),
     ]
+    since_then = client.get(path(differences), headers=headers).headers["Link"].split("<")[-1].split(">")[0]
+    lms.remove_member(cast.course, cast.mentor)
+    assert cast.mentor.user_id not in {m["user_id"] for m in client.get(url, headers=headers).get_json()["members"]}
+    removed = client.get(path(since_then), headers=headers).get_json()["members"]
+    assert [(m["user_id"], m["status"]) for m in removed] == [(cast.mentor.user_id, "Deleted")]
     assert client.get(url + "?since=yesterday", headers=headers).status_code == 400
     assert client.get(url + "?limit=0", headers=headers).status_code == 400
     assert client.get(url + "?rlid=unknown", headers=headers).status_code == 400
