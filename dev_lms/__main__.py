@@ -21,11 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--register", metavar="URL", help="register the tool at this dynamic registration URL")
     args = parser.parse_args(argv)
     lms = DevLms(args.directory, f"http://{args.host}:{args.port}")
-    server = serve_in_thread(create_app(lms), args.port, args.host)
-    sys.stderr.write(f"Development LMS on {lms.issuer} (data in {lms.directory})\n")
     if args.seed_demo:
         cast = seed_demo_cast(lms)
         sys.stderr.write(f"Demo course: {lms.url(f'/courses/{cast.course.id}')}\n")
+    # Seeded before it serves, so that its first page already shows the course.
+    server = serve_in_thread(create_app(lms), args.port, args.host)
+    sys.stderr.write(f"Development LMS on {lms.issuer} (data in {lms.directory})\n")
     if args.register:
         registration = lms.register_tool_dynamically(args.register)
         ids = f"client_id {registration.client_id}, deployment {registration.deployment_id}"
@@ -34,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         server.thread.join()
     except KeyboardInterrupt:
         server.stop()
+    lms.close()
     return 0
 
 
