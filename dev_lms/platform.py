@@ -296,9 +296,12 @@ class DevLms:
             custom_parameters=dict(custom_parameters or {}),
         )
 
-    def register_tool_dynamically(self, registration_url: str) -> ToolRegistration:
-        """Open the tool's registration URL as the admin's browser would and return what it registered."""
-        return start_dynamic_registration(self, registration_url)
+    def register_tool_dynamically(self, registration_url: str, *, confirm: bool = False) -> ToolRegistration:
+        """Open the tool's registration URL as the admin's browser would and return what it registered.
+
+        `confirm=True` also submits the page's one form, for a tool that asks the admin to confirm.
+        """
+        return start_dynamic_registration(self, registration_url, confirm=confirm)
 
     def tools(self) -> list[Tool]:
         """Every registered tool (detached rows)."""

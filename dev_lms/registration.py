@@ -12,12 +12,13 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 from sqlalchemy import select
 
 from dev_lms import vocabulary as v
+from dev_lms.browser import forms_in
 from dev_lms.errors import DevLmsError, ProtocolError
 from dev_lms.records import ToolRegistration
 from dev_lms.storage import Deployment, RegistrationToken, Tool, unit_of_work, utc
@@ -92,22 +93,44 @@ def registration_start_url(lms: DevLms, registration_url: str, token: str) -> st
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
-def start_dynamic_registration(lms: DevLms, registration_url: str) -> ToolRegistration:
-    """Open the tool's registration URL as the browser would, then return the tool it registered."""
+def start_dynamic_registration(lms: DevLms, registration_url: str, *, confirm: bool = False) -> ToolRegistration:
+    """Open the tool's registration URL as the browser would, then return the tool it registered.
+
+    With `confirm`, a registration page that asks the admin to confirm (a page with one form) has that
+    form submitted, as the admin clicking its button would.
+    """
     token = create_registration_token(lms)
     url = registration_start_url(lms, registration_url, token)
+    response = _browse(lms, "GET", url, None, registration_url)
+    if confirm and _registered_client(lms, token) is None:
+        forms = forms_in(response.text)
+        if len(forms) != 1:
+            raise DevLmsError(f"the tool's registration page has {len(forms)} forms; expected one to confirm")
+        form = forms[0]
+        response = _browse(lms, form.method, urljoin(response.url, form.action), form.fields, registration_url)
+    client_id = _registered_client(lms, token)
+    if client_id is None:
+        raise DevLmsError("the tool's registration page answered, but the tool did not register with the platform")
+    return ToolRegistration(client_id, lms.deployment_of(client_id))
+
+
+def _browse(lms: DevLms, method: str, url: str, fields: dict[str, str] | None, what: str) -> requests.Response:
     try:
-        response = lms.http.get(url, timeout=30)
+        if method == "POST":
+            response = lms.http.post(url, data=fields, timeout=30)
+        else:
+            response = lms.http.get(url, params=fields, timeout=30)
     except requests.RequestException as error:
-        raise DevLmsError(f"could not open the tool's registration URL {registration_url}: {error}") from error
+        raise DevLmsError(f"could not open the tool's registration page {what}: {error}") from error
     if not response.ok:
         raise DevLmsError(f"the tool's registration page answered {response.status_code}: {response.text[:300]}")
+    return response
+
+
+def _registered_client(lms: DevLms, token: str) -> str | None:
     with lms.sessions() as session:
         used = session.get(RegistrationToken, token)
-        if used is None or used.used_by_client_id is None:
-            raise DevLmsError("the tool's registration page answered, but the tool did not register with the platform")
-        client_id = used.used_by_client_id
-    return ToolRegistration(client_id, lms.deployment_of(client_id))
+        return used.used_by_client_id if used is not None else None
 
 
 def accept_registration(lms: DevLms, authorization: str | None, body: Any) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 from jwcrypto import jwk
+from markupsafe import escape
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.dynamic_registration import DynamicRegistration
@@ -85,6 +86,21 @@ def create_tool(state: ToolState) -> Flask:
     @app.get("/register")
     def register() -> Any:
         registration = _Registration(state, request.args["openid_configuration"], request.args["registration_token"])
+        registration.register()
+        return registration.complete_html()
+
+    @app.get("/register-confirm")
+    def ask_to_confirm() -> Any:
+        fields = "".join(
+            f'<input type="hidden" name="{name}" value="{escape(request.args[name])}">'
+            for name in ("openid_configuration", "registration_token")
+        )
+        return f'<form method="post" action="register-confirm">{fields}<button>Register</button></form>'
+
+    @app.post("/register-confirm")
+    def confirmed() -> Any:
+        form = request.form
+        registration = _Registration(state, form["openid_configuration"], form["registration_token"])
         registration.register()
         return registration.complete_html()
 

@@ -13,7 +13,7 @@ from pylti1p3.grade import Grade
 from pylti1p3.lineitem import LineItem
 from pylti1p3.names_roles import NamesRolesProvisioningService
 
-from dev_lms import DevLms, serve_in_thread
+from dev_lms import DevLms, DevLmsError, serve_in_thread
 from dev_lms import vocabulary as v
 from dev_lms.browser import Browser, forms_in, only_form
 from tests.dev_lms.conftest import LateApp
@@ -128,3 +128,10 @@ def test_a_pylti1p3_tool_registers_through_the_admin_pages_frame(lms: DevLms, to
     assert tool.registrations[lms.issuer]["client_id"] == registered.client_id
     assert registered.name == "pylti1p3 test tool"
     assert registered.registered_by == "dynamic"
+
+
+def test_a_tool_that_asks_the_admin_to_confirm_registers_when_confirmed(lms: DevLms, tool: ToolState) -> None:
+    with pytest.raises(DevLmsError, match="did not register"):
+        lms.register_tool_dynamically(tool.base_url + "/register-confirm")
+    registration = lms.register_tool_dynamically(tool.base_url + "/register-confirm", confirm=True)
+    assert tool.registrations[lms.issuer]["client_id"] == registration.client_id
