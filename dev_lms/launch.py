@@ -305,6 +305,7 @@ def id_token_claims(
             "accept_types": ["ltiResourceLink"],
             "accept_presentation_document_targets": ["iframe", "window"],
             "accept_multiple": True,
+            "accept_lineitem": True,
             "auto_create": True,
             "title": tool.name,
             "text": f"Add {tool.name} to {course.title}",

@@ -237,6 +237,7 @@ def test_a_deep_linking_request_carries_its_settings(lms: DevLms, client: FlaskC
     assert settings["deep_link_return_url"] == lms.deep_link_return_url
     assert settings["accept_types"] == ["ltiResourceLink"]
     assert settings["accept_multiple"] is True
+    assert settings["accept_lineitem"] is True
     assert settings["data"]
     with pytest.raises(DevLmsError, match="instructor or administrator"):
         lms.deep_linking_form(cast.ana, cast.course, tool.client_id)
