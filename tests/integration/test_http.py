@@ -101,10 +101,11 @@ def test_security_headers_are_on_every_response(client: FlaskClient) -> None:
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
 
 
-def test_home_page_says_what_is_not_built_yet(client: FlaskClient) -> None:
+def test_home_page_gives_lms_admins_the_urls_to_register_the_tool(client: FlaskClient) -> None:
     response = client.get("/")
     assert response.status_code == 200
-    assert b"Not built yet" in response.data
+    assert b"http://localhost/lti/login" in response.data
+    assert b"http://localhost/lti/jwks.json" in response.data
 
 
 def test_jwks_publishes_the_generated_signing_key(client: FlaskClient, runtime: Runtime) -> None:
