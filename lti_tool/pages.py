@@ -20,9 +20,18 @@ from alignment.dashboards import learner_view, team_quadrants, team_view
 from alignment.database import UnitOfWorkFactory
 from alignment.errors import DomainError
 from alignment.flags import acknowledge_flag, flags_of, resolve_flag
-from alignment.opportunities import list_opportunities
+from alignment.frameworks import OPPORTUNITY_KINDS
+from alignment.opportunities import (
+    ACTIVE,
+    DISCOVERED,
+    Opportunity,
+    OpportunityDraft,
+    get_opportunity,
+    list_opportunities,
+    update_opportunity,
+)
 from alignment.people import Role, get_context, roster
-from alignment.replanning import replan_context, replan_person
+from alignment.replanning import replan_context, replan_person, replan_tenant
 from alignment.roadmaps import Trigger
 from alignment.rules.quadrants import Interest, Need, Quadrant
 from lti_tool import deep_linking
@@ -183,6 +192,45 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
             current=current, opportunities=opportunities, error=error, form=request.form if error else None,
         ), (400 if error else 200)  # fmt: skip
 
+    @blueprint.get("/opportunities")
+    @only(Audience.MANAGER, Audience.ADMIN)
+    def opportunities(visitor: Visitor) -> str:
+        """The catalogue of opportunities, and the activities seen in statements that wait for skill tags."""
+        with unit_of_work(read_only=True) as uow:
+            found = list_opportunities(uow, visitor.tenant_id, (ACTIVE, DISCOVERED))
+            skills = {s.id: s.name for s in list_skills(uow, visitor.tenant_id)}
+        return render_template(
+            "pages/opportunities.html",
+            visitor=visitor,
+            active=[o for o in found if o.status == ACTIVE],
+            discovered=[o for o in found if o.status == DISCOVERED],
+            skills=skills,
+        )
+
+    @blueprint.route("/opportunities/<int:opportunity_id>", methods=["GET", "POST"])
+    @only(Audience.MANAGER, Audience.ADMIN)
+    def opportunity(visitor: Visitor, opportunity_id: int) -> Response | tuple[str, int]:
+        """Describe an opportunity: its skills and weights, the xAPI activities and LTI links it matches."""
+        with unit_of_work(read_only=True) as uow:
+            found = get_opportunity(uow, visitor.tenant_id, opportunity_id)
+            skills = list_skills(uow, visitor.tenant_id)
+        error = None
+        if request.method == "POST":
+            try:
+                draft = _opportunity_form(request.form, {s.id for s in skills}, found)
+                with unit_of_work() as uow:
+                    update_opportunity(uow, visitor.tenant_id, opportunity_id, draft)
+                    replan_tenant(uow, visitor.tenant_id, Trigger.OPPORTUNITIES, f"“{draft.title}” changed.", _now())
+                    uow.commit()
+                flash(f"“{draft.title}” is saved; roadmaps are re-planned.")
+                return redirect(url_for("pages.opportunities"), 303)
+            except (DomainError, ValueError) as problem:
+                error = str(problem)
+        return render_template(
+            "pages/opportunity.html", visitor=visitor, opportunity=found, skills=skills, kinds=OPPORTUNITY_KINDS,
+            error=error, form=request.form if error else None,
+        ), (400 if error else 200)  # fmt: skip
+
     @blueprint.post("/flags/<int:flag_id>")
     @only(*MANAGING)
     def flag_action(visitor: Visitor, flag_id: int) -> Response:
@@ -288,6 +336,36 @@ def _org_agenda_form(
             except ValueError:
                 raise ValueError(f"the due date {due!r} is not a date (YYYY-MM-DD)") from None
     return needs, mandatory
+
+
+def _opportunity_form(form: Any, skill_ids: set[int], current: Opportunity) -> OpportunityDraft:
+    try:
+        hours = float(form.get("effort_hours", ""))
+    except ValueError:
+        raise ValueError("effort hours must be a number, e.g. 4 or 1.5") from None
+    weights: dict[int, float] = {}
+    for skill_id in skill_ids:
+        value = form.get(f"weight-{skill_id}", "").strip()
+        if value:
+            try:
+                weight = float(value)
+            except ValueError:
+                raise ValueError(f"the weight {value!r} is not a number from 0 to 1") from None
+            if weight:
+                weights[skill_id] = weight
+    return OpportunityDraft(
+        title=form.get("title", ""),
+        kind=form.get("kind", ""),
+        effort_hours=hours,
+        skills=weights,
+        prerequisites=current.prerequisites,
+        activity_ids=frozenset(line.strip() for line in form.get("activity_ids", "").splitlines() if line.strip()),
+        lti_resource_link_ids=frozenset(
+            line.strip() for line in form.get("lti_resource_link_ids", "").splitlines() if line.strip()
+        ),
+        url=form.get("url", "").strip() or None,
+        description=current.description,
+    )
 
 
 def _team_key(sort: str) -> Callable[[Any], Any]:

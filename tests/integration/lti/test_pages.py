@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from alignment.agendas import current_org_agenda, current_personal_agenda, set_org_agenda
 from alignment.flags import flags_of
-from alignment.opportunities import OpportunityDraft, create_opportunity
+from alignment.opportunities import OpportunityDraft, create_opportunity, discover_activity, get_opportunity
 from alignment.people import upsert_person
 from alignment.sweeps import sweep
 from lti_tool.registrations import DeploymentStatus, deployment_seen_at_launch, find_registration
@@ -249,3 +249,30 @@ def test_an_admin_connects_an_upstream_lrs_and_a_bad_url_is_refused(
     assert "https://lrs.acme.test/xapi/" in page and "s3cret" not in page
     refused = client.post("/app/admin/connections", data={**form, "endpoint": "ftp://nope"})
     assert refused.status_code == 400
+
+
+def test_a_manager_tags_a_discovered_activity_with_skills_and_it_joins_roadmaps(
+    client: FlaskClient, runtime: Runtime, world: World, platform: Platform, catalogue: None
+) -> None:
+    with runtime.unit_of_work() as uow:
+        found = discover_activity(uow, world.tenant.id, "https://lms.acme.test/activities/sql-window", "SQL windows")
+        uow.commit()
+    assert found is not None
+    launch(client, platform, sub="u-maria", name="Maria Manager", ROLES=[INSTRUCTOR])
+    listing = client.get("/app/opportunities").text
+    assert "waiting for skills" in listing and "SQL windows" in listing
+    page = client.get(f"/app/opportunities/{found.id}").text
+    form = {
+        "csrf_token": csrf(page),
+        "title": "SQL window functions",
+        "kind": "module",
+        "effort_hours": "2",
+        f"weight-{world.sql.id}": "1",
+        "activity_ids": "https://lms.acme.test/activities/sql-window",
+    }
+    refused = client.post(f"/app/opportunities/{found.id}", data={**form, "effort_hours": "lots"})
+    assert refused.status_code == 400 and "effort hours must be a number" in refused.text
+    assert client.post(f"/app/opportunities/{found.id}", data=form).status_code == 303
+    with runtime.unit_of_work(read_only=True) as uow:
+        tagged = get_opportunity(uow, world.tenant.id, found.id)
+    assert (tagged.status, tagged.title, dict(tagged.skills)) == ("active", "SQL window functions", {world.sql.id: 1.0})
