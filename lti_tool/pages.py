@@ -18,9 +18,10 @@ from alignment.agendas import DEFAULT_WEEKLY_HOURS, current_org_agenda, set_org_
 from alignment.catalogue import list_skills
 from alignment.dashboards import learner_view, team_quadrants, team_view
 from alignment.database import UnitOfWorkFactory
-from alignment.errors import DomainError
+from alignment.errors import DomainError, NotFound
 from alignment.flags import acknowledge_flag, flags_of, resolve_flag
 from alignment.frameworks import OPPORTUNITY_KINDS
+from alignment.objectives import KeyResultKind, set_objective, team_objective
 from alignment.opportunities import (
     ACTIVE,
     DISCOVERED,
@@ -228,6 +229,43 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
                 error = str(problem)
         return render_template(
             "pages/opportunity.html", visitor=visitor, opportunity=found, skills=skills, kinds=OPPORTUNITY_KINDS,
+            error=error, form=request.form if error else None,
+        ), (400 if error else 200)  # fmt: skip
+
+    @blueprint.route("/objective", methods=["GET", "POST"])
+    @only(Audience.MANAGER, Audience.ADMIN)
+    def objective(visitor: Visitor) -> Response | tuple[str, int]:
+        """The team's learning objective for the quarter, its key results from the data, and their trend."""
+        now = _now()
+        quarter = request.values.get("quarter") or f"{now.year}-Q{(now.month - 1) // 3 + 1}"
+        error = None
+        if request.method == "POST":
+            try:
+                targets = {}
+                for kind in KeyResultKind:
+                    value = request.form.get(f"target-{kind.value}", "").strip()
+                    if value:
+                        try:
+                            targets[kind.value] = float(value) / 100
+                        except ValueError:
+                            raise ValueError(f"the target {value!r} is not a percentage") from None
+                with unit_of_work() as uow:
+                    set_objective(
+                        uow, visitor.tenant_id, visitor.context_id, quarter, request.form.get("statement", ""),
+                        targets, author_id=visitor.person_id,
+                    )  # fmt: skip
+                    uow.commit()
+                flash(f"The team's objective for {quarter} is saved.")
+                return redirect(url_for("pages.objective", quarter=quarter), 303)
+            except (DomainError, ValueError) as problem:
+                error = str(problem)
+        with unit_of_work(read_only=True) as uow:
+            try:
+                current = team_objective(uow, visitor.tenant_id, visitor.context_id, quarter, now)
+            except NotFound:
+                current = None
+        return render_template(
+            "pages/objective.html", visitor=visitor, quarter=quarter, objective=current, kinds=list(KeyResultKind),
             error=error, form=request.form if error else None,
         ), (400 if error else 200)  # fmt: skip
 

@@ -276,3 +276,21 @@ def test_a_manager_tags_a_discovered_activity_with_skills_and_it_joins_roadmaps(
     with runtime.unit_of_work(read_only=True) as uow:
         tagged = get_opportunity(uow, world.tenant.id, found.id)
     assert (tagged.status, tagged.title, dict(tagged.skills)) == ("active", "SQL window functions", {world.sql.id: 1.0})
+
+
+def test_a_manager_sets_the_team_objective_and_sees_its_key_results(
+    client: FlaskClient, platform: Platform, catalogue: None
+) -> None:
+    launch(client, platform, sub="u-maria", name="Maria Manager", ROLES=[INSTRUCTOR])
+    page = client.get("/app/objective?quarter=2026-Q4")
+    assert "no learning objective for 2026-Q4" in page.text
+    form = {
+        "csrf_token": csrf(page.text),
+        "statement": "Everyone grows where we need it",
+        "target-uphill_started": "60",
+    }
+    refused = client.post("/app/objective?quarter=2026-Q4", data={**form, "target-uphill_started": "150"})
+    assert refused.status_code == 400 and "target" in refused.text
+    assert client.post("/app/objective?quarter=2026-Q4", data=form).status_code == 303
+    shown = client.get("/app/objective?quarter=2026-Q4").text
+    assert "Everyone grows where we need it" in shown and "60%" in shown
