@@ -56,3 +56,30 @@ def test_the_demo_registers_sweetspot_in_its_lms_and_every_role_can_click_throug
     gradebook = requests.get(f"{lms}/courses/1/gradebook", timeout=30).text
     assert "Learning momentum" in gradebook
     assert "Open flags" in gradebook or "No open flags" in gradebook
+
+
+def test_a_manager_places_sweetspot_in_the_course_through_deep_linking(launcher: Launcher) -> None:
+    port = free_port()
+    demo = launcher.start("demo", "--port", str(port))
+    deadline = time.monotonic() + 180
+    while "Stop with Ctrl+C." not in demo.output:
+        assert demo.popen.poll() is None, demo.output
+        assert time.monotonic() < deadline, demo.output
+        time.sleep(0.5)
+    lms = f"http://127.0.0.1:{port + 1}"
+    browser = Browser()
+    course = browser.session.get(f"{lms}/courses/1", timeout=30).text
+    add = next(form for form in forms_in(course) if "client_id" in form.fields)
+    add.action = lms + add.action
+    add.fields["person_id"] = re.search(r'<option value="(\d+)">Maya Stone</option>', course).group(1)  # type: ignore[union-attr]
+    page = browser.submit(add)
+    initiation = next(form for form in forms_in(page.text) if "login_hint" in form.fields)
+    (id_token_form,) = forms_in(browser.submit(initiation).text)
+    picker = browser.submit(id_token_form)
+    assert picker.url.endswith("/app/deep-link"), picker.text[:500]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', picker.text).group(1)  # type: ignore[union-attr]
+    returned = browser.session.post(picker.url, data={"csrf_token": token, "place": ["roadmap", "team"]}, timeout=30)
+    (response_form,) = forms_in(returned.text)
+    done = browser.submit(response_form)
+    assert "Deep linking done" in done.text, done.text[:1000]
+    assert "My learning roadmap" in done.text and "Team learning dashboard" in done.text
