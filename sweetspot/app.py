@@ -13,7 +13,7 @@ import lti_tool.web
 import xapi_listener.web
 from sweetspot import errors, health, home, request_context
 from sweetspot.database import require_current_schema
-from sweetspot.jobs import Jobs, build_jobs
+from sweetspot.jobs import HandOffTrigger, build_jobs
 from sweetspot.runtime import Runtime
 from xapi_listener.alternate import AlternateRequestSyntax
 
@@ -45,18 +45,18 @@ def create_app(runtime: Runtime, edges: Collection[Edge] = ALL_EDGES) -> Flask:
         app.register_blueprint(home.create_blueprint())
         app.register_blueprint(lti_tool.web.create_blueprint(lambda: runtime.signing_keys))
     if "xapi" in edges:
-        jobs = build_jobs(runtime)
+        trigger = HandOffTrigger(build_jobs(runtime).hand_off)
         app.register_blueprint(
-            xapi_listener.web.create_blueprint(runtime.unit_of_work, partial(_enqueue_hand_off, jobs))
+            xapi_listener.web.create_blueprint(runtime.unit_of_work, partial(_enqueue_hand_off, trigger))
         )
         app.wsgi_app = AlternateRequestSyntax(app.wsgi_app, "/xapi/", runtime.xapi.max_body_bytes)  # type: ignore[method-assign]
     return app
 
 
-def _enqueue_hand_off(jobs: Jobs, tenant_id: int) -> None:
+def _enqueue_hand_off(trigger: HandOffTrigger, tenant_id: int) -> None:
     # The statements are already committed; if the queue is down the periodic catch-up hands them off.
     try:
-        jobs.hand_off(tenant_id)
+        trigger(tenant_id)
     except Exception:
         log.warning("could not enqueue the hand-off; the catch-up job will do it", tenant_id=tenant_id, exc_info=True)
 
