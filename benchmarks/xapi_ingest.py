@@ -49,7 +49,9 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "benchmarks" / "results"
 SWEETSPOT = REPO / ".venv" / "bin" / "sweetspot"
 RALPH_VENV = Path.home() / ".cache" / "sweetspot-bench" / "ralph-venv"
-RALPH_PACKAGE = "ralph-malph[backend-fs,lrs]"
+# The fs backend needs no extra; `ralph auth` needs the CLI extra, and its LRS imports requests (OIDC) without
+# declaring it.
+RALPH_PACKAGES = ["ralph-malph[cli,lrs]", "requests"]
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432"
 BENCH_DB = "sweetspot_bench_ingest"
 SWEETSPOT_PORT = 8871
@@ -270,6 +272,47 @@ def _client(
     connection.close()
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a live process has used, 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            return [int(c) for c in children.read().split()]
+    except OSError:
+        return []
+
+
+@dataclass
+class CpuProbe:
+    """CPU used by the server under test: its process tree, and the PostgreSQL backends serving its database."""
+
+    server_pid: int
+    database: str | None = None
+
+    def pids(self) -> list[int]:
+        """The server's processes and, for Sweetspot, the PostgreSQL backends connected to its database."""
+        found = [self.server_pid, *_children(self.server_pid)]
+        if self.database:
+            with _admin() as admin:
+                found += [r[0] for r in admin.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.database,))]
+        return found
+
+    def sample(self) -> dict[int, float]:
+        """CPU seconds so far, per process."""
+        return {pid: _process_cpu(pid) for pid in self.pids()}
+
+
 def _cpu_busy() -> tuple[int, int]:
     with open("/proc/stat") as stat:
         fields = [int(x) for x in stat.readline().split()[1:]]
@@ -298,6 +341,8 @@ class LoadResult:
     client_cpu_seconds: float = 0.0
     client_cpu_share: float = 0.0
     machine_cpu_busy: float = 0.0
+    server_cpu_seconds: float = 0.0
+    server_cpu_us_per_statement: float = 0.0
     errors: list[str] = field(default_factory=list)
 
 
@@ -315,6 +360,7 @@ def run_load(
     batch: int,
     clients: int,
     store_before: int,
+    probe: CpuProbe,
 ) -> LoadResult:
     """Post `statements` in requests of `batch` from `clients` processes and measure every request."""
     bodies = request_bodies(statements, batch)
@@ -329,10 +375,14 @@ def run_load(
     for process in processes:
         process.start()
     time.sleep(0.5)
+    cpu0 = probe.sample()
     busy0, total0 = _cpu_busy()
     go.set()
     gathered = dict(results.get() for _ in processes)
     busy1, total1 = _cpu_busy()
+    cpu1 = probe.sample()
+    # Backends that came or went during the run count from zero or up to their last sample.
+    server_cpu = sum(cpu1.get(pid, cpu0.get(pid, 0.0)) - cpu0.get(pid, 0.0) for pid in {*cpu0, *cpu1})
     for process in processes:
         process.join()
     # Request i of client c is request c + i*clients overall: map back to statement counts.
@@ -388,6 +438,8 @@ def run_load(
         client_cpu_seconds=round(client_cpu, 2),
         client_cpu_share=round(client_cpu / (seconds * cores), 3),
         machine_cpu_busy=round((busy1 - busy0) / max(1, total1 - total0), 3),
+        server_cpu_seconds=round(server_cpu, 2),
+        server_cpu_us_per_statement=round(server_cpu / len(statements) * 1e6, 1),
         errors=errors,
     )
 
@@ -564,7 +616,10 @@ def bench_sweetspot(plan: Plan, redis_url: str, keep_logs: Path) -> tuple[list[L
             statements = list(maker.statements(count))
             before = store_size(database_url)
             print(f"  sweetspot: {label}: {count:,} statements, batch {batch}, store at {before:,}", flush=True)
-            result = run_load("sweetspot", label, SWEETSPOT_PORT, "/xapi/statements", headers, statements, batch, plan.clients, before)
+            result = run_load(
+                "sweetspot", label, SWEETSPOT_PORT, "/xapi/statements", headers, statements, batch, plan.clients, before,
+                CpuProbe(server.pid, BENCH_DB),
+            )
             _report_line(result)
             results.append(result)
 
@@ -597,11 +652,11 @@ def bench_sweetspot(plan: Plan, redis_url: str, keep_logs: Path) -> tuple[list[L
 def ralph_venv() -> Path:
     """Ralph's own virtualenv outside the repository, made on first use."""
     python = RALPH_VENV / "bin" / "python"
-    if not (RALPH_VENV / "bin" / "ralph").exists():
-        print(f"  installing {RALPH_PACKAGE} into {RALPH_VENV}", flush=True)
+    if subprocess.run([str(python), "-c", "import ralph.cli, requests, fastapi, uvicorn"], capture_output=True).returncode != 0:
+        print(f"  installing {' '.join(RALPH_PACKAGES)} into {RALPH_VENV}", flush=True)
         RALPH_VENV.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "venv", str(RALPH_VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", RALPH_PACKAGE], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *RALPH_PACKAGES], check=True)
     return RALPH_VENV
 
 
@@ -614,7 +669,7 @@ def ralph_version(venv: Path) -> str:
     return out.stdout.strip()
 
 
-def bench_ralph(plan: Plan, keep_logs: Path) -> tuple[list[LoadResult], dict[str, Any]]:
+def bench_ralph(plan: Plan, keep_logs: Path, unpatched: bool = False) -> tuple[list[LoadResult], dict[str, Any]]:
     """Measure Ralph LRS on its file-system backend, started as its documentation deploys it."""
     venv = ralph_venv()
     app_dir = Path(tempfile.mkdtemp(prefix="ralph-bench-ingest-"))
@@ -635,12 +690,24 @@ def bench_ralph(plan: Plan, keep_logs: Path) -> tuple[list[LoadResult], dict[str
          "--scope", "statements/write", "--scope", "statements/read", "--agent-ifi-mbox", "mailto:bench@example.com"],
         env=env, check=True, capture_output=True,
     )
-    # Ralph's documented deployment: uvicorn with one worker on the fs backend (`ralph runserver` is the same
-    # app under uvicorn's auto-reloader and debug logging, which would only slow it down).
-    command = [str(venv / "bin" / "uvicorn"), "ralph.api:app", "--host", "127.0.0.1", "--port", str(RALPH_PORT),
-               "--workers", "1", "--log-level", "warning", "--no-access-log"]
-    info: dict[str, Any] = {"server_command": "RALPH_RUNSERVER_BACKEND=fs " + " ".join(["uvicorn", *command[1:]]),
-                            "version": ralph_version(venv)}
+    # Ralph's documented deployment is uvicorn with one worker on the fs backend (`ralph runserver` is the same
+    # app under uvicorn's auto-reloader with debug logging). One setting is changed: Ralph's fs LRS backend
+    # writes every POST with the "create" operation to one file, so every POST after the first fails with
+    # 500 ("fs_lrs.jsonl already exists and overwrite is not allowed"); it is set to append, as an LRS must.
+    # `--unpatched-ralph` measures it as shipped.
+    operation = "CREATE" if unpatched else "APPEND"
+    launcher = (
+        "import uvicorn; from ralph.backends.data.base import BaseOperationType; "
+        "from ralph.backends.lrs.fs import FSLRSBackend; "
+        f"FSLRSBackend.default_operation_type = BaseOperationType.{operation}; "
+        f"uvicorn.run('ralph.api:app', host='127.0.0.1', port={RALPH_PORT}, workers=1, log_level='warning',"
+        " access_log=False)"
+    )
+    command = [str(venv / "bin" / "python"), "-c", launcher]
+    info: dict[str, Any] = {
+        "server_command": f"RALPH_RUNSERVER_BACKEND=fs uvicorn ralph.api:app --workers 1 (fs LRS writes with {operation})",
+        "version": ralph_version(venv),
+    }
     results: list[LoadResult] = []
     log_file = open(keep_logs / "ralph-server.log", "wb")  # noqa: SIM115
     server = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT, cwd=app_dir)
@@ -660,7 +727,10 @@ def bench_ralph(plan: Plan, keep_logs: Path) -> tuple[list[LoadResult], dict[str
                 return
             statements = list(maker.statements(count))
             print(f"  ralph: {label}: {count:,} statements, batch {batch}, store at {stored:,}", flush=True)
-            result = run_load("ralph", label, RALPH_PORT, "/xAPI/statements/", headers, statements, batch, plan.clients, stored)
+            result = run_load(
+                "ralph", label, RALPH_PORT, "/xAPI/statements/", headers, statements, batch, plan.clients, stored,
+                CpuProbe(server.pid),
+            )
             stored += count
             _report_line(result)
             results.append(result)
@@ -681,6 +751,7 @@ def bench_ralph(plan: Plan, keep_logs: Path) -> tuple[list[LoadResult], dict[str
 def _report_line(result: LoadResult) -> None:
     print(
         f"    {result.statements_per_second:,.0f} statements/s, p50 {result.p50_ms} ms, p99 {result.p99_ms} ms,"
+        f" server CPU {result.server_cpu_us_per_statement:,.0f} µs/statement,"
         f" client CPU {result.client_cpu_share:.0%} of the machine, machine busy {result.machine_cpu_busy:.0%}"
         + (f", {len(result.errors)} ERRORS: {result.errors[:2]}" if result.errors else ""),
         flush=True,
@@ -700,14 +771,15 @@ def write_markdown(path: Path, report: dict[str, Any]) -> None:
         "",
         f"Load before: `{report['uptime_before']}`; after: `{report['uptime_after']}`.",
         "",
-        "| target | load | store at start | statements | requests | statements/s | p50 ms | p99 ms | max ms | client CPU | machine busy |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| target | load | store at start | statements | requests | statements/s | p50 ms | p99 ms | max ms"
+        " | server CPU µs/statement | client CPU | machine busy |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in report["results"]:
         lines.append(
             f"| {r['target']} | {r['label']} | {r['store_before']:,} | {r['statements']:,} | {r['requests']:,} |"
             f" {r['statements_per_second']:,.0f} | {r['p50_ms']} | {r['p99_ms']} | {r['max_ms']} |"
-            f" {r['client_cpu_share']:.0%} | {r['machine_cpu_busy']:.0%} |"
+            f" {r['server_cpu_us_per_statement']:,.0f} | {r['client_cpu_share']:.0%} | {r['machine_cpu_busy']:.0%} |"
         )
     lines += ["", "## Throughput as the store fills (statements/s per tenth of each run)", ""]
     for r in report["results"]:
@@ -733,6 +805,9 @@ def main() -> None:
     parser.add_argument("--ralph-statements", type=int, default=100_000, help="Statements in Ralph's batched load.")
     parser.add_argument("--ralph-single-statements", type=int, default=3_000, help="Statements Ralph gets one by one.")
     parser.add_argument("--skip-ralph", action="store_true")
+    parser.add_argument(
+        "--unpatched-ralph", action="store_true", help="Leave Ralph's fs LRS backend writing with 'create' (it then fails)."
+    )
     parser.add_argument("--skip-sweetspot", action="store_true")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/11", help="Redis for Sweetspot's job queue.")
     parser.add_argument("--quick", action="store_true", help="Small counts, for a smoke run.")
@@ -764,7 +839,7 @@ def main() -> None:
         setup["Sweetspot server"] = f"`{info.pop('server_command')}` (gunicorn gthread), PostgreSQL {POSTGRES_URL}, jobs on Redis"
         setup.update({f"Sweetspot {k}": v for k, v in info.items()})
     if not args.skip_ralph:
-        ralph_results, info = bench_ralph(plan, logs)
+        ralph_results, info = bench_ralph(plan, logs, args.unpatched_ralph)
         results += ralph_results
         setup["Ralph server"] = f"`{info.pop('server_command')}`, ralph-malph {info.pop('version')}"
         setup.update({f"Ralph {k}": v for k, v in info.items()})
