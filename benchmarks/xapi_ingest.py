@@ -150,7 +150,9 @@ class StatementMaker:
                     "type": MODULE_TYPES[module_kind],
                     "name": {"en": f"{module_kind.title()} {module}"},
                     "description": {"en": f"Module {module} of course {course_id}"},
-                    "extensions": {"https://w3id.org/learning-analytics/learning-management-system/external-id": module},
+                    "extensions": {
+                        "https://w3id.org/learning-analytics/learning-management-system/external-id": module
+                    },
                 },
             },
             "timestamp": self._timestamp(),
@@ -166,8 +168,16 @@ class StatementMaker:
                     }
                 },
                 "contextActivities": {
-                    "grouping": [{"id": MOODLE, "definition": {"type": "http://id.tincanapi.com/activitytype/lms"}}, course],
-                    "category": [{"id": "http://moodle.org", "definition": {"type": "http://id.tincanapi.com/activitytype/source"}}],
+                    "grouping": [
+                        {"id": MOODLE, "definition": {"type": "http://id.tincanapi.com/activitytype/lms"}},
+                        course,
+                    ],
+                    "category": [
+                        {
+                            "id": "http://moodle.org",
+                            "definition": {"type": "http://id.tincanapi.com/activitytype/source"},
+                        }
+                    ],
                 },
             },
         }
@@ -187,7 +197,9 @@ class StatementMaker:
         rnd = self._random
         course_id, course = self._course()
         au = course_id * 100 + rnd.randint(1, MODULES_PER_COURSE)
-        verb = rnd.choice(["launched", "initialized", "progressed", "progressed", "completed", "passed", "failed", "terminated"])
+        verb = rnd.choice(
+            ["launched", "initialized", "progressed", "progressed", "completed", "passed", "failed", "terminated"]
+        )
         statement: dict[str, Any] = {
             "id": str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
             "actor": self._actor(),
@@ -196,7 +208,9 @@ class StatementMaker:
                 "id": f"https://content.example.com/cmi5/au/{au}",
                 "objectType": "Activity",
                 "definition": {
-                    "type": "https://w3id.org/xapi/cmi5/activitytype/block" if au % 7 == 0 else "http://adlnet.gov/expapi/activities/lesson",
+                    "type": "https://w3id.org/xapi/cmi5/activitytype/block"
+                    if au % 7 == 0
+                    else "http://adlnet.gov/expapi/activities/lesson",
                     "name": {"en-US": f"Assignable unit {au}", "fr-FR": f"Unité {au}"},
                 },
             },
@@ -211,7 +225,11 @@ class StatementMaker:
             statement["result"] = {"extensions": {CMI5_PROGRESS: rnd.randint(1, 99)}}
         elif verb in ("passed", "failed"):
             scaled = round(rnd.uniform(0.8, 1.0) if verb == "passed" else rnd.uniform(0.0, 0.79), 3)
-            statement["result"] = {"score": {"scaled": scaled}, "success": verb == "passed", "duration": f"PT{rnd.randint(60, 3600)}S"}
+            statement["result"] = {
+                "score": {"scaled": scaled},
+                "success": verb == "passed",
+                "duration": f"PT{rnd.randint(60, 3600)}S",
+            }
         elif verb == "completed":
             statement["result"] = {"completion": True, "duration": f"PT{rnd.randint(60, 3600)}S"}
         elif verb == "terminated":
@@ -268,7 +286,9 @@ def _client(
         starts.append(started)
         if response.status != 200 and len(errors) < 20:
             errors.append(f"{response.status} {answer[:300]!r}")
-    results.put((index, ClientResult(starts, latencies, errors, time.process_time() - cpu0, time.perf_counter() - wall0)))
+    results.put(
+        (index, ClientResult(starts, latencies, errors, time.process_time() - cpu0, time.perf_counter() - wall0))
+    )
     connection.close()
 
 
@@ -305,7 +325,9 @@ class CpuProbe:
         found = [self.server_pid, *_children(self.server_pid)]
         if self.database:
             with _admin() as admin:
-                found += [r[0] for r in admin.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.database,))]
+                found += [
+                    r[0] for r in admin.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.database,))
+                ]
         return found
 
     def sample(self) -> dict[int, float]:
@@ -512,14 +534,21 @@ def preload(database_url: str, tenant_id: int, credential_id: int, count: int, s
 
     started = time.perf_counter()
     maker = StatementMaker(seed, datetime(2024, 1, 1, tzinfo=UTC))
-    authority = {"objectType": "Agent", "name": "preload", "account": {"homePage": "http://127.0.0.1/xapi/", "name": "preload"}}
+    authority = {
+        "objectType": "Agent",
+        "name": "preload",
+        "account": {"homePage": "http://127.0.0.1/xapi/", "name": "preload"},
+    }
     chunk = 50_000
     with psycopg.connect(database_url) as connection:
         for offset in range(0, count, chunk):
             n = min(chunk, count - offset)
-            seqs = [r[0] for r in connection.execute(
-                "SELECT nextval(pg_get_serial_sequence('xapi_statements', 'seq')) FROM generate_series(1, %s)", (n,)
-            )]
+            seqs = [
+                r[0]
+                for r in connection.execute(
+                    "SELECT nextval(pg_get_serial_sequence('xapi_statements', 'seq')) FROM generate_series(1, %s)", (n,)
+                )
+            ]
             stored = datetime.now(UTC)
             stamp = stored.isoformat(timespec="microseconds").replace("+00:00", "Z")
             agents: list[tuple[int, str, str, int]] = []
@@ -531,15 +560,37 @@ def preload(database_url: str, tenant_id: int, credential_id: int, count: int, s
                 ) as copy:
                     for seq, statement in zip(seqs, maker.statements(n), strict=True):
                         statement_id = statement.get("id") or str(uuid.uuid4())
-                        document = {**statement, "id": statement_id, "authority": authority, "stored": stamp, "version": "1.0.0"}
+                        document = {
+                            **statement,
+                            "id": statement_id,
+                            "authority": authority,
+                            "stored": stamp,
+                            "version": "1.0.0",
+                        }
                         registration = statement.get("context", {}).get("registration")
                         copy.write_row(
-                            (seq, tenant_id, statement_id, json.dumps(document), stored, statement["verb"]["id"],
-                             registration, None, None, False, credential_id, True)
+                            (
+                                seq,
+                                tenant_id,
+                                statement_id,
+                                json.dumps(document),
+                                stored,
+                                statement["verb"]["id"],
+                                registration,
+                                None,
+                                None,
+                                False,
+                                credential_id,
+                                True,
+                            )
                         )
                         agents.extend((seq, key, relation, tenant_id) for key, relation in related_agents(document))
-                        activities.extend((seq, a, is_object, tenant_id) for a, is_object in related_activities(document))
-                with cursor.copy("COPY xapi_statement_agents (statement_seq, agent_key, relation, tenant_id) FROM STDIN") as copy:
+                        activities.extend(
+                            (seq, a, is_object, tenant_id) for a, is_object in related_activities(document)
+                        )
+                with cursor.copy(
+                    "COPY xapi_statement_agents (statement_seq, agent_key, relation, tenant_id) FROM STDIN"
+                ) as copy:
                     for row in agents:
                         copy.write_row(row)
                 with cursor.copy(
@@ -589,15 +640,37 @@ def bench_sweetspot(plan: Plan, redis_url: str, keep_logs: Path) -> tuple[list[L
         _run([str(SWEETSPOT), "db", "upgrade"], env)
         _run([str(SWEETSPOT), "tenant", "create", "bench", "--name", "Ingest benchmark"], env)
         issued = json.loads(
-            _run([str(SWEETSPOT), "xapi", "credentials", "create", "--tenant", "bench", "--label", "benchmark", "--json"], env, capture=True)
+            _run(
+                [
+                    str(SWEETSPOT),
+                    "xapi",
+                    "credentials",
+                    "create",
+                    "--tenant",
+                    "bench",
+                    "--label",
+                    "benchmark",
+                    "--json",
+                ],
+                env,
+                capture=True,
+            )
         )
         with psycopg.connect(database_url) as connection:
             tenant_id, credential_id = connection.execute(
                 "SELECT c.tenant_id, c.id FROM xapi_credentials c WHERE c.key = %s", (issued["key"],)
             ).fetchone()  # type: ignore[misc]
         command = [
-            str(SWEETSPOT), "serve", "--port", str(SWEETSPOT_PORT), "--workers", str(plan.workers),
-            "--threads", str(plan.threads), "--edge", "xapi",
+            str(SWEETSPOT),
+            "serve",
+            "--port",
+            str(SWEETSPOT_PORT),
+            "--workers",
+            str(plan.workers),
+            "--threads",
+            str(plan.threads),
+            "--edge",
+            "xapi",
         ]
         info["server_command"] = " ".join(["sweetspot", *command[1:]])
         log_file = open(keep_logs / "sweetspot-server.log", "wb")  # noqa: SIM115
@@ -617,7 +690,15 @@ def bench_sweetspot(plan: Plan, redis_url: str, keep_logs: Path) -> tuple[list[L
             before = store_size(database_url)
             print(f"  sweetspot: {label}: {count:,} statements, batch {batch}, store at {before:,}", flush=True)
             result = run_load(
-                "sweetspot", label, SWEETSPOT_PORT, "/xapi/statements", headers, statements, batch, plan.clients, before,
+                "sweetspot",
+                label,
+                SWEETSPOT_PORT,
+                "/xapi/statements",
+                headers,
+                statements,
+                batch,
+                plan.clients,
+                before,
                 CpuProbe(server.pid, BENCH_DB),
             )
             _report_line(result)
@@ -652,7 +733,12 @@ def bench_sweetspot(plan: Plan, redis_url: str, keep_logs: Path) -> tuple[list[L
 def ralph_venv() -> Path:
     """Ralph's own virtualenv outside the repository, made on first use."""
     python = RALPH_VENV / "bin" / "python"
-    if subprocess.run([str(python), "-c", "import ralph.cli, requests, fastapi, uvicorn"], capture_output=True).returncode != 0:
+    if (
+        subprocess.run(
+            [str(python), "-c", "import ralph.cli, requests, fastapi, uvicorn"], capture_output=True
+        ).returncode
+        != 0
+    ):
         print(f"  installing {' '.join(RALPH_PACKAGES)} into {RALPH_VENV}", flush=True)
         RALPH_VENV.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "venv", str(RALPH_VENV)], check=True)
@@ -664,7 +750,9 @@ def ralph_version(venv: Path) -> str:
     """The installed Ralph version."""
     out = subprocess.run(
         [str(venv / "bin" / "python"), "-c", "import importlib.metadata as m; print(m.version('ralph-malph'))"],
-        check=True, text=True, capture_output=True,
+        check=True,
+        text=True,
+        capture_output=True,
     )
     return out.stdout.strip()
 
@@ -686,9 +774,24 @@ def bench_ralph(plan: Plan, keep_logs: Path, unpatched: bool = False) -> tuple[l
     }
     secret = uuid.uuid4().hex
     subprocess.run(
-        [str(venv / "bin" / "ralph"), "auth", "--write-to-disk", "--username", "bench", "--password", secret,
-         "--scope", "statements/write", "--scope", "statements/read", "--agent-ifi-mbox", "mailto:bench@example.com"],
-        env=env, check=True, capture_output=True,
+        [
+            str(venv / "bin" / "ralph"),
+            "auth",
+            "--write-to-disk",
+            "--username",
+            "bench",
+            "--password",
+            secret,
+            "--scope",
+            "statements/write",
+            "--scope",
+            "statements/read",
+            "--agent-ifi-mbox",
+            "mailto:bench@example.com",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
     )
     # Ralph's documented deployment is uvicorn with one worker on the fs backend (`ralph runserver` is the same
     # app under uvicorn's auto-reloader with debug logging). One setting is changed: Ralph's fs LRS backend
@@ -705,7 +808,9 @@ def bench_ralph(plan: Plan, keep_logs: Path, unpatched: bool = False) -> tuple[l
     )
     command = [str(venv / "bin" / "python"), "-c", launcher]
     info: dict[str, Any] = {
-        "server_command": f"RALPH_RUNSERVER_BACKEND=fs uvicorn ralph.api:app --workers 1 (fs LRS writes with {operation})",
+        "server_command": (
+            f"RALPH_RUNSERVER_BACKEND=fs uvicorn ralph.api:app --workers 1 (fs LRS writes with {operation})"
+        ),
         "version": ralph_version(venv),
     }
     results: list[LoadResult] = []
@@ -728,7 +833,15 @@ def bench_ralph(plan: Plan, keep_logs: Path, unpatched: bool = False) -> tuple[l
             statements = list(maker.statements(count))
             print(f"  ralph: {label}: {count:,} statements, batch {batch}, store at {stored:,}", flush=True)
             result = run_load(
-                "ralph", label, RALPH_PORT, "/xAPI/statements/", headers, statements, batch, plan.clients, stored,
+                "ralph",
+                label,
+                RALPH_PORT,
+                "/xAPI/statements/",
+                headers,
+                statements,
+                batch,
+                plan.clients,
+                stored,
                 CpuProbe(server.pid),
             )
             stored += count
@@ -784,7 +897,10 @@ def write_markdown(path: Path, report: dict[str, Any]) -> None:
     lines += ["", "## Throughput as the store fills (statements/s per tenth of each run)", ""]
     for r in report["results"]:
         cells = ", ".join(f"{s['statements_per_second']:,.0f}" for s in r["slices"])
-        lines.append(f"- {r['target']}, {r['label']} (store {r['store_before']:,} → {r['store_before'] + r['statements']:,}): {cells}")
+        lines.append(
+            f"- {r['target']}, {r['label']}"
+            f" (store {r['store_before']:,} → {r['store_before'] + r['statements']:,}): {cells}"
+        )
     lines += ["", "## Setup", ""]
     for key, value in report["setup"].items():
         lines.append(f"- {key}: {value}")
@@ -796,17 +912,26 @@ def main() -> None:
     """Parse arguments, run both benchmarks and write the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--statements", type=int, default=100_000, help="Statements in each batched load.")
-    parser.add_argument("--single-statements", type=int, default=100_000, help="Statements sent one per request.")
-    parser.add_argument("--preload", type=int, default=1_000_000, help="Statements COPY'd in before the big-store loads.")
-    parser.add_argument("--big-store-statements", type=int, default=50_000, help="Statements per load on the big store.")
+    parser.add_argument("--single-statements", type=int, default=20_000, help="Statements sent one per request.")
+    parser.add_argument(
+        "--preload", type=int, default=1_000_000, help="Statements COPY'd in before the big-store loads."
+    )
+    parser.add_argument("--big-store-statements", type=int, default=50_000, help="Batched statements on the big store.")
+    parser.add_argument(
+        "--big-store-single-statements", type=int, default=10_000, help="Single statements on the big store."
+    )
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers for Sweetspot.")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for Sweetspot (one per core).")
     parser.add_argument("--threads", type=int, default=4, help="Threads per gunicorn worker.")
-    parser.add_argument("--ralph-statements", type=int, default=100_000, help="Statements in Ralph's batched load.")
-    parser.add_argument("--ralph-single-statements", type=int, default=3_000, help="Statements Ralph gets one by one.")
+    # Ralph's fs backend reads its whole file on every POST (to find known ids), so each request costs more as
+    # its store grows; these counts keep its part of the run to a few minutes.
+    parser.add_argument("--ralph-statements", type=int, default=20_000, help="Statements in Ralph's batched load.")
+    parser.add_argument("--ralph-single-statements", type=int, default=2_000, help="Statements Ralph gets one by one.")
     parser.add_argument("--skip-ralph", action="store_true")
     parser.add_argument(
-        "--unpatched-ralph", action="store_true", help="Leave Ralph's fs LRS backend writing with 'create' (it then fails)."
+        "--unpatched-ralph",
+        action="store_true",
+        help="Leave Ralph's fs LRS backend writing with 'create' (it then fails).",
     )
     parser.add_argument("--skip-sweetspot", action="store_true")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/11", help="Redis for Sweetspot's job queue.")
@@ -816,11 +941,12 @@ def main() -> None:
     if args.quick:
         args.statements = args.single_statements = args.ralph_statements = 5_000
         args.preload, args.big_store_statements, args.ralph_single_statements = 20_000, 2_000, 300
+        args.big_store_single_statements = 1_000
     plan = Plan(
         batch_statements=args.statements,
         single_statements=args.single_statements,
         big_store_batch_statements=args.big_store_statements,
-        big_store_single_statements=args.big_store_statements,
+        big_store_single_statements=args.big_store_single_statements,
         preload=args.preload,
         clients=args.clients,
         workers=args.workers,
@@ -836,14 +962,18 @@ def main() -> None:
     if not args.skip_sweetspot:
         sweetspot_results, info = bench_sweetspot(plan, args.redis_url, logs)
         results += sweetspot_results
-        setup["Sweetspot server"] = f"`{info.pop('server_command')}` (gunicorn gthread), PostgreSQL {POSTGRES_URL}, jobs on Redis"
+        setup["Sweetspot server"] = (
+            f"`{info.pop('server_command')}` (gunicorn gthread), PostgreSQL {POSTGRES_URL}, jobs on Redis"
+        )
         setup.update({f"Sweetspot {k}": v for k, v in info.items()})
     if not args.skip_ralph:
         ralph_results, info = bench_ralph(plan, logs, args.unpatched_ralph)
         results += ralph_results
         setup["Ralph server"] = f"`{info.pop('server_command')}`, ralph-malph {info.pop('version')}"
         setup.update({f"Ralph {k}": v for k, v in info.items()})
-    setup["clients"] = f"{plan.clients} processes, one keep-alive HTTP/1.1 connection each, bodies serialised in advance"
+    setup["clients"] = (
+        f"{plan.clients} processes, one keep-alive HTTP/1.1 connection each, bodies serialised in advance"
+    )
     setup["server logs"] = str(logs)
     report = {
         "command": " ".join(["python", "benchmarks/xapi_ingest.py", *sys.argv[1:]]),

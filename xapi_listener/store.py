@@ -25,7 +25,6 @@ from sqlalchemy import (
     UniqueConstraint,
     insert,
     select,
-    text,
     update,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -155,7 +154,7 @@ def store_statements(
     # (xAPI 1.0.3 Part Three §2.1.2: 409 Conflict; §2.2 says how statements compare).
     known_ids = [s["id"] for s in prepared if s["id"] not in inserted]
     if known_ids:
-        known = dict(
+        known: dict[str, Any] = dict(
             uow.session.execute(
                 select(StatementRecord.statement_id, StatementRecord.document).where(
                     StatementRecord.tenant_id == tenant_id, StatementRecord.statement_id.in_(known_ids)

@@ -20,9 +20,7 @@ DEMO_TENANT = ("demo", "Demo Organisation")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-@click.option(
-    "--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Request threads per worker."
-)
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Request threads per worker.")
 @click.option(
     "--edge",
     type=click.Choice(["all", *ALL_EDGES]),
