@@ -884,6 +884,9 @@ def write_markdown(path: Path, report: dict[str, Any]) -> None:
         "",
         f"Load before: `{report['uptime_before']}`; after: `{report['uptime_after']}`.",
         "",
+        "What the numbers mean, where the time goes and how Ralph was run:"
+        " [docs/ingest-performance.md](../../docs/ingest-performance.md).",
+        "",
         "| target | load | store at start | statements | requests | statements/s | p50 ms | p99 ms | max ms"
         " | server CPU µs/statement | client CPU | machine busy |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -906,6 +909,11 @@ def write_markdown(path: Path, report: dict[str, Any]) -> None:
         lines.append(f"- {key}: {value}")
     lines.append("")
     path.write_text("\n".join(lines))
+
+
+def rewrite_markdown(output: Path) -> None:
+    """Write the Markdown again from the JSON of an earlier run (after a change to its layout)."""
+    write_markdown(output.with_suffix(".md"), json.loads(output.with_suffix(".json").read_text()))
 
 
 def main() -> None:
@@ -936,8 +944,12 @@ def main() -> None:
     parser.add_argument("--skip-sweetspot", action="store_true")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/11", help="Redis for Sweetspot's job queue.")
     parser.add_argument("--quick", action="store_true", help="Small counts, for a smoke run.")
+    parser.add_argument("--markdown-only", action="store_true", help="Rewrite the .md from the .json, run nothing.")
     parser.add_argument("--output", type=Path, default=RESULTS / "xapi-ingest", help="Results path without suffix.")
     args = parser.parse_args()
+    if args.markdown_only:
+        rewrite_markdown(args.output)
+        return
     if args.quick:
         args.statements = args.single_statements = args.ralph_statements = 5_000
         args.preload, args.big_store_statements, args.ralph_single_statements = 20_000, 2_000, 300
@@ -976,7 +988,7 @@ def main() -> None:
     )
     setup["server logs"] = str(logs)
     report = {
-        "command": " ".join(["python", "benchmarks/xapi_ingest.py", *sys.argv[1:]]),
+        "command": " ".join([".venv/bin/python", "benchmarks/xapi_ingest.py", *sys.argv[1:]]),
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}",
         "uptime_before": uptime_before,

@@ -74,9 +74,8 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callabl
         g.started_at = utcnow()
         g.xapi_version = _negotiate_version()
         if request.endpoint in STATEMENT_WRITES:
-            # A statement write checks its credential in the transaction that stores it: one database
-            # connection and transaction per request instead of two, and a credential revoked meanwhile
-            # cannot slip a write in.
+            # A statement write checks its credential in the transaction that stores it: one pooled
+            # connection and one transaction per request instead of two.
             g.write_uow = unit_of_work().__enter__()
             g.credential = _authenticate(g.write_uow)
         else:
