@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-oulad bench-launch clean
+.PHONY: demo test lint bench bench-oulad bench-launch bench-ingest clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Sweetspot needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -33,7 +33,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 # Benchmarks and back-tests; their latest results are committed in benchmarks/results/.
-bench: bench-oulad bench-launch
+bench: bench-oulad bench-launch bench-ingest
 
 bench-oulad: $(STAMP)
 	$(BIN)/python benchmarks/oulad_backtest.py --presentations $(OULAD_PRESENTATIONS)
@@ -43,6 +43,11 @@ bench-launch: $(STAMP)
 	$(BIN)/python benchmarks/lti_launch.py --database-url $(BENCH_POSTGRES_URL)
 
 BENCH_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+# xAPI ingest on PostgreSQL against Ralph LRS; needs a PostgreSQL server (it makes and drops its own
+# database) and Redis. Ralph is installed into its own virtualenv under ~/.cache on first use.
+bench-ingest: $(STAMP)
+	$(BIN)/python benchmarks/xapi_ingest.py $(INGEST_ARGS)
 
 OULAD_PRESENTATIONS ?= AAA-2013J,BBB-2013J,CCC-2014J,DDD-2013J,EEE-2013J,FFF-2013J,GGG-2013J
 

@@ -18,7 +18,7 @@ import xapi_listener.web
 from lti_tool.admission import Visitor
 from sweetspot import admin, errors, health, home, request_context
 from sweetspot.database import require_current_schema
-from sweetspot.jobs import Jobs, build_jobs
+from sweetspot.jobs import HandOffTrigger, Jobs, build_jobs
 from sweetspot.runtime import Runtime
 from xapi_listener.alternate import AlternateRequestSyntax
 
@@ -61,7 +61,8 @@ def create_app(runtime: Runtime, edges: Collection[Edge] = ALL_EDGES) -> Flask:
             admin.create_blueprint(runtime.unit_of_work, runtime.connection_cipher, jobs.push_scores)
         )
     if "xapi" in edges:
-        listener = xapi_listener.web.create_blueprint(runtime.unit_of_work, partial(_enqueue_hand_off, jobs))
+        trigger = HandOffTrigger(jobs.hand_off)
+        listener = xapi_listener.web.create_blueprint(runtime.unit_of_work, partial(_enqueue_hand_off, trigger))
         csrf.exempt(listener)  # an API authenticated by HTTP Basic, not a browser session
         app.register_blueprint(listener)
         app.wsgi_app = AlternateRequestSyntax(app.wsgi_app, "/xapi/", runtime.xapi.max_body_bytes)  # type: ignore[method-assign]
@@ -97,10 +98,10 @@ class FramedSessionInterface(SecureCookieSessionInterface):
         return request.is_secure
 
 
-def _enqueue_hand_off(jobs: Jobs, tenant_id: int) -> None:
+def _enqueue_hand_off(trigger: HandOffTrigger, tenant_id: int) -> None:
     # The statements are already committed; if the queue is down the periodic catch-up hands them off.
     try:
-        jobs.hand_off(tenant_id)
+        trigger(tenant_id)
     except Exception:
         log.warning("could not enqueue the hand-off; the catch-up job will do it", tenant_id=tenant_id, exc_info=True)
 

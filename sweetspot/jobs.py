@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -258,6 +260,39 @@ def build_jobs(runtime: Runtime) -> Jobs:
         push_scores=push_one,
         push_due_scores=define_periodic_job(queue, "push_due_scores", push_every_due_score, SCORES_SCHEDULE),
     )
+
+
+class HandOffTrigger:
+    """Ask for the hand-off of a tenant's new statements, at most once per `window` seconds in this process.
+
+    The job is scheduled for the end of the window, so it runs after every statement committed within the
+    window and hands them all over at once: a busy listener sends one job a second per tenant instead of
+    one per request, and each job finds a full batch waiting.
+    """
+
+    def __init__(
+        self, hand_off: TaskWrapper, window_seconds: float = 1.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._hand_off = hand_off
+        self._window = window_seconds
+        self._clock = clock
+        self._due: dict[int, float] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, tenant_id: int) -> None:
+        """Statements of `tenant_id` were just committed: make sure a hand-off runs after this moment."""
+        now = self._clock()
+        with self._lock:
+            due = self._due.get(tenant_id)
+            if due is not None and now < due:
+                return  # the job already scheduled runs at `due`, after this commit
+            self._due[tenant_id] = now + self._window
+        try:
+            self._hand_off.schedule(args=(tenant_id,), delay=self._window)
+        except Exception:
+            with self._lock:
+                self._due.pop(tenant_id, None)  # let the next commit try again
+            raise
 
 
 class EmbeddedConsumer(Consumer):

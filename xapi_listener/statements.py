@@ -9,6 +9,7 @@ they say otherwise; "CTS" is the ADL LRS conformance test suite (`lrs-conformanc
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -143,7 +144,8 @@ def validate_statement(raw: object, version: str) -> None:
     family = _family(version)
     if not isinstance(raw, Mapping):
         _fail("", f"a statement must be a JSON object, not {json_kind(raw)}")
-    _check_json(raw, "", 1)
+    if not _is_plain_json(raw, 1):
+        _check_json(raw, "", 1)  # finds the offending value and names its path
     _Validator(family).statement(raw)
 
 
@@ -746,6 +748,40 @@ def _family(version: str) -> int:
     raise ValueError(f"unsupported xAPI version {version!r}; expected 1.0.x or 2.0.x")
 
 
+def _is_plain_json(value: object, depth: int) -> bool:
+    """True when `value` is JSON nested at most MAX_DEPTH deep: `_check_json` without building paths, for speed."""
+    pending: list[tuple[object, int]] = [(value, depth)]
+    while pending:
+        item, level = pending.pop()
+        kind = type(item)
+        if kind is dict:
+            if level > MAX_DEPTH:
+                return False
+            for key, child in item.items():  # type: ignore[attr-defined]
+                if type(key) is not str:
+                    return False
+                child_kind = type(child)
+                if child_kind is dict or child_kind is list:
+                    pending.append((child, level + 1))
+                elif not (child_kind in _PLAIN_SCALARS or (child_kind is float and math.isfinite(child))):
+                    return False
+        elif kind is list:
+            if level > MAX_DEPTH:
+                return False
+            for child in item:  # type: ignore[attr-defined]
+                child_kind = type(child)
+                if child_kind is dict or child_kind is list:
+                    pending.append((child, level + 1))
+                elif not (child_kind in _PLAIN_SCALARS or (child_kind is float and math.isfinite(child))):
+                    return False
+        elif not (kind in _PLAIN_SCALARS or (kind is float and math.isfinite(item))):  # type: ignore[arg-type]
+            return False
+    return True
+
+
+_PLAIN_SCALARS: Final = frozenset({str, int, bool, type(None)})
+
+
 def _check_json(value: object, path: str, depth: int) -> None:
     """Refuse what is not JSON (non-string keys, NaN, other Python types) and nesting deeper than MAX_DEPTH."""
     if isinstance(value, Mapping | list):
@@ -765,6 +801,7 @@ def _check_json(value: object, path: str, depth: int) -> None:
         _fail(path, f"is not a JSON value ({type(value).__name__})")
 
 
+@functools.lru_cache(maxsize=16_384)
 def _is_iri(text: str) -> bool:
     """Best-effort absolute IRI check (§2.2 s4.b6 allows it): a scheme, something after it, no forbidden characters."""
     scheme = _IRI_SCHEME.match(text)
@@ -776,6 +813,7 @@ def _is_iri(text: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=1_024)
 def _is_language_tag(tag: str) -> bool:
     """An RFC 5646 language tag: well-formed (§2.1), no variant (§2.2.5) or extension singleton (§2.2.6) twice."""
     if tag.lower() in _GRANDFATHERED_TAGS or _PRIVATE_USE_TAG.fullmatch(tag):

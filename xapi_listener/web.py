@@ -20,7 +20,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound, Unauthorized
 
-from alignment.database import UnitOfWorkFactory, utcnow
+from alignment.database import UnitOfWork, UnitOfWorkFactory, utcnow
 from alignment.errors import InvalidInput
 from xapi_listener import document_api
 from xapi_listener.attachments import (
@@ -59,6 +59,8 @@ QUERY_PARAMETERS = frozenset(
         "cursor",
     }
 )
+STATEMENT_WRITES = frozenset({"xapi.post_statements", "xapi.put_statement", "xapi.forwarded"})
+"""The endpoints that store statements; they authenticate inside their write transaction."""
 SINGLE_PARAMETERS = frozenset({"statementId", "voidedStatementId", "format", "attachments"})
 
 
@@ -75,9 +77,22 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callabl
             g.xapi_version = None  # forwarders often send no version header: each body says (see forwarding.py)
         else:
             g.xapi_version = _negotiate_version()
-        g.credential = _authenticate(unit_of_work)
+        if request.endpoint in STATEMENT_WRITES:
+            # A statement write checks its credential in the transaction that stores it: one pooled
+            # connection and one transaction per request instead of two.
+            g.write_uow = unit_of_work().__enter__()
+            g.credential = _authenticate(g.write_uow)
+        else:
+            with unit_of_work(read_only=True) as uow:
+                g.credential = _authenticate(uow)
         if request.method not in ("GET", "HEAD") and g.credential.read_only:
             raise Forbidden("this credential is read-only: it may not write statements")
+
+    @blueprint.teardown_request
+    def close_write_uow(_error: BaseException | None) -> None:
+        uow: UnitOfWork | None = g.pop("write_uow", None)
+        if uow is not None:
+            uow.__exit__(None, None, None)
 
     @blueprint.after_request
     def declare_version(response: Response) -> Response:
@@ -104,7 +119,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callabl
             raise BadRequest("the request body is an empty array: send at least one statement")
         _validate(batch, many=isinstance(body, list))
         _check_attachments(batch, parts)
-        ids = _store(unit_of_work, statements_stored, batch, parts)
+        ids = _store(g.write_uow, statements_stored, batch, parts)
         return jsonify(list(ids))
 
     @blueprint.put("/statements")
@@ -122,7 +137,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callabl
         statement = {**body, "id": statement_id}
         _validate([statement], many=False)
         _check_attachments([statement], parts)
-        _store(unit_of_work, statements_stored, [statement], parts)
+        _store(g.write_uow, statements_stored, [statement], parts)
         return Response(status=204)
 
     @blueprint.get("/statements")
@@ -184,7 +199,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callabl
         if statement_id and (len(batch) != 1 or str(batch[0]["id"]).lower() != statement_id):
             raise BadRequest(f"statementId: {statement_id} is not the id of the one statement forwarded")
         _check_attachments(batch, parts)
-        ids = _store(unit_of_work, statements_stored, batch, parts, forwarded=True)
+        ids = _store(g.write_uow, statements_stored, batch, parts, forwarded=True)
         return jsonify(list(ids))
 
     document_api.register(blueprint, unit_of_work)
@@ -210,15 +225,14 @@ def _negotiate_version() -> str:
     return "2.0.0" if parts[0] == "2" else "1.0.3"
 
 
-def _authenticate(unit_of_work: UnitOfWorkFactory) -> Credential:
+def _authenticate(uow: UnitOfWork) -> Credential:
     challenge = WWWAuthenticate("basic", {"realm": "Sweetspot xAPI"})
     auth = request.authorization
     if auth is None or auth.type != "basic" or not auth.username or auth.password is None:
         raise Unauthorized(
             "HTTP Basic credentials are required: the key and secret issued for your tenant", www_authenticate=challenge
         )
-    with unit_of_work(read_only=True) as uow:
-        credential = authenticate(uow, auth.username, auth.password)
+    credential = authenticate(uow, auth.username, auth.password)
     if credential is None:
         raise Unauthorized("the key and secret do not match a live credential", www_authenticate=challenge)
     structlog.contextvars.bind_contextvars(tenant_id=credential.tenant_id, credential=credential.key)
@@ -282,7 +296,7 @@ def _validate(batch: list[Any], many: bool) -> None:
 
 
 def _store(
-    unit_of_work: UnitOfWorkFactory,
+    uow: UnitOfWork,
     statements_stored: Callable[[int], None],
     batch: list[dict[str, Any]],
     parts: dict[str, Part],
@@ -294,22 +308,21 @@ def _store(
         "name": credential.label or credential.key,
         "account": {"homePage": request.url_root + "xapi/", "name": credential.key},
     }
-    with unit_of_work() as uow:
-        accepted = store_statements(
-            uow,
-            credential.tenant_id,
-            batch,
-            stored=utcnow(),
-            authority=authority,
-            version="2.0.0" if g.xapi_version == "2.0.0" else "1.0.0",
-            credential_id=credential.id,
-            # xAPI 2.0 (IEEE 9274.1.1 §4.1.2.1) rejects a batch that uses one id twice; a forwarder's
-            # batch may repeat a statement it is retrying, which is harmless when the content is the same.
-            reject_repeated_ids=g.xapi_version == "2.0.0" and not forwarded,
-            keep_upstream_stored=forwarded,
-        )
-        store_parts(uow, credential.tenant_id, parts.values())
-        uow.commit()
+    accepted = store_statements(
+        uow,
+        credential.tenant_id,
+        batch,
+        stored=utcnow(),
+        authority=authority,
+        version="2.0.0" if g.xapi_version == "2.0.0" else "1.0.0",
+        credential_id=credential.id,
+        # xAPI 2.0 (IEEE 9274.1.1 §4.1.2.1) rejects a batch that uses one id twice; a forwarder's
+        # batch may repeat a statement it is retrying, which is harmless when the content is the same.
+        reject_repeated_ids=g.xapi_version == "2.0.0" and not forwarded,
+        keep_upstream_stored=forwarded,
+    )
+    store_parts(uow, credential.tenant_id, parts.values())
+    uow.commit()
     if accepted.new:
         log.info("statements stored", new=accepted.new, sent=len(batch))
         statements_stored(credential.tenant_id)

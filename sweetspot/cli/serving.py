@@ -24,6 +24,7 @@ from sweetspot.server import ServeOptions, serve
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Request threads per worker.")
 @click.option(
     "--edge",
     type=click.Choice(["all", *ALL_EDGES]),
@@ -32,9 +33,9 @@ from sweetspot.server import ServeOptions, serve
     help="Serve both edges, or only the LTI tool or only the xAPI listener.",
 )
 @pass_state
-def serve_command(state: CliState, host: str, port: int, workers: int, edge: str) -> None:
+def serve_command(state: CliState, host: str, port: int, workers: int, threads: int, edge: str) -> None:
     """Serve Sweetspot with gunicorn (jobs run in-process unless REDIS_URL is set)."""
-    _serve(state, ServeOptions(host=host, port=port, workers=workers), edge)
+    _serve(state, ServeOptions(host=host, port=port, workers=workers, threads=threads), edge)
 
 
 @click.command()

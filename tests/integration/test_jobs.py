@@ -2,7 +2,7 @@
 
 import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -81,3 +81,41 @@ def test_periodic_job_is_due_only_when_its_schedule_matches(embedded: Runtime) -
     due = queue.read_periodic(datetime(2026, 11, 23, 10, 15))
     assert [task.name for task in due] == ["every_quarter_hour"]
     assert queue.read_periodic(datetime(2026, 11, 23, 10, 16)) == []
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_hand_off_is_scheduled_once_per_window_for_each_tenant(embedded: Runtime) -> None:
+    registered = jobs.build_jobs(embedded)
+    clock = Clock()
+    trigger = jobs.HandOffTrigger(registered.hand_off, window_seconds=1.0, clock=clock)
+    for _ in range(50):
+        trigger(1)
+    trigger(2)
+    assert registered.queue.pending_count() == 2
+    clock.now += 0.99
+    trigger(1)
+    assert registered.queue.pending_count() == 2
+    clock.now += 0.02
+    trigger(1)
+    assert registered.queue.pending_count() == 3
+
+
+def test_scheduled_hand_off_runs_after_the_window_and_hands_over_what_was_committed(embedded: Runtime) -> None:
+    registered = jobs.build_jobs(embedded)
+    trigger = jobs.HandOffTrigger(registered.hand_off, window_seconds=0.3)
+    trigger(1)
+    message = registered.queue.dequeue()
+    assert message is not None
+    assert message.eta is not None
+    assert message.args == (1,)
+    # huey keeps ETAs as naive UTC when the queue is made with utc=True.
+    assert (message.eta - datetime.now(UTC).replace(tzinfo=None)).total_seconds() > 0.1

@@ -64,6 +64,28 @@ def test_post_of_a_known_id_with_other_content_conflicts(lrs: Lrs) -> None:
     assert lrs.post({**sent, "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"}}).status_code == 409
 
 
+def test_a_batch_mixing_known_and_new_statements_stores_and_indexes_only_the_new(lrs: Lrs) -> None:
+    known = with_id(statement())
+    lrs.post(known)
+    new = with_id(statement(email="ben@acme.test", activity="https://lms.acme.test/course/rust"))
+    response = lrs.post([known, new])
+    assert response.get_json() == [known["id"], new["id"]]
+    assert count(lrs) == 2
+    by_agent = lrs.get(agent=json.dumps({"mbox": "mailto:ben@acme.test"})).get_json()["statements"]
+    assert [s["id"] for s in by_agent] == [new["id"]]
+    by_activity = lrs.get(activity="https://lms.acme.test/course/python").get_json()["statements"]
+    assert [s["id"] for s in by_activity] == [known["id"]]
+
+
+def test_a_batch_with_a_conflicting_id_stores_none_of_its_statements(lrs: Lrs) -> None:
+    known = with_id(statement())
+    lrs.post(known)
+    changed = {**known, "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"}}
+    response = lrs.post([statement(email="ben@acme.test"), changed])
+    assert response.status_code == 409
+    assert count(lrs) == 1
+
+
 def test_voiding_hides_the_target_except_by_voided_statement_id(lrs: Lrs) -> None:
     (target,) = lrs.post(statement()).get_json()
     voiding = statement(verb=VOIDED, object={"objectType": "StatementRef", "id": target})
