@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import lti_tool.pages
 import lti_tool.web
 import xapi_listener.web
-from sweetspot import errors, health, home, request_context
+from sweetspot import errors, health, home, languages, request_context
 from sweetspot.database import require_current_schema
 from sweetspot.jobs import Jobs, build_jobs
 from sweetspot.runtime import Runtime
@@ -39,6 +39,7 @@ def create_app(runtime: Runtime, edges: Collection[Edge] = ALL_EDGES) -> Flask:
     app.session_interface = FramedSessionInterface()
     app.extensions["sweetspot.runtime"] = runtime
     request_context.init_app(app)
+    languages.init_app(app)
     errors.init_app(app)
     app.after_request(_add_security_headers)
     csrf = CSRFProtect(app)
