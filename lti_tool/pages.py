@@ -52,6 +52,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
     blueprint.add_app_template_global(wording.label, "label")
     blueprint.add_app_template_global(wording.sort_label, "sort_label")
     blueprint.add_app_template_global(Quadrant, "Quadrant")
+    blueprint.add_app_template_filter(wording.plural_count, "plural_count")
 
     def visitor_or_401() -> Visitor:
         visitor = current_visitor()

@@ -72,3 +72,12 @@ def sort_label(sort: str) -> str:
     """A team-table sort's name in the visitor's language."""
     found = TEAM_SORT_LABELS.get(sort)
     return str(found) if found is not None else sort.replace("_", " ")
+
+
+def plural_count(value: float) -> int:
+    """The whole number gettext picks a plural form with, for a count that may have a fraction (hours).
+
+    gettext takes whole numbers only. CLDR puts any fraction ("1.5 hours", "1,5 horas") under the
+    "other" form in both languages the pages have, which is the form gettext gives 2.
+    """
+    return int(value) if float(value).is_integer() else 2
