@@ -27,10 +27,20 @@ PAGE_TITLES: dict[int, LazyString] = {
     413: lazy_gettext("Request Entity Too Large"),
     500: lazy_gettext("Internal Server Error"),
 }
-# Werkzeug's own descriptions of the statuses a visitor can reach by following a bad link.
+# Library descriptions a visitor can meet on a page, in their language (APIs keep the English).
 PAGE_DESCRIPTIONS: dict[str, LazyString] = {
     NotFound.description or "": lazy_gettext("There is no page at this address. Check the link you followed."),
     MethodNotAllowed.description or "": lazy_gettext("This page does not take that kind of request."),
+    # Flask-WTF's reasons for refusing a form (flask_wtf/csrf.py); an expired page is the common one.
+    "The CSRF token is missing.": lazy_gettext("The form's CSRF token is missing. Reload the page and try again."),
+    "The CSRF session token is missing.": lazy_gettext(
+        "Your session has ended (its CSRF token is missing). Open Sweetspot again from your course."
+    ),
+    "The CSRF token has expired.": lazy_gettext("The form's CSRF token has expired. Reload the page and try again."),
+    "The CSRF token is invalid.": lazy_gettext("The form's CSRF token is not valid. Reload the page and try again."),
+    "The CSRF tokens do not match.": lazy_gettext(
+        "The form's CSRF token does not match your session. Reload the page and try again."
+    ),
 }
 
 

@@ -125,3 +125,16 @@ def test_a_rejected_launch_is_explained_in_the_browsers_language_and_logged_in_e
     assert "&#39;https://elsewhere.test/&lt;x&gt;&#39;" in refused.text, "the request's value is escaped"
     logged = [entry["reason"] for entry in logs if entry.get("event") == "lti launch rejected"]
     assert any("does not point at this tool" in reason for reason in logged), logged
+
+
+def test_error_pages_speak_the_launch_language_and_the_api_keeps_english(
+    client: FlaskClient, platform: Platform
+) -> None:
+    launch(client, platform, **presenting("es-ES"))
+    refused = client.post("/app/agenda", data={"weekly_hours": "3"})
+    assert refused.status_code == 400
+    assert "<h1>Solicitud incorrecta</h1>" in refused.text and "Falta el token CSRF del formulario" in refused.text
+    missing = client.get("/app/nowhere")
+    assert missing.status_code == 404 and "No hay ninguna página en esta dirección" in missing.text
+    api = client.get("/xapi/statements", headers={"Accept-Language": "es", "X-Experience-API-Version": "1.0.3"})
+    assert api.status_code == 401 and api.json is not None and api.json["error"] == "Unauthorized"
