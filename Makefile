@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench translations clean
+.PHONY: demo test lint bench bench-oulad bench-launch translations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Sweetspot needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -33,8 +33,16 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 # Benchmarks and back-tests; their latest results are committed in benchmarks/results/.
-bench: $(STAMP)
+bench: bench-oulad bench-launch
+
+bench-oulad: $(STAMP)
 	$(BIN)/python benchmarks/oulad_backtest.py --presentations $(OULAD_PRESENTATIONS)
+
+# LTI launches against `sweetspot serve` and a minimal pylti1p3 tool; needs PostgreSQL (BENCH_POSTGRES_URL).
+bench-launch: $(STAMP)
+	$(BIN)/python benchmarks/lti_launch.py --database-url $(BENCH_POSTGRES_URL)
+
+BENCH_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 OULAD_PRESENTATIONS ?= AAA-2013J,BBB-2013J,CCC-2014J,DDD-2013J,EEE-2013J,FFF-2013J,GGG-2013J
 

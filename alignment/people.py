@@ -211,6 +211,31 @@ def join(uow: UnitOfWork, context: Context, person: Person, role: Role, now: dat
     uow.session.flush()
 
 
+def leave(uow: UnitOfWork, context: Context, person: Person, role: Role) -> bool:
+    """Take the person off the context's roster in `role` (kept, inactive); False if they were not on it."""
+    record = uow.session.scalar(
+        select(MembershipRecord).where(
+            MembershipRecord.context_id == context.id,
+            MembershipRecord.person_id == person.id,
+            MembershipRecord.role == role.value,
+            MembershipRecord.active.is_(True),
+        )
+    )
+    if record is None:
+        return False
+    record.active = False
+    uow.session.flush()
+    return True
+
+
+def find_person(uow: UnitOfWork, tenant_id: int, lms_user_id: str) -> Person | None:
+    """The tenant's person with this LMS user id, if there is one."""
+    record = uow.session.scalar(
+        select(PersonRecord).where(PersonRecord.tenant_id == tenant_id, PersonRecord.lms_user_id == lms_user_id)
+    )
+    return _person(record) if record else None
+
+
 def roster(
     uow: UnitOfWork, context: Context, role: Role = Role.LEARNER, person_ids: Sequence[int] | None = None
 ) -> list[Member]:

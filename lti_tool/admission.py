@@ -22,8 +22,8 @@ from sqlalchemy import select
 
 from alignment.database import UnitOfWork
 from alignment.errors import NotFound
+from alignment.events import record_events
 from alignment.identities import Identifier, IdentityRecord, link, merge_people
-from alignment.learning import take_in
 from alignment.opportunities import OpportunityDraft, get_opportunity, update_opportunity
 from alignment.people import PersonRecord, Role, join, upsert_context, upsert_person
 from alignment.rules.progress import LearningEvent
@@ -94,9 +94,7 @@ def admit(uow: UnitOfWork, launch: ValidLaunch, now: datetime) -> Visitor:
     if xapi_id and not xapi_id.startswith("$"):  # "$User.id" arrives verbatim when the LMS did not substitute it
         home_page = str(custom.get(XAPI_HOME_PAGE_PARAMETER) or registration.issuer).strip()
         identifiers.append(Identifier("account", f"{home_page} {xapi_id}"))
-    _merge_provisional(uow, tenant_id, person.id, identifiers)
-    for identifier in identifiers:
-        link(uow, tenant_id, person.id, identifier)
+    identify(uow, tenant_id, person.id, identifiers)
     ags = _object(body, claims.AGS_ENDPOINT)
     nrps = _object(body, claims.NRPS)
     remember_service_links(
@@ -113,7 +111,8 @@ def admit(uow: UnitOfWork, launch: ValidLaunch, now: datetime) -> Visitor:
     if link_claim.get("id"):
         _place_opportunity(uow, tenant_id, custom.get(OPPORTUNITY_PARAMETER), str(link_claim["id"]))
     if audience is Audience.LEARNER and link_claim.get("id"):
-        take_in(uow, tenant_id, [_engagement(body, person.id, str(link_claim["id"]), now)], now)
+        # A launch finishes nothing, so it is recorded without a re-planning pass.
+        record_events(uow, tenant_id, [_engagement(body, person.id, str(link_claim["id"]), now)])
     presentation = body.get(claims.LAUNCH_PRESENTATION)
     locale = body.get("locale") or (presentation.get("locale") if isinstance(presentation, dict) else None)
     settings = body.get(claims.DEEP_LINKING_SETTINGS)
@@ -169,6 +168,13 @@ def _place_opportunity(uow: UnitOfWork, tenant_id: int, opportunity: object, res
         description=found.description,
     )
     update_opportunity(uow, tenant_id, found.id, draft)
+
+
+def identify(uow: UnitOfWork, tenant_id: int, person_id: int, identifiers: list[Identifier]) -> None:
+    """Link the identifiers to the person, merging any provisional learner xAPI made for one of them."""
+    _merge_provisional(uow, tenant_id, person_id, identifiers)
+    for identifier in identifiers:
+        link(uow, tenant_id, person_id, identifier)
 
 
 def _object(body: dict[str, Any], claim: str) -> dict[str, Any]:

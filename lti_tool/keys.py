@@ -46,19 +46,17 @@ class SigningKey:
     private_pem: bytes
     kid: str
     public_jwk: dict[str, Any]
+    public_pem: str
+    """The public half in PEM, as pylti1p3's registration wants it."""
 
     @classmethod
     def from_pem(cls, private_pem: bytes) -> SigningKey:
-        """Load a key from PEM and derive its thumbprint id and public JWK (RS256, signatures)."""
+        """Load a key from PEM (slow: the RSA key is checked) and derive its kid, public JWK and public PEM."""
         key = jwk.JWK.from_pem(private_pem)
         kid = str(key.thumbprint())
         public: dict[str, Any] = key.export_public(as_dict=True)
-        return cls(private_pem, kid, {**public, "kid": kid, "alg": "RS256", "use": "sig"})
-
-    @property
-    def public_pem(self) -> str:
-        """The public half in PEM, as pylti1p3's registration wants it."""
-        return jwk.JWK.from_pem(self.private_pem).export_to_pem().decode()
+        public_pem = key.export_to_pem().decode()
+        return cls(private_pem, kid, {**public, "kid": kid, "alg": "RS256", "use": "sig"}, public_pem)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ as pending); `target_link_uri` must point at this tool; only the message types S
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,6 +42,7 @@ from lti_tool.registrations import (
 )
 
 SUPPORTED_MESSAGES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
+REGISTRATION_CACHE_SECONDS = 30.0
 
 
 class LaunchRejected(Exception):
@@ -82,6 +84,8 @@ class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
     def __init__(self, unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> None:
         self._unit_of_work = unit_of_work
         self._keys = keys
+        # Registrations change rarely and are read twice per launch; unknown ones are never cached.
+        self._cache: dict[tuple[str, str | None], tuple[float, Registration]] = {}
 
     def check_iss_has_one_client(self, iss: str) -> bool:
         """Never assume one client id per issuer (hosted Canvas shares one issuer)."""
@@ -103,9 +107,16 @@ class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
         return None if found is None else self.library_registration(found)
 
     def registration(self, iss: str, client_id: str | None) -> Registration | None:
-        """Sweetspot's own registration record for the issuer and client id."""
+        """Sweetspot's own registration record for the issuer and client id (cached briefly per process)."""
+        key = (iss, client_id)
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
         with self._unit_of_work(read_only=True) as uow:
-            return find_registration(uow, iss, client_id)
+            found = find_registration(uow, iss, client_id)
+        if found is not None:
+            self._cache[key] = (time.monotonic() + REGISTRATION_CACHE_SECONDS, found)
+        return found
 
     def library_registration(self, registration: Registration) -> LibraryRegistration:
         """The registration as pylti1p3 objects want it, signing with the tool's current key."""
@@ -339,9 +350,10 @@ class HardenedLaunch(FlaskMessageLaunch):
         if not isinstance(deployment_id, str) or not deployment_id:
             raise LaunchRejected(lazy_gettext("the id_token has no deployment_id claim"), ADVICE_PLATFORM)
         assert self._sweetspot_registration is not None
-        with self._checks.unit_of_work() as uow:
+        with self._checks.unit_of_work(read_only=True) as uow:
             deployment = find_deployment(uow, self._sweetspot_registration, deployment_id)
-            if deployment is None:
+        if deployment is None:
+            with self._checks.unit_of_work() as uow:
                 deployment = deployment_seen_at_launch(uow, self._sweetspot_registration, deployment_id)
                 uow.commit()
         if deployment.status is DeploymentStatus.PENDING:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -31,15 +30,10 @@ from lti_tool import deep_linking, wording
 from lti_tool.admission import Visitor
 from lti_tool.keys import KeyRing
 from lti_tool.registrations import (
-    DeploymentStatus,
-    deployments_of,
     get_registration,
-    registrations_of,
-    set_deployment_status,
 )
 from lti_tool.roles import Audience
-from lti_tool.web import current_visitor
-from xapi_listener.credentials import issue_credential, list_credentials, revoke_credential
+from lti_tool.web import only, visitor_or_401
 
 View = TypeVar("View", bound=Callable[..., Any])
 MANAGING = (Audience.MANAGER, Audience.MENTOR, Audience.ADMIN)
@@ -53,25 +47,6 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
     blueprint.add_app_template_global(wording.sort_label, "sort_label")
     blueprint.add_app_template_global(Quadrant, "Quadrant")
     blueprint.add_app_template_filter(wording.plural_count, "plural_count")
-
-    def visitor_or_401() -> Visitor:
-        visitor = current_visitor()
-        if visitor is None:
-            abort(401, gettext("Open Sweetspot from your LMS course: this page is reached through a launch."))
-        return visitor
-
-    def only(*audiences: Audience) -> Callable[[View], View]:
-        def decorate(view: View) -> View:
-            @wraps(view)
-            def guarded(*args: Any, **kwargs: Any) -> Any:
-                visitor = visitor_or_401()
-                if visitor.audience not in audiences:
-                    abort(403, gettext("This page is not part of what your role in this course opens."))
-                return view(visitor, *args, **kwargs)
-
-            return guarded  # type: ignore[return-value]
-
-        return decorate
 
     def visible_learners(visitor: Visitor) -> list[int] | None:
         """The learners a visitor may see: everyone in the context, or a mentor's mentees."""
@@ -96,7 +71,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
                 view = learner_view(uow, visitor.tenant_id, visitor.context_id, visitor.person_id, _now())
             return redirect(url_for("pages.roadmap" if view.agenda else "pages.agenda"))
         if visitor.audience is Audience.ADMIN:
-            return redirect(url_for("pages.admin"))
+            return redirect(url_for("admin.index"))
         return redirect(url_for("pages.team"))
 
     @blueprint.route("/agenda", methods=["GET", "POST"])
@@ -276,62 +251,6 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
         return render_template(
             "pages/deep_link_return.html", visitor=visitor, return_url=settings["deep_link_return_url"], jwt=token
         )
-
-    @blueprint.get("/admin")
-    @only(Audience.ADMIN)
-    def admin(visitor: Visitor) -> str:
-        """Registrations and deployments, and the tenant's xAPI credentials."""
-        with unit_of_work(read_only=True) as uow:
-            platforms = [(r, deployments_of(uow, r.id)) for r in registrations_of(uow, visitor.tenant_id)]
-            credentials = list_credentials(uow, visitor.tenant_id)
-        return render_template(
-            "pages/admin.html", visitor=visitor, platforms=platforms, credentials=credentials, issued=None
-        )
-
-    @blueprint.post("/admin/deployments/<int:deployment_key>")
-    @only(Audience.ADMIN)
-    def deployment_status(visitor: Visitor, deployment_key: int) -> Response:
-        """Activate or disable one of the tenant's deployments."""
-        wanted = request.form.get("status", "")
-        if wanted not in (DeploymentStatus.ACTIVE.value, DeploymentStatus.DISABLED.value):
-            abort(400, gettext("status must be active or disabled"))
-        with unit_of_work() as uow:
-            changed = set_deployment_status(uow, visitor.tenant_id, deployment_key, DeploymentStatus(wanted))
-            uow.commit()
-        flash(
-            gettext(
-                "Deployment %(deployment)s is %(status)s.",
-                deployment=changed.deployment_id,
-                status=wording.label(changed.status),
-            )
-        )
-        return redirect(url_for("pages.admin"), 303)
-
-    @blueprint.post("/admin/credentials")
-    @only(Audience.ADMIN)
-    def create_credential(visitor: Visitor) -> str:
-        """Issue an xAPI credential; its secret is shown on this page once."""
-        with unit_of_work() as uow:
-            issued = issue_credential(
-                uow, visitor.tenant_id, request.form.get("read_only") == "1", request.form.get("label", "")
-            )
-            uow.commit()
-        with unit_of_work(read_only=True) as uow:
-            platforms = [(r, deployments_of(uow, r.id)) for r in registrations_of(uow, visitor.tenant_id)]
-            credentials = list_credentials(uow, visitor.tenant_id)
-        return render_template(
-            "pages/admin.html", visitor=visitor, platforms=platforms, credentials=credentials, issued=issued
-        )
-
-    @blueprint.post("/admin/credentials/<key>/revoke")
-    @only(Audience.ADMIN)
-    def revoke(visitor: Visitor, key: str) -> Response:
-        """Stop an xAPI credential of this tenant from working."""
-        with unit_of_work() as uow:
-            revoked = revoke_credential(uow, key, visitor.tenant_id)
-            uow.commit()
-        flash(gettext("Credential %(key)s is revoked.", key=revoked.key))
-        return redirect(url_for("pages.admin"), 303)
 
     return blueprint
 

@@ -9,6 +9,7 @@ says new deployments may be activated automatically.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -166,6 +167,14 @@ def get_registration(uow: UnitOfWork, tenant_id: int, registration_id: int) -> R
     return _registration(record)
 
 
+def registration_by_id(uow: UnitOfWork, registration_id: int) -> Registration:
+    """The registration with this Sweetspot id, whatever its tenant (for jobs that carry the id), or NotFound."""
+    record = uow.session.get(RegistrationRecord, registration_id)
+    if record is None:
+        raise NotFound(f"no registration {registration_id}")
+    return _registration(record)
+
+
 def registrations_of(uow: UnitOfWork, tenant_id: int) -> list[Registration]:
     """The tenant's registrations, oldest first."""
     records = uow.session.scalars(
@@ -229,8 +238,9 @@ def use_nonce(uow: UnitOfWork, registration_id: int, nonce: str, expires_at: dat
     """Record the nonce as used; False if it was used before (a replayed launch)."""
     if not nonce or len(nonce) > 255:
         return False
-    now = utcnow()
-    uow.session.execute(delete(UsedNonceRecord).where(UsedNonceRecord.expires_at < now - timedelta(minutes=5)))
+    if secrets.randbelow(100) == 0:
+        # Now and then, forget nonces whose tokens have long expired (a replay of those fails on exp).
+        uow.session.execute(delete(UsedNonceRecord).where(UsedNonceRecord.expires_at < utcnow() - timedelta(minutes=5)))
     try:
         with uow.session.begin_nested():
             uow.session.add(UsedNonceRecord(registration_id=registration_id, nonce=nonce, expires_at=expires_at))
@@ -320,11 +330,15 @@ def remember_service_links(
         )
     )
     if record is None:
-        record = ServiceLinkRecord(registration_id=registration_id, context_id=context_id)
+        record = ServiceLinkRecord(registration_id=registration_id, context_id=context_id, ags_scopes="")
         uow.session.add(record)
-    record.deployment_id = deployment_id
-    record.lineitems_url = lineitems_url or record.lineitems_url
-    record.ags_scopes = " ".join(sorted(ags_scopes)) or record.ags_scopes or ""
-    record.memberships_url = memberships_url or record.memberships_url
-    record.updated_at = utcnow()
+    wanted = (
+        deployment_id,
+        lineitems_url or record.lineitems_url,
+        " ".join(sorted(ags_scopes)) or record.ags_scopes,
+        memberships_url or record.memberships_url,
+    )
+    if (record.deployment_id, record.lineitems_url, record.ags_scopes, record.memberships_url) != wanted:
+        record.deployment_id, record.lineitems_url, record.ags_scopes, record.memberships_url = wanted
+        record.updated_at = utcnow()
     uow.session.flush()

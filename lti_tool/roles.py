@@ -39,6 +39,11 @@ def audience_of(roles: Iterable[str], has_mentees: bool) -> Audience:
     return Audience.LEARNER
 
 
+def context_role_names(roles: Iterable[str]) -> set[str]:
+    """The context roles (`Learner`, `Instructor`, …) among full, sub-role or short role names."""
+    return {name for name in (_context_role(role) for role in roles) if name}
+
+
 def _context_role(role: str) -> str | None:
     if role.startswith(MEMBERSHIP):
         return role[len(MEMBERSHIP) :]

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import wraps
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import requests
 import structlog
-from flask import Blueprint, Response, jsonify, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext, lazy_gettext
 from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
 from pylti1p3.exception import OIDCException
@@ -35,12 +49,21 @@ from lti_tool.setup import canvas_configuration
 log = structlog.get_logger(__name__)
 
 VISITOR = "visitor"
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 def create_blueprint(
-    unit_of_work: UnitOfWorkFactory, keys: KeyRing, settings: LtiSettings, secret_key: bytes
+    unit_of_work: UnitOfWorkFactory,
+    keys: KeyRing,
+    settings: LtiSettings,
+    secret_key: bytes,
+    on_manager_launch: Callable[[Visitor], None] | None = None,
 ) -> Blueprint:
-    """The LTI tool's protocol routes, with one tool configuration and one key-set cache for the app."""
+    """The LTI tool's protocol routes, with one tool configuration and one key-set cache for the app.
+
+    `on_manager_launch` is called after a manager's or admin's launch is recorded (the composition
+    enqueues a roster sync there, so the roster is fresh when they look at it).
+    """
     blueprint = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
     tool_conf = DatabaseToolConf(unit_of_work, keys)
     key_sets = PlatformKeySets(settings.key_set_cache_seconds)
@@ -113,6 +136,8 @@ def create_blueprint(
         with unit_of_work() as uow:
             visitor = admit(uow, valid, now)
             uow.commit()
+        if on_manager_launch and visitor.audience in (Audience.MANAGER, Audience.ADMIN):
+            on_manager_launch(visitor)
         session.clear()
         session[VISITOR] = dataclasses.asdict(visitor)
         log.info(
@@ -123,7 +148,11 @@ def create_blueprint(
             audience=visitor.audience.value,
             message_type=visitor.message_type,
         )
-        return redirect(url_for("pages.start"), 303)
+        response = redirect(url_for("pages.start"), 303)
+        # The state cookie has done its job; without this every launch in the last five minutes would
+        # add one to the Cookie header until servers refuse it as too large.
+        response.delete_cookie(f"lti1p3-{request.form.get('state', '')}", path="/")
+        return response
 
     @blueprint.get("/register/<token>")
     def register(token: str) -> str:
@@ -174,3 +203,27 @@ def current_visitor() -> Visitor | None:
     values["mentee_lms_ids"] = tuple(values.get("mentee_lms_ids") or ())
     values["frame_origins"] = tuple(values.get("frame_origins") or ())
     return Visitor(**values)
+
+
+def visitor_or_401() -> Visitor:
+    """The visitor of this browser session, or 401 with what to do."""
+    visitor = current_visitor()
+    if visitor is None:
+        abort(401, gettext("Open Sweetspot from your LMS course: this page is reached through a launch."))
+    return visitor
+
+
+def only(*audiences: Audience) -> Callable[[View], View]:
+    """Let a view run only for visitors of these audiences (403 otherwise); it gets the visitor first."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            visitor = visitor_or_401()
+            if visitor.audience not in audiences:
+                abort(403, gettext("This page is not part of what your role in this course opens."))
+            return view(visitor, *args, **kwargs)
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate

@@ -15,7 +15,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import lti_tool.pages
 import lti_tool.web
 import xapi_listener.web
-from sweetspot import errors, health, home, languages, request_context
+from lti_tool.admission import Visitor
+from sweetspot import admin, errors, health, home, languages, request_context
 from sweetspot.database import require_current_schema
 from sweetspot.jobs import Jobs, build_jobs
 from sweetspot.runtime import Runtime
@@ -44,14 +45,23 @@ def create_app(runtime: Runtime, edges: Collection[Edge] = ALL_EDGES) -> Flask:
     app.after_request(_add_security_headers)
     csrf = CSRFProtect(app)
     app.register_blueprint(health.create_blueprint(runtime))
+    jobs = build_jobs(runtime)
     if "lti" in edges:
         app.register_blueprint(home.create_blueprint())
-        protocol = lti_tool.web.create_blueprint(runtime.unit_of_work, runtime.keys, runtime.lti, runtime.secret_key)
+        protocol = lti_tool.web.create_blueprint(
+            runtime.unit_of_work,
+            runtime.keys,
+            runtime.lti,
+            runtime.secret_key,
+            on_manager_launch=partial(_enqueue_roster_sync, jobs),
+        )
         csrf.exempt(protocol)  # platforms POST here; the OIDC state and nonce protect these requests
         app.register_blueprint(protocol)
         app.register_blueprint(lti_tool.pages.create_blueprint(runtime.unit_of_work, runtime.keys))
+        app.register_blueprint(
+            admin.create_blueprint(runtime.unit_of_work, runtime.connection_cipher, jobs.push_scores)
+        )
     if "xapi" in edges:
-        jobs = build_jobs(runtime)
         listener = xapi_listener.web.create_blueprint(runtime.unit_of_work, partial(_enqueue_hand_off, jobs))
         csrf.exempt(listener)  # an API authenticated by HTTP Basic, not a browser session
         app.register_blueprint(listener)
@@ -94,6 +104,14 @@ def _enqueue_hand_off(jobs: Jobs, tenant_id: int) -> None:
         jobs.hand_off(tenant_id)
     except Exception:
         log.warning("could not enqueue the hand-off; the catch-up job will do it", tenant_id=tenant_id, exc_info=True)
+
+
+def _enqueue_roster_sync(jobs: Jobs, visitor: Visitor) -> None:
+    # The launch has been recorded; if the queue is down the hourly roster job syncs the context.
+    try:
+        jobs.sync_roster(visitor.registration_id, visitor.context_id)
+    except Exception:
+        log.warning("could not enqueue the roster sync", context_id=visitor.context_id, exc_info=True)
 
 
 def _add_security_headers(response: Response) -> Response:

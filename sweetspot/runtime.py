@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from cryptography.fernet import Fernet
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,6 +19,7 @@ from xapi_listener.settings import XapiSettings
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
 LTI_KEYS_DIRECTORY = "lti_keys"
+CONNECTION_KEY_FILE = "connection_key"
 
 
 @dataclass
@@ -33,6 +35,12 @@ class Runtime:
     sessions: sessionmaker[Session]
     secret_key: bytes = field(repr=False)
     keys: KeyRing = field(repr=False)
+    connection_key: bytes = field(repr=False)
+
+    @property
+    def connection_cipher(self) -> Fernet:
+        """Encrypts and decrypts the secrets of upstream LRS connections."""
+        return Fernet(self.connection_key)
 
     def unit_of_work(self, read_only: bool = False) -> UnitOfWork:
         """A new unit of work on this runtime's database (read-only ones never wait for a writer)."""
@@ -66,6 +74,11 @@ def bootstrap(
     )
     keys = KeyRing(data_dir.path / LTI_KEYS_DIRECTORY, lti.signing_key_bits, timedelta(days=lti.key_grace_days))
     keys.ensure()
+    connection_key = (
+        settings.connection_key.get_secret_value().encode()
+        if settings.connection_key
+        else data_dir.secret(CONNECTION_KEY_FILE, Fernet.generate_key)
+    )
     engine = create_engine(settings.resolved_database_url, alignment)
     return Runtime(
         settings=settings,
@@ -77,4 +90,5 @@ def bootstrap(
         sessions=session_factory(engine),
         secret_key=secret_key,
         keys=keys,
+        connection_key=connection_key,
     )

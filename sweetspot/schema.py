@@ -14,8 +14,11 @@ import alignment.policies
 import alignment.roadmaps
 import alignment.sweeps
 import alignment.tenancy
+import lti_tool.grades
 import lti_tool.registrations
+import lti_tool.roster
 import xapi_listener.attachments
+import xapi_listener.connections
 import xapi_listener.credentials
 import xapi_listener.documents
 import xapi_listener.pull
@@ -37,11 +40,14 @@ TABLE_MODULES = (
     alignment.objectives,
     alignment.identities,
     lti_tool.registrations,
+    lti_tool.roster,
+    lti_tool.grades,
     xapi_listener.credentials,
     xapi_listener.store,
     xapi_listener.documents,
     xapi_listener.attachments,
     xapi_listener.pull,
+    xapi_listener.connections,
 )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from cryptography.fernet import Fernet
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SQLITE_DATABASE_FILE = "sweetspot.db"
@@ -28,8 +29,23 @@ class Settings(BaseSettings):
     """Flask session key; unset means one generated in the data directory on first run."""
     trusted_proxies: int = 0
     """How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (1 behind one TLS-terminating proxy)."""
+    connection_key: SecretStr | None = None
+    """Fernet key that encrypts upstream LRS secrets at rest; unset means one generated in the data directory."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
+
+    @field_validator("connection_key")
+    @classmethod
+    def _is_a_fernet_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                Fernet(value.get_secret_value())
+            except ValueError:
+                raise ValueError(
+                    "must be a Fernet key: 32 random bytes in URL-safe base64 (44 characters), e.g. from "
+                    '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`'
+                ) from None
+        return value
 
     @property
     def resolved_database_url(self) -> str:

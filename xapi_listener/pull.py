@@ -9,18 +9,20 @@ reformat statements (so the raw response body is used), and it always speaks xAP
 
 from __future__ import annotations
 
+import http.client
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 from tincan import RemoteLRS
 
-from alignment.database import Base, UnitOfWorkFactory, utcnow
+from alignment.database import Base, UnitOfWork, UnitOfWorkFactory, utcnow
 from alignment.errors import InvalidInput
 from xapi_listener.statements import StatementError, validate_statement
 from xapi_listener.store import store_statements
@@ -57,11 +59,20 @@ class UpstreamError(InvalidInput):
     """The upstream LRS refused or answered something that is not a statement result."""
 
 
-def pull(unit_of_work: UnitOfWorkFactory, tenant_id: int, endpoint: str, key: str, secret: str) -> Pulled:
+PageStored = Callable[[UnitOfWork, int], None]
+"""Called inside each page's transaction with the number of statements read, before it commits."""
+
+
+def pull(
+    unit_of_work: UnitOfWorkFactory,
+    tenant_id: int,
+    endpoint: str,
+    key: str,
+    secret: str,
+    on_page: PageStored | None = None,
+) -> Pulled:
     """Pull every statement stored upstream since the last pull, page by page."""
-    if not endpoint.startswith(("http://", "https://")):
-        raise InvalidInput(f"the upstream endpoint must be an http(s) URL, got {endpoint!r}")
-    endpoint = endpoint if endpoint.endswith("/") else endpoint + "/"
+    endpoint = normalised_endpoint(endpoint)
     lrs = RemoteLRS(endpoint=endpoint, username=key, password=secret, version="1.0.3")
     with unit_of_work(read_only=True) as uow:
         cursor = _cursor(uow.session, tenant_id, endpoint, key)
@@ -91,6 +102,7 @@ def pull(unit_of_work: UnitOfWorkFactory, tenant_id: int, endpoint: str, key: st
                     authority={"objectType": "Agent", "account": {"homePage": endpoint, "name": key}},
                     version="1.0.0",
                     credential_id=None,
+                    keep_upstream_stored=True,
                 )
                 new += accepted.new
                 since = max(str(s["stored"]) for s in statements)
@@ -100,6 +112,8 @@ def pull(unit_of_work: UnitOfWorkFactory, tenant_id: int, endpoint: str, key: st
             record.since, record.last_pulled_at = since, utcnow()
             record.pulled = (record.pulled or 0) + len(statements)
             uow.session.add(record)
+            if on_page is not None:
+                on_page(uow, len(statements))
             uow.commit()
         more = page.get("more") or ""
         if not more:
@@ -107,11 +121,30 @@ def pull(unit_of_work: UnitOfWorkFactory, tenant_id: int, endpoint: str, key: st
         response = _ask(endpoint, partial(lrs.more_statements, more))
 
 
+def normalised_endpoint(endpoint: str) -> str:
+    """The upstream xAPI endpoint as an http(s) URL ending in "/", or InvalidInput saying what is wrong."""
+    try:
+        parts = urlsplit(endpoint.strip())
+        parts.port  # noqa: B018 (parsing the port is what checks it)
+    except ValueError as error:
+        raise InvalidInput(f"the upstream endpoint {endpoint!r} is not a URL: {error}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput(
+            f"the upstream endpoint must be an http(s) URL such as https://lrs.example.com/xapi/, got {endpoint!r}"
+        )
+    if parts.username or parts.password:
+        raise InvalidInput("the upstream endpoint must not carry credentials: give them as the key and secret")
+    if parts.query or parts.fragment:
+        raise InvalidInput(f"the upstream endpoint is the xAPI base URL, without a query or fragment, got {endpoint!r}")
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
 def _ask(endpoint: str, request: Callable[[], Any]) -> Any:
     try:
         return request()
-    except OSError as error:
-        raise UpstreamError(f"{endpoint} could not be reached: {error}") from None
+    except (OSError, http.client.HTTPException) as error:
+        raise UpstreamError(f"{endpoint} could not be reached: {error or type(error).__name__}") from None
 
 
 def _page(response: Any, endpoint: str) -> dict[str, Any]:

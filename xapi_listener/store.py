@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -64,6 +64,8 @@ class StatementRecord(Base):
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
     credential_id: Mapped[int | None] = mapped_column(ForeignKey("xapi_credentials.id", ondelete="SET NULL"))
     handed_off: Mapped[bool] = mapped_column(Boolean, default=False)
+    upstream_stored: Mapped[datetime | None]
+    """The `stored` the upstream LRS gave a pulled or forwarded statement; the document's own `stored` is ours."""
 
 
 class StatementAgentRecord(Base):
@@ -112,19 +114,27 @@ def store_statements(
     version: str,
     credential_id: int | None,
     reject_repeated_ids: bool = False,
+    keep_upstream_stored: bool = False,
 ) -> Accepted:
     """Store validated statements, all or none: a known id with the same content is accepted again
     (idempotent), with other content it is a Conflict (409); voiding statements void their targets.
+
+    With `keep_upstream_stored` (statements from another LRS), the `stored` each arrived with is kept
+    beside it as `upstream_stored`: the document's `stored` is always this LRS's own (xAPI 1.0.3 Part
+    Two §2.4.8), because `since`, `until` and `more` must order statements by when they arrived here.
     """
     prepared: list[dict[str, Any]] = []
     by_id: dict[str, dict[str, Any]] = {}
     timed_by_lrs: set[str] = set()
+    upstream: dict[str, datetime | None] = {}
     stamp = _iso(stored)
     for index, raw in enumerate(statements):
         statement = normalised(raw)
         statement_id = str(statement.get("id") or uuid.uuid4()).lower()
         statement["id"] = statement_id
         statement.setdefault("authority", dict(authority))
+        if keep_upstream_stored and isinstance(statement.get("stored"), str):
+            upstream[statement_id] = _parse_stored(statement["stored"])
         statement["stored"] = stamp
         # xAPI 1.0.3 Part Two §2.4.7: a statement without a timestamp happened when it was stored.
         if "timestamp" not in statement:
@@ -170,6 +180,7 @@ def store_statements(
             voided=False,
             credential_id=credential_id,
             handed_off=False,
+            upstream_stored=upstream.get(s["id"]),
         )
         for s in fresh
     ]
@@ -364,6 +375,15 @@ def latest_activity_definition(uow: UnitOfWork, tenant_id: int, activity_id: str
     if definition:
         activity["definition"] = definition
     return activity
+
+
+def _parse_stored(value: str) -> datetime | None:
+    # Validated as an xAPI timestamp, which always has a zone; the rare ISO 8601 form Python cannot read is dropped.
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _iso(moment: datetime) -> str:

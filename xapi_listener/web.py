@@ -33,6 +33,7 @@ from xapi_listener.attachments import (
 )
 from xapi_listener.credentials import Credential, authenticate
 from xapi_listener.formats import canonical_format, ids_format
+from xapi_listener.forwarding import forwarded_statements, forwarded_version
 from xapi_listener.params import refuse_unknown, timestamp
 from xapi_listener.statements import StatementError, agent_key, validate_statement
 from xapi_listener.store import StatementQuery, find_statement, query_statements, store_statements
@@ -70,7 +71,10 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callabl
         if request.endpoint == "xapi.about":
             return
         g.started_at = utcnow()
-        g.xapi_version = _negotiate_version()
+        if request.endpoint == "xapi.forwarded" and "X-Experience-API-Version" not in request.headers:
+            g.xapi_version = None  # forwarders often send no version header: each body says (see forwarding.py)
+        else:
+            g.xapi_version = _negotiate_version()
         g.credential = _authenticate(unit_of_work)
         if request.method not in ("GET", "HEAD") and g.credential.read_only:
             raise Forbidden("this credential is read-only: it may not write statements")
@@ -164,6 +168,24 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callabl
         if last_modified is not None:
             response.last_modified = last_modified
         return response
+
+    @blueprint.route("/forwarded", methods=["POST", "PUT"])
+    def forwarded() -> Response:
+        """Statements another LRS forwards: stored as sent (ids kept, so a retry is harmless); answer their ids."""
+        refuse_unknown(frozenset({"statementId"}))
+        body, parts = _statements_body()
+        try:
+            batch = forwarded_statements(body)
+        except InvalidInput as error:
+            raise BadRequest(str(error)) from None
+        g.xapi_version = forwarded_version(batch, g.xapi_version)
+        _validate(batch, many=isinstance(body, list))
+        statement_id = request.args.get("statementId", "").lower()
+        if statement_id and (len(batch) != 1 or str(batch[0]["id"]).lower() != statement_id):
+            raise BadRequest(f"statementId: {statement_id} is not the id of the one statement forwarded")
+        _check_attachments(batch, parts)
+        ids = _store(unit_of_work, statements_stored, batch, parts, forwarded=True)
+        return jsonify(list(ids))
 
     document_api.register(blueprint, unit_of_work)
     return blueprint
@@ -264,6 +286,7 @@ def _store(
     statements_stored: Callable[[int], None],
     batch: list[dict[str, Any]],
     parts: dict[str, Part],
+    forwarded: bool = False,
 ) -> tuple[str, ...]:
     credential: Credential = g.credential
     authority = {
@@ -280,8 +303,10 @@ def _store(
             authority=authority,
             version="2.0.0" if g.xapi_version == "2.0.0" else "1.0.0",
             credential_id=credential.id,
-            # xAPI 2.0 (IEEE 9274.1.1 §4.1.2.1) rejects a batch that uses one id twice.
-            reject_repeated_ids=g.xapi_version == "2.0.0",
+            # xAPI 2.0 (IEEE 9274.1.1 §4.1.2.1) rejects a batch that uses one id twice; a forwarder's
+            # batch may repeat a statement it is retrying, which is harmless when the content is the same.
+            reject_repeated_ids=g.xapi_version == "2.0.0" and not forwarded,
+            keep_upstream_stored=forwarded,
         )
         store_parts(uow, credential.tenant_id, parts.values())
         uow.commit()

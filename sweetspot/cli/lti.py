@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from datetime import UTC, datetime
 
 import click
 
+from alignment.errors import NotFound
+from alignment.people import get_context
 from lti_tool.dynamic_registration import registration_token
+from lti_tool.grades import push_scores, retry_now, score_status
 from lti_tool.registrations import (
     DeploymentStatus,
     PlatformDraft,
@@ -16,8 +21,11 @@ from lti_tool.registrations import (
     registrations_of,
     set_deployment_status,
 )
+from lti_tool.roster import roster_links, roster_status, sync_roster
+from lti_tool.services import ServiceError
 from lti_tool.setup import public_key_pem, tool_urls
 from sweetspot.cli.base import CliState, find_tenant, pass_state, tenant_option
+from sweetspot.jobs import platform_client
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
@@ -213,3 +221,118 @@ def keys_rotate(state: CliState) -> None:
     previous = ring.signing.kid
     new = ring.rotate()
     click.echo(f"signing with {new.kid}; {previous} stays published for {state.runtime.lti.key_grace_days} days")
+
+
+@lti.group()
+def roster() -> None:
+    """Context rosters from the platforms' Names and Role Provisioning Service (NRPS)."""
+
+
+@roster.command("sync")
+@tenant_option
+@pass_state
+def roster_sync(state: CliState, tenant_slug: str) -> None:
+    """Sync every context roster of the tenant now (exit 1 if any sync failed; each failure is shown)."""
+    tenant = find_tenant(state, tenant_slug)
+    runtime = state.current_runtime
+    client = platform_client(runtime)
+    with runtime.unit_of_work(read_only=True) as uow:
+        links = roster_links(uow, tenant.id)
+        names = {c: get_context(uow, tenant.id, c).lms_context_id for _, c in links}
+    failed = 0
+    for registration_id, context_id in links:
+        try:
+            result = sync_roster(runtime.unit_of_work, client, registration_id, context_id, datetime.now(UTC))
+        except ServiceError as error:
+            failed += 1
+            click.echo(f"{names[context_id]}: failed: {error}")
+            continue
+        kind = "full" if result.full else "differences"
+        click.echo(
+            f"{names[context_id]}: {kind} sync, {result.pages} page(s), {result.members} member(s), "
+            f"{result.joined} joined, {result.left} left"
+        )
+    if not links:
+        click.echo("no context of this tenant has a memberships URL yet (a launch from it brings one)")
+    if failed:
+        raise SystemExit(1)
+
+
+@roster.command("status")
+@tenant_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def roster_status_command(state: CliState, tenant_slug: str, as_json: bool) -> None:
+    """Each context's latest roster sync: when it last succeeded, how many members, and any error."""
+    tenant = find_tenant(state, tenant_slug)
+    with state.current_runtime.unit_of_work(read_only=True) as uow:
+        statuses = roster_status(uow, tenant.id)
+    if as_json:
+        click.echo(json.dumps([dataclasses.asdict(s) for s in statuses], indent=2, default=str))
+        return
+    for s in statuses:
+        when = f"{s.last_success_at:%Y-%m-%d %H:%M} UTC" if s.last_success_at else "never"
+        line = f"{s.context} ({s.registration}): {s.members} member(s), last synced {when}"
+        click.echo(line + (f"; last attempt failed: {s.error}" if s.error else ""))
+    if not statuses:
+        click.echo("no roster has been synced yet")
+
+
+@lti.group()
+def grades() -> None:
+    """The gradebook write-back of momentum and open flags (AGS)."""
+
+
+@grades.command("status")
+@tenant_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def grades_status(state: CliState, tenant_slug: str, as_json: bool) -> None:
+    """Every learner's score: sent, due, or failed with the platform's error and the next retry."""
+    tenant = find_tenant(state, tenant_slug)
+    with state.current_runtime.unit_of_work(read_only=True) as uow:
+        statuses = score_status(uow, tenant.id)
+    if as_json:
+        click.echo(json.dumps([dataclasses.asdict(s) for s in statuses], indent=2, default=str))
+        return
+    counts = {state: sum(s.state == state for s in statuses) for state in ("sent", "due", "failed")}
+    click.echo(f"{counts['sent']} sent, {counts['due']} due, {counts['failed']} failed")
+    for s in statuses:
+        values = s.due if s.due is not None else s.sent
+        score = values.get("score") if values else None
+        line = f"  {s.state:<6} {s.context} {s.learner} ({s.lms_user_id}): momentum {score}"
+        if s.state == "failed":
+            line += f"; {s.attempts} attempt(s), next {s.next_attempt_at:%Y-%m-%d %H:%M} UTC: {s.last_error}"
+        click.echo(line)
+
+
+@grades.command("retry")
+@tenant_option
+@pass_state
+def grades_retry(state: CliState, tenant_slug: str) -> None:
+    """Send every due or failed score of the tenant now (exit 1 if some still fail)."""
+    tenant = find_tenant(state, tenant_slug)
+    runtime = state.current_runtime
+    now = datetime.now(UTC)
+    with runtime.unit_of_work() as uow:
+        contexts = retry_now(uow, tenant.id, now)
+        names = {c: get_context(uow, tenant.id, c).lms_context_id for c in contexts}
+        uow.commit()
+    client = platform_client(runtime)
+    failed = 0
+    for context_id in contexts:
+        try:
+            report = push_scores(runtime.unit_of_work, client, context_id, now)
+        except NotFound as error:
+            click.echo(f"{names[context_id]}: {error}")
+            failed += 1
+            continue
+        failed += report.failed
+        click.echo(
+            f"{names[context_id]}: {report.sent} sent, {report.failed} failed"
+            + "".join(f"\n  {error}" for error in report.errors)
+        )
+    if not contexts:
+        click.echo("nothing is due")
+    if failed:
+        raise SystemExit(1)

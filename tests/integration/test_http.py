@@ -107,11 +107,11 @@ def test_home_page_says_what_is_not_built_yet(client: FlaskClient) -> None:
     assert b"Not built yet" in response.data
 
 
-def test_jwks_publishes_the_generated_signing_key(client: FlaskClient) -> None:
+def test_jwks_publishes_the_generated_signing_key(client: FlaskClient, runtime: Runtime) -> None:
     response = client.get("/lti/jwks.json")
     assert response.status_code == 200
     assert response.json is not None
-    (key,) = response.json["keys"]
+    key = next(k for k in response.json["keys"] if k["kid"] == runtime.keys.signing.kid)
     assert key["alg"] == "RS256"
     assert "d" not in key
 

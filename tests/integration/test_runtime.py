@@ -33,3 +33,21 @@ def test_secret_key_from_the_environment_wins_over_the_generated_one(tmp_path: P
     assert runtime.secret_key == b"shared-by-every-app-instance-0123456789"
     assert not (tmp_path / "instance" / "secret_key").exists()
     runtime.close()
+
+
+def test_connection_key_is_generated_once_and_an_environment_key_wins(tmp_path: Path, database_url: str) -> None:
+    from cryptography.fernet import Fernet
+
+    first = bootstrap(make_settings(tmp_path / "instance", database_url))
+    again = bootstrap(make_settings(tmp_path / "instance", database_url))
+    token = first.connection_cipher.encrypt(b"upstream secret")
+    assert again.connection_cipher.decrypt(token) == b"upstream secret"
+    assert (tmp_path / "instance" / "connection_key").stat().st_mode & 0o777 == 0o600
+    shared = Fernet.generate_key()
+    settings = make_settings(tmp_path / "elsewhere", database_url)
+    settings.connection_key = SecretStr(shared.decode())
+    from_env = bootstrap(settings)
+    assert from_env.connection_key == shared
+    assert not (tmp_path / "elsewhere" / "connection_key").exists()
+    for runtime in (first, again, from_env):
+        runtime.close()

@@ -56,3 +56,10 @@ def test_a_setting_of_the_wrong_type_is_refused_by_name(monkeypatch: pytest.Monk
 )
 def test_database_url_spellings_map_to_psycopg(given: str, expected: str) -> None:
     assert normalise_database_url(given) == expected
+
+
+def test_a_connection_key_that_is_not_a_fernet_key_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SWEETSPOT_CONNECTION_KEY", "too-short")
+    with pytest.raises(ValueError, match="connection_key") as raised:
+        Settings()
+    assert "must be a Fernet key" in str(raised.value)

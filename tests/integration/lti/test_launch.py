@@ -137,7 +137,7 @@ def test_a_key_the_platform_rotated_in_is_fetched_once_and_accepted(
 def test_a_token_signed_with_another_platforms_key_is_refused(
     client: FlaskClient, platform: Platform, spare_key: SigningKey
 ) -> None:
-    forged = SigningKey(spare_key.private_pem, platform.key.kid, platform.key.public_jwk)
+    forged = SigningKey(spare_key.private_pem, platform.key.kid, platform.key.public_jwk, platform.key.public_pem)
     response = launch(client, platform, build=lambda nonce: platform.sign(platform.claims(nonce), key=forged))
     assert response.status_code == 400
     assert "Signature verification failed" in response.text
@@ -179,6 +179,7 @@ def test_a_replayed_id_token_is_refused_even_with_the_login_session_copied(
     assert client.post("/lti/launch", data={"id_token": token, "state": state}).status_code == 303
     before = counts(runtime)
     client.set_cookie("session", session_cookie.value)
+    client.set_cookie(f"lti1p3-{state}", state)
     replay = client.post("/lti/launch", data={"id_token": token, "state": state})
     assert replay.status_code == 401
     assert "already used" in replay.text
@@ -384,3 +385,11 @@ def test_a_login_inside_an_iframe_checks_cookies_first_and_offers_a_new_window(
     query = parse_qs(urlsplit(auth_url).query)
     token = platform.sign(platform.claims(query["nonce"][0]))
     assert client.post("/lti/launch", data={"id_token": token, "state": query["state"][0]}).status_code == 303
+
+
+def test_the_state_cookie_is_removed_after_the_launch_so_cookies_do_not_pile_up(
+    client: FlaskClient, platform: Platform
+) -> None:
+    for _ in range(3):
+        assert launch(client, platform).status_code == 303
+    assert not [cookie for cookie in client._cookies if cookie[2].startswith("lti1p3-state-")]

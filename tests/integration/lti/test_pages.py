@@ -116,7 +116,7 @@ def test_a_form_without_its_csrf_token_is_refused(
 def test_a_learner_cannot_open_manager_or_admin_pages(client: FlaskClient, platform: Platform) -> None:
     launch(client, platform)
     assert client.get("/app/team").status_code == 403
-    assert client.get("/app/admin").status_code == 403
+    assert client.get("/app/admin/").status_code == 403
 
 
 @pytest.fixture
@@ -182,14 +182,14 @@ def test_an_admin_activates_a_pending_deployment_and_creates_an_xapi_credential_
         uow.commit()
     assert pending.status is DeploymentStatus.PENDING
     launch(client, platform, sub="u-admin", ROLES=[INSTITUTION_ADMIN])
-    page = client.get("/app/admin").text
+    page = client.get("/app/admin/").text
     assert "course-7" in page and "Activate" in page
     client.post(f"/app/admin/deployments/{pending.id}", data={"csrf_token": csrf(page), "status": "active"})
-    assert "Deployment course-7 is active" in client.get("/app/admin").text
+    assert "Deployment course-7 is active" in client.get("/app/admin/").text
     created = client.post("/app/admin/credentials", data={"csrf_token": csrf(page), "label": "Moodle logstore"}).text
     secret = re.search(r'Secret: <span class="secret">([^<]+)</span>', created)
     assert secret is not None
-    assert secret.group(1) not in client.get("/app/admin").text, "the secret is shown once"
+    assert secret.group(1) not in client.get("/app/admin/").text, "the secret is shown once"
 
 
 def test_pages_are_framed_only_by_the_launching_platform(client: FlaskClient, platform: Platform) -> None:
@@ -230,3 +230,22 @@ def test_the_team_page_shows_where_each_opportunity_falls_across_the_team(
     team = client.get("/app/team").text
     assert "Where the team&#39;s sweet spot is" in team or "Where the team's sweet spot is" in team
     assert "Swahili basics" in team
+
+
+def test_an_admin_connects_an_upstream_lrs_and_a_bad_url_is_refused(
+    client: FlaskClient, runtime: Runtime, world: World, platform: Platform
+) -> None:
+    launch(client, platform, sub="u-admin", name="Ada Admin", ROLES=[INSTITUTION_ADMIN])
+    token = csrf(client.get("/app/admin/").text)
+    form = {
+        "csrf_token": token,
+        "endpoint": "https://lrs.acme.test/xapi/",
+        "key": "k",
+        "secret": "s3cret",
+        "label": "LL",
+    }
+    assert client.post("/app/admin/connections", data=form).status_code == 303
+    page = client.get("/app/admin/").text
+    assert "https://lrs.acme.test/xapi/" in page and "s3cret" not in page
+    refused = client.post("/app/admin/connections", data={**form, "endpoint": "ftp://nope"})
+    assert refused.status_code == 400

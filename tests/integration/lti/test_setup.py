@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +14,9 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from lti_tool.registrations import DeploymentStatus, deployments_of, registrations_of
-from sweetspot.runtime import Runtime
-from tests.conftest import Cli
+from sweetspot.app import create_app
+from sweetspot.runtime import Runtime, bootstrap
+from tests.conftest import Cli, make_settings
 from tests.integration.conftest import World
 
 
@@ -80,15 +82,18 @@ def test_the_canvas_configuration_url_describes_the_tool(client: FlaskClient) ->
     assert {p["message_type"] for p in placements} == {"LtiResourceLinkRequest", "LtiDeepLinkingRequest"}
 
 
-def test_rotating_keys_publishes_both_until_the_grace_period_ends(
-    cli: Cli, client: FlaskClient, runtime: Runtime
-) -> None:
+def test_rotating_keys_publishes_both_until_the_grace_period_ends(tmp_path: Path, database_url: str) -> None:
+    settings = make_settings(tmp_path / "instance", database_url)  # a data directory of its own: keys change
+    runtime = bootstrap(settings)
+    client = create_app(runtime).test_client()
+    cli = Cli(settings)
     before = [k["kid"] for k in client.get("/lti/jwks.json").get_json()["keys"]]
     assert cli("lti", "keys", "rotate").exit_code == 0
     after = [k["kid"] for k in client.get("/lti/jwks.json").get_json()["keys"]]
     assert after[: len(before)] == before and len(after) == len(before) + 1
     assert runtime.keys.signing.kid == after[-1]
     assert "signing" in cli("lti", "keys", "list").output
+    runtime.close()
 
 
 class RegisteringPlatform:
