@@ -45,6 +45,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
     blueprint = Blueprint("pages", __name__, url_prefix="/app", template_folder="templates")
     blueprint.add_app_template_global(wording.label, "label")
     blueprint.add_app_template_global(wording.sort_label, "sort_label")
+    blueprint.add_app_template_global(wording.score_state_label, "score_state_label")
     blueprint.add_app_template_global(Quadrant, "Quadrant")
     blueprint.add_app_template_filter(wording.plural_count, "plural_count")
 

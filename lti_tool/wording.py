@@ -61,6 +61,13 @@ TEAM_SORT_LABELS: dict[str, LazyString] = {
     "progress": lazy_gettext("progress"),
 }
 
+# The states of a learner's score in the gradebook outbox (lti_tool.grades).
+SCORE_STATE_LABELS: dict[str, LazyString] = {
+    "due": lazy_gettext("due"),
+    "sent": lazy_gettext("sent"),
+    "failed": lazy_gettext("failed"),
+}
+
 
 def label(value: Enum) -> str:
     """The value's name in the visitor's language (a plain string, so templates escape it as usual)."""
@@ -72,6 +79,12 @@ def sort_label(sort: str) -> str:
     """A team-table sort's name in the visitor's language."""
     found = TEAM_SORT_LABELS.get(sort)
     return str(found) if found is not None else sort.replace("_", " ")
+
+
+def score_state_label(state: str) -> str:
+    """A gradebook score's state in the visitor's language."""
+    found = SCORE_STATE_LABELS.get(state)
+    return str(found) if found is not None else state
 
 
 def plural_count(value: float) -> int:

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from structlog.testing import capture_logs
 
 from tests.integration.conftest import World
-from tests.integration.lti.conftest import INSTRUCTOR, Platform, launch
+from tests.integration.lti.conftest import INSTITUTION_ADMIN, INSTRUCTOR, Platform, launch
 from tests.integration.lti.test_pages import catalogue, csrf
 
 __all__ = ["catalogue"]  # the pages' tests' fixture, used here by name
@@ -138,3 +138,16 @@ def test_error_pages_speak_the_launch_language_and_the_api_keeps_english(
     assert missing.status_code == 404 and "No hay ninguna página en esta dirección" in missing.text
     api = client.get("/xapi/statements", headers={"Accept-Language": "es", "X-Experience-API-Version": "1.0.3"})
     assert api.status_code == 401 and api.json is not None and api.json["error"] == "Unauthorized"
+
+
+def test_a_spanish_admin_gets_the_admin_page_and_its_notices_in_spanish(
+    client: FlaskClient, platform: Platform
+) -> None:
+    launch(client, platform, sub="u-admin", name="Ada Admin", ROLES=[INSTITUTION_ADMIN], **presenting("es-MX"))
+    page = client.get("/app/admin/").text
+    assert '<html lang="es">' in page
+    assert "<title>Administración · Sweetspot</title>" in page
+    assert "Plataformas y despliegues" in page and "Credenciales xAPI" in page and "LRS de origen" in page
+    form = {"csrf_token": csrf(page), "endpoint": "https://lrs.acme.test/xapi/", "key": "k", "secret": "s"}
+    assert client.post("/app/admin/connections", data={**form, "every_minutes": "30"}).status_code == 303
+    assert "Sweetspot descargará de https://lrs.acme.test/xapi/ cada 30 minutos." in client.get("/app/admin/").text
