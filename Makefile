@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-oulad bench-launch bench-ingest clean
+.PHONY: demo test lint bench bench-oulad bench-launch bench-ingest translations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Sweetspot needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -50,6 +50,17 @@ bench-ingest: $(STAMP)
 	$(BIN)/python benchmarks/xapi_ingest.py $(INGEST_ARGS)
 
 OULAD_PRESENTATIONS ?= AAA-2013J,BBB-2013J,CCC-2014J,DDD-2013J,EEE-2013J,FFF-2013J,GGG-2013J
+
+# The pages' translations: extract every marked string, merge it into each language's catalog, compile.
+# Both the .po catalogs and the compiled .mo files are committed, so a fresh clone needs no build step;
+# a new language starts with `pybabel init -i .venv/messages.pot -d sweetspot/translations -l LANG`.
+TRANSLATIONS := sweetspot/translations
+translations: $(STAMP)
+	$(BIN)/pybabel extract --mapping-file $(TRANSLATIONS)/babel.cfg --keywords lazy_gettext --no-location \
+		--sort-output --project Sweetspot --output-file $(VENV)/messages.pot .
+	$(BIN)/pybabel update --input-file $(VENV)/messages.pot --output-dir $(TRANSLATIONS) --no-fuzzy-matching \
+		--ignore-obsolete
+	$(BIN)/pybabel compile --directory $(TRANSLATIONS) --statistics
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -19,6 +19,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jwt
+from flask_babel import force_locale, lazy_gettext
+from flask_babel.speaklater import LazyString
 from jwcrypto.jwk import JWK
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskRequest
 from pylti1p3.deployment import Deployment as LibraryDeployment
@@ -44,18 +46,36 @@ REGISTRATION_CACHE_SECONDS = 30.0
 
 
 class LaunchRejected(Exception):
-    """A launch that must not go on: what was wrong, and what the platform's admin can do about it."""
+    """A launch that must not go on: what was wrong, and what the platform's admin can do about it.
 
-    def __init__(self, reason: str, advice: str, status: int = 400) -> None:
+    `reason` and `advice` are translated when shown (lazily, in the page's language); the log gets
+    `logged_reason`, always English. Both may carry request values: render them through `str()` so the
+    template escapes them (a LazyString counts as safe HTML in Jinja).
+    """
+
+    def __init__(self, reason: str | LazyString, advice: str | LazyString, status: int = 400) -> None:
         super().__init__(reason)
         self.reason = reason
         self.advice = advice
         self.status = status
 
+    @property
+    def logged_reason(self) -> str:
+        """The reason in English, for the logs."""
+        with force_locale(SOURCE_LANGUAGE):
+            return str(self.reason)
 
-ADVICE_REGISTER = "Ask your LMS administrator to register Sweetspot for this platform (see Sweetspot's setup page)."
-ADVICE_PLATFORM = "The LMS sent a launch Sweetspot cannot trust; ask your LMS administrator to check the tool's setup."
-ADVICE_RETRY = "Launch Sweetspot again from the course. If it keeps happening, your browser may be blocking cookies."
+
+SOURCE_LANGUAGE = "en"
+ADVICE_REGISTER = lazy_gettext(
+    "Ask your LMS administrator to register Sweetspot for this platform (see Sweetspot's setup page)."
+)
+ADVICE_PLATFORM = lazy_gettext(
+    "The LMS sent a launch Sweetspot cannot trust; ask your LMS administrator to check the tool's setup."
+)
+ADVICE_RETRY = lazy_gettext(
+    "Launch Sweetspot again from the course. If it keeps happening, your browser may be blocking cookies."
+)
 
 
 class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
@@ -193,20 +213,26 @@ class HardenedLaunch(FlaskMessageLaunch):
             super().validate_state()
         except LtiException as error:
             raise LaunchRejected(
-                "the launch's state does not match this browser's login (state not found)", ADVICE_RETRY, 401
+                lazy_gettext("the launch's state does not match this browser's login (state not found)"),
+                ADVICE_RETRY,
+                401,
             ) from error
         return self
 
     def validate_jwt_format(self) -> HardenedLaunch:
         """The id_token must be a JWS in compact form with a JSON header and body."""
         if not self._get_request_param("id_token"):
-            raise LaunchRejected("the launch has no id_token", ADVICE_PLATFORM)
+            raise LaunchRejected(lazy_gettext("the launch has no id_token"), ADVICE_PLATFORM)
         try:
             super().validate_jwt_format()
         except LtiException as error:
-            raise LaunchRejected(f"the id_token is not a JWT: {error}", ADVICE_PLATFORM) from error
+            raise LaunchRejected(
+                lazy_gettext("the id_token is not a JWT: %(error)s", error=str(error)), ADVICE_PLATFORM
+            ) from error
         if not isinstance(self._jwt.get("body"), dict) or not isinstance(self._jwt.get("header"), dict):
-            raise LaunchRejected("the id_token is not a JWT: its header and body must be JSON objects", ADVICE_PLATFORM)
+            raise LaunchRejected(
+                lazy_gettext("the id_token is not a JWT: its header and body must be JSON objects"), ADVICE_PLATFORM
+            )
         return self
 
     def get_client_id(self) -> str:
@@ -216,11 +242,13 @@ class HardenedLaunch(FlaskMessageLaunch):
         if isinstance(aud, list) and len(aud) > 1:
             azp = body.get("azp")
             if not isinstance(azp, str) or not azp:
-                raise LaunchRejected("the id_token has several audiences but no azp claim", ADVICE_PLATFORM)
+                raise LaunchRejected(
+                    lazy_gettext("the id_token has several audiences but no azp claim"), ADVICE_PLATFORM
+                )
             return azp
         client_id = aud[0] if isinstance(aud, list) and aud else aud
         if not isinstance(client_id, str) or not client_id:
-            raise LaunchRejected("the id_token has no aud claim", ADVICE_PLATFORM)
+            raise LaunchRejected(lazy_gettext("the id_token has no aud claim"), ADVICE_PLATFORM)
         return client_id
 
     def validate_registration(self) -> HardenedLaunch:
@@ -228,19 +256,30 @@ class HardenedLaunch(FlaskMessageLaunch):
         body = self._claims()
         iss = body.get("iss")
         if not isinstance(iss, str) or not iss:
-            raise LaunchRejected("the id_token has no iss claim", ADVICE_PLATFORM)
+            raise LaunchRejected(lazy_gettext("the id_token has no iss claim"), ADVICE_PLATFORM)
         client_id = self.get_client_id()
         registration = self._tool_config.registration(iss, client_id)
         if registration is None:
             raise LaunchRejected(
-                f"no platform is registered with issuer {iss} and client id {client_id}", ADVICE_REGISTER, 403
+                lazy_gettext(
+                    "no platform is registered with issuer %(iss)s and client id %(client_id)s",
+                    iss=iss,
+                    client_id=client_id,
+                ),
+                ADVICE_REGISTER,
+                403,
             )
         aud = body.get("aud")
         audiences = aud if isinstance(aud, list) else [aud]
         if registration.client_id not in audiences:
-            raise LaunchRejected(f"the id_token's aud does not contain our client id {client_id}", ADVICE_PLATFORM)
+            raise LaunchRejected(
+                lazy_gettext("the id_token's aud does not contain our client id %(client_id)s", client_id=client_id),
+                ADVICE_PLATFORM,
+            )
         if "azp" in body and body["azp"] != registration.client_id:
-            raise LaunchRejected(f"the id_token's azp {body['azp']!r} is not our client id", ADVICE_PLATFORM)
+            raise LaunchRejected(
+                lazy_gettext("the id_token's azp %(azp)s is not our client id", azp=repr(body["azp"])), ADVICE_PLATFORM
+            )
         self._registration = self._tool_config.library_registration(registration)
         self._sweetspot_registration = registration
         return self
@@ -250,10 +289,13 @@ class HardenedLaunch(FlaskMessageLaunch):
         header = self._jwt.get("header", {})
         if header.get("alg") != "RS256":
             alg = header.get("alg")
-            raise LaunchRejected(f"the id_token is signed with {alg!r}; only RS256 is accepted", ADVICE_PLATFORM)
+            raise LaunchRejected(
+                lazy_gettext("the id_token is signed with %(alg)s; only RS256 is accepted", alg=repr(alg)),
+                ADVICE_PLATFORM,
+            )
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
-            raise LaunchRejected("the id_token's header has no kid", ADVICE_PLATFORM)
+            raise LaunchRejected(lazy_gettext("the id_token's header has no kid"), ADVICE_PLATFORM)
         assert self._sweetspot_registration is not None
         registration = self._sweetspot_registration
         try:
@@ -262,7 +304,9 @@ class HardenedLaunch(FlaskMessageLaunch):
         except KeySetError as error:
             raise LaunchRejected(str(error), ADVICE_PLATFORM) from error
         except (ValueError, TypeError) as error:
-            raise LaunchRejected(f"the platform's key {kid!r} is not a usable RSA key", ADVICE_PLATFORM) from error
+            raise LaunchRejected(
+                lazy_gettext("the platform's key %(kid)s is not a usable RSA key", kid=repr(kid)), ADVICE_PLATFORM
+            ) from error
         try:
             jwt.decode(
                 self._get_id_token(),
@@ -274,34 +318,40 @@ class HardenedLaunch(FlaskMessageLaunch):
                 options={"require": ["exp", "iat", "iss", "aud"]},
             )
         except jwt.ImmatureSignatureError as error:
-            raise LaunchRejected("the id_token was issued in the future (iat)", ADVICE_PLATFORM) from error
+            raise LaunchRejected(
+                lazy_gettext("the id_token was issued in the future (iat)"), ADVICE_PLATFORM
+            ) from error
         except jwt.InvalidTokenError as error:
-            raise LaunchRejected(f"the id_token is not valid: {error}", ADVICE_PLATFORM) from error
+            raise LaunchRejected(
+                lazy_gettext("the id_token is not valid: %(error)s", error=str(error)), ADVICE_PLATFORM
+            ) from error
         iat = self._claims()["iat"]
         if isinstance(iat, int | float) and iat > datetime.now(UTC).timestamp() + self._checks.leeway_seconds:
-            raise LaunchRejected("the id_token was issued in the future (iat)", ADVICE_PLATFORM)
+            raise LaunchRejected(lazy_gettext("the id_token was issued in the future (iat)"), ADVICE_PLATFORM)
         return self
 
     def validate_nonce(self) -> HardenedLaunch:
         """The nonce must be the one this browser's login made, and never seen in an accepted launch before."""
         nonce = self._claims().get("nonce")
         if not isinstance(nonce, str) or not nonce:
-            raise LaunchRejected("the id_token has no nonce", ADVICE_PLATFORM)
+            raise LaunchRejected(lazy_gettext("the id_token has no nonce"), ADVICE_PLATFORM)
         if not self._session_service.check_nonce(nonce):
-            raise LaunchRejected("the id_token's nonce was not issued to this browser", ADVICE_RETRY, 401)
+            raise LaunchRejected(lazy_gettext("the id_token's nonce was not issued to this browser"), ADVICE_RETRY, 401)
         assert self._sweetspot_registration is not None
         expires_at = datetime.fromtimestamp(float(self._claims()["exp"]), UTC) + timedelta(
             seconds=self._checks.leeway_seconds
         )
         if not use_nonce(self._uow, self._sweetspot_registration.id, nonce, expires_at):
-            raise LaunchRejected("this launch was already used (the nonce was seen before)", ADVICE_RETRY, 401)
+            raise LaunchRejected(
+                lazy_gettext("this launch was already used (the nonce was seen before)"), ADVICE_RETRY, 401
+            )
         return self
 
     def validate_deployment(self) -> HardenedLaunch:
         """The deployment must be known and active; one seen for the first time is recorded as pending."""
         deployment_id = self._claims().get(claims.DEPLOYMENT_ID)
         if not isinstance(deployment_id, str) or not deployment_id:
-            raise LaunchRejected("the id_token has no deployment_id claim", ADVICE_PLATFORM)
+            raise LaunchRejected(lazy_gettext("the id_token has no deployment_id claim"), ADVICE_PLATFORM)
         assert self._sweetspot_registration is not None
         with self._checks.unit_of_work(read_only=True) as uow:
             deployment = find_deployment(uow, self._sweetspot_registration, deployment_id)
@@ -312,13 +362,21 @@ class HardenedLaunch(FlaskMessageLaunch):
                 uow.commit()
         if deployment.status is DeploymentStatus.PENDING:
             raise LaunchRejected(
-                f"the deployment {deployment_id} of this platform is waiting for activation",
-                "A Sweetspot administrator must activate this deployment (admin pages or "
-                "`sweetspot lti deployments activate`).",
+                lazy_gettext(
+                    "the deployment %(deployment)s of this platform is waiting for activation", deployment=deployment_id
+                ),
+                lazy_gettext(
+                    "A Sweetspot administrator must activate this deployment (admin pages or "
+                    "`sweetspot lti deployments activate`)."
+                ),
                 403,
             )
         if deployment.status is DeploymentStatus.DISABLED:
-            raise LaunchRejected(f"the deployment {deployment_id} is disabled", ADVICE_REGISTER, 403)
+            raise LaunchRejected(
+                lazy_gettext("the deployment %(deployment)s is disabled", deployment=deployment_id),
+                ADVICE_REGISTER,
+                403,
+            )
         return self
 
     def validate_message(self) -> HardenedLaunch:
@@ -326,19 +384,26 @@ class HardenedLaunch(FlaskMessageLaunch):
         body = self._claims()
         message_type = body.get(claims.MESSAGE_TYPE)
         if not message_type:
-            raise LaunchRejected("the id_token has no message_type claim", ADVICE_PLATFORM)
+            raise LaunchRejected(lazy_gettext("the id_token has no message_type claim"), ADVICE_PLATFORM)
         if message_type not in SUPPORTED_MESSAGES:
-            raise LaunchRejected(f"Sweetspot does not handle {message_type!r} messages", ADVICE_PLATFORM)
+            raise LaunchRejected(
+                lazy_gettext("Sweetspot does not handle %(type)s messages", type=repr(message_type)), ADVICE_PLATFORM
+            )
         if body.get(claims.VERSION) != "1.3.0":
-            raise LaunchRejected(f"the LTI version must be 1.3.0, got {body.get(claims.VERSION)!r}", ADVICE_PLATFORM)
+            raise LaunchRejected(
+                lazy_gettext("the LTI version must be 1.3.0, got %(version)s", version=repr(body.get(claims.VERSION))),
+                ADVICE_PLATFORM,
+            )
         if not isinstance(body.get(claims.ROLES), list):
-            raise LaunchRejected("the id_token has no roles claim (an empty list is fine)", ADVICE_PLATFORM)
+            raise LaunchRejected(
+                lazy_gettext("the id_token has no roles claim (an empty list is fine)"), ADVICE_PLATFORM
+            )
         if not isinstance(body.get("sub"), str) or not body["sub"]:
-            raise LaunchRejected("the id_token has no sub claim (the user)", ADVICE_PLATFORM)
+            raise LaunchRejected(lazy_gettext("the id_token has no sub claim (the user)"), ADVICE_PLATFORM)
         if message_type == "LtiResourceLinkRequest":
             link = body.get(claims.RESOURCE_LINK)
             if not isinstance(link, dict) or not link.get("id"):
-                raise LaunchRejected("the id_token has no resource_link id", ADVICE_PLATFORM)
+                raise LaunchRejected(lazy_gettext("the id_token has no resource_link id"), ADVICE_PLATFORM)
         try:
             super().validate_message()
         except LtiException as error:
@@ -346,7 +411,11 @@ class HardenedLaunch(FlaskMessageLaunch):
         target = body.get(claims.TARGET_LINK_URI)
         if not isinstance(target, str) or not _same_origin(target, self._checks.tool_origin):
             raise LaunchRejected(
-                f"the launch's target_link_uri {target!r} does not point at this tool ({self._checks.tool_origin})",
+                lazy_gettext(
+                    "the launch's target_link_uri %(target)s does not point at this tool (%(tool)s)",
+                    target=repr(target),
+                    tool=self._checks.tool_origin,
+                ),
                 ADVICE_PLATFORM,
             )
         return self

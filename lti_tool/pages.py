@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from alignment.agendas import DEFAULT_WEEKLY_HOURS, current_org_agenda, set_org_agenda, set_personal_agenda
@@ -35,7 +36,7 @@ from alignment.people import Role, get_context, roster
 from alignment.replanning import replan_context, replan_person, replan_tenant
 from alignment.roadmaps import Trigger
 from alignment.rules.quadrants import Interest, Need, Quadrant
-from lti_tool import deep_linking
+from lti_tool import deep_linking, wording
 from lti_tool.admission import Visitor
 from lti_tool.keys import KeyRing
 from lti_tool.registrations import (
@@ -52,6 +53,11 @@ TEAM_SORTS = ("momentum", "name", "flags", "last_activity", "progress")
 def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprint:
     """The `/app/` pages, each reached only through a launch."""
     blueprint = Blueprint("pages", __name__, url_prefix="/app", template_folder="templates")
+    blueprint.add_app_template_global(wording.label, "label")
+    blueprint.add_app_template_global(wording.sort_label, "sort_label")
+    blueprint.add_app_template_global(wording.score_state_label, "score_state_label")
+    blueprint.add_app_template_global(Quadrant, "Quadrant")
+    blueprint.add_app_template_filter(wording.plural_count, "plural_count")
 
     def visible_learners(visitor: Visitor) -> list[int] | None:
         """The learners a visitor may see: everyone in the context, or a mentor's mentees."""
@@ -96,13 +102,13 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
                         uow, visitor.tenant_id, visitor.person_id, Trigger.AGENDA, "You changed your agenda.", _now()
                     )
                     uow.commit()
-                flash("Your agenda is saved and your roadmap re-planned.")
+                flash(gettext("Your agenda is saved and your roadmap re-planned."))
                 return redirect(url_for("pages.roadmap"), 303)
             except (DomainError, ValueError) as problem:
                 error = str(problem)
         by_category: dict[str, list[Any]] = {}
         for skill in skills:
-            by_category.setdefault(skill.category or "Other", []).append(skill)
+            by_category.setdefault(skill.category or "", []).append(skill)
         current = dict(view.agenda.interests) if view.agenda else {}
         return render_template(
             "pages/agenda.html",
@@ -131,7 +137,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
         """The team table: momentum, quadrant mix, progress, last activity and open flags, sortable."""
         sort = request.args.get("sort", "momentum")
         if sort not in TEAM_SORTS:
-            abort(400, f"sort must be one of {', '.join(TEAM_SORTS)}")
+            abort(400, gettext("sort must be one of %(sorts)s", sorts=", ".join(TEAM_SORTS)))
         only_flagged = request.args.get("flagged") == "1"
         visible = visible_learners(visitor)
         with unit_of_work(read_only=True) as uow:
@@ -155,7 +161,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
             view = learner_view(uow, visitor.tenant_id, visitor.context_id, person_id, _now())
             all_flags = flags_of(uow, visitor.tenant_id, visitor.context_id, person_id, include_resolved=True)
         if not view.name or (allowed is not None and person_id not in allowed):
-            abort(404, "There is no such learner in this course.")
+            abort(404, gettext("There is no such learner in this course."))
         return render_template(
             "pages/learner.html", visitor=visitor, view=view, all_flags=all_flags, quadrants=list(Quadrant)
         )
@@ -181,13 +187,13 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
                         "Your organisation changed what it needs.", _now(),
                     )  # fmt: skip
                     uow.commit()
-                flash("The organisation's agenda is saved and the team's roadmaps re-planned.")
+                flash(gettext("The organisation's agenda is saved and the team's roadmaps re-planned."))
                 return redirect(url_for("pages.org_agenda"), 303)
             except (DomainError, ValueError) as problem:
                 error = str(problem)
         by_category: dict[str, list[Any]] = {}
         for skill in skills:
-            by_category.setdefault(skill.category or "Other", []).append(skill)
+            by_category.setdefault(skill.category or "", []).append(skill)
         return render_template(
             "pages/org_agenda.html", visitor=visitor, by_category=by_category, needs=list(Need),
             current=current, opportunities=opportunities, error=error, form=request.form if error else None,
@@ -223,7 +229,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
                     update_opportunity(uow, visitor.tenant_id, opportunity_id, draft)
                     replan_tenant(uow, visitor.tenant_id, Trigger.OPPORTUNITIES, f"“{draft.title}” changed.", _now())
                     uow.commit()
-                flash(f"“{draft.title}” is saved; roadmaps are re-planned.")
+                flash(gettext("“%(title)s” is saved; roadmaps are re-planned.", title=draft.title))
                 return redirect(url_for("pages.opportunities"), 303)
             except (DomainError, ValueError) as problem:
                 error = str(problem)
@@ -248,14 +254,16 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
                         try:
                             targets[kind.value] = float(value) / 100
                         except ValueError:
-                            raise ValueError(f"the target {value!r} is not a percentage") from None
+                            raise ValueError(
+                                gettext("the target %(value)s is not a percentage", value=repr(value))
+                            ) from None
                 with unit_of_work() as uow:
                     set_objective(
                         uow, visitor.tenant_id, visitor.context_id, quarter, request.form.get("statement", ""),
                         targets, author_id=visitor.person_id,
                     )  # fmt: skip
                     uow.commit()
-                flash(f"The team's objective for {quarter} is saved.")
+                flash(gettext("The team's objective for %(quarter)s is saved.", quarter=quarter))
                 return redirect(url_for("pages.objective", quarter=quarter), 303)
             except (DomainError, ValueError) as problem:
                 error = str(problem)
@@ -279,16 +287,18 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
         with unit_of_work() as uow:
             flag = next((f for f in flags_of(uow, visitor.tenant_id, visitor.context_id) if f.id == flag_id), None)
             if flag is None or (allowed is not None and flag.person_id not in allowed):
-                abort(404, "There is no such open flag in this course.")
+                abort(404, gettext("There is no such open flag in this course."))
             try:
                 if action == "acknowledge":
                     acknowledge_flag(uow, visitor.tenant_id, flag_id, visitor.person_id, note, _now())
+                    done = gettext("Flag acknowledged.")
                 elif action == "resolve":
                     resolve_flag(uow, visitor.tenant_id, flag_id, visitor.person_id, note, _now())
+                    done = gettext("Flag resolved.")
                 else:
-                    abort(400, "action must be acknowledge or resolve")
+                    abort(400, gettext("action must be acknowledge or resolve"))
                 uow.commit()
-                flash(f"Flag {action}d.")
+                flash(done)
             except DomainError as problem:
                 flash(str(problem), "error")
         return redirect(url_for("pages.learner", person_id=flag.person_id), 303)
@@ -299,7 +309,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
         """Pick what to place in the course; the choice goes back to the platform as a signed response."""
         settings = visitor.deep_linking
         if visitor.message_type != "LtiDeepLinkingRequest" or not settings:
-            abort(400, "Placing content starts from the LMS's 'add an activity' (deep linking) screen.")
+            abort(400, gettext("Placing content starts from the LMS's “add an activity” (deep linking) screen."))
         with unit_of_work(read_only=True) as uow:
             opportunities = list_opportunities(uow, visitor.tenant_id)
             registration = get_registration(uow, visitor.tenant_id, visitor.registration_id)
@@ -318,9 +328,14 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
                 number = choice.removeprefix("opportunity-")
                 items.append(deep_linking.opportunity_item(tool_url, int(number), titles[number]))
             else:
-                abort(400, f"{choice!r} is not something Sweetspot can place")
+                abort(400, gettext("%(choice)s is not something Sweetspot can place", choice=repr(choice)))
         if not items or (len(items) > 1 and settings.get("accept_multiple") is False):
-            abort(400, "Pick one thing to place" + ("." if not items else "; this LMS takes one at a time."))
+            abort(
+                400,
+                gettext("Pick one thing to place.")
+                if not items
+                else gettext("Pick one thing to place; this LMS takes one at a time."),
+            )
         token = deep_linking.response_token(keys.signing, registration, visitor.deployment_id, settings, items)
         return render_template(
             "pages/deep_link_return.html", visitor=visitor, return_url=settings["deep_link_return_url"], jwt=token
@@ -341,14 +356,14 @@ def _agenda_form(form: Any, skill_ids: set[int]) -> tuple[dict[int, int], str, f
         try:
             skill_id, level = int(name.removeprefix("skill-")), int(value)
         except ValueError:
-            raise ValueError(f"{name} must be a whole number from 0 to 3") from None
+            raise ValueError(gettext("%(field)s must be a whole number from 0 to 3", field=name)) from None
         if skill_id not in skill_ids:
-            raise ValueError(f"skill {skill_id} is not in this organisation's catalogue")
+            raise ValueError(gettext("skill %(id)s is not in this organisation's catalogue", id=skill_id))
         interests[skill_id] = level
     try:
         hours = float(form.get("weekly_hours", "") or DEFAULT_WEEKLY_HOURS)
     except ValueError:
-        raise ValueError("weekly hours must be a number, e.g. 2 or 1.5") from None
+        raise ValueError(gettext("weekly hours must be a number, e.g. 2 or 1.5")) from None
     return interests, form.get("aspirations", ""), hours
 
 
@@ -361,7 +376,9 @@ def _org_agenda_form(
         try:
             need = int(value)
         except ValueError:
-            raise ValueError(f"need-{skill_id} must be a whole number from 0 to 3") from None
+            raise ValueError(
+                gettext("%(field)s must be a whole number from 0 to 3", field=f"need-{skill_id}")
+            ) from None
         why = form.get(f"why-{skill_id}", "")
         if need or why.strip():
             needs[skill_id] = (need, why)
@@ -372,7 +389,7 @@ def _org_agenda_form(
             try:
                 mandatory[opportunity_id] = date.fromisoformat(due)
             except ValueError:
-                raise ValueError(f"the due date {due!r} is not a date (YYYY-MM-DD)") from None
+                raise ValueError(gettext("the due date %(due)s is not a date (YYYY-MM-DD)", due=repr(due))) from None
     return needs, mandatory
 
 
@@ -380,7 +397,7 @@ def _opportunity_form(form: Any, skill_ids: set[int], current: Opportunity) -> O
     try:
         hours = float(form.get("effort_hours", ""))
     except ValueError:
-        raise ValueError("effort hours must be a number, e.g. 4 or 1.5") from None
+        raise ValueError(gettext("effort hours must be a number, e.g. 4 or 1.5")) from None
     weights: dict[int, float] = {}
     for skill_id in skill_ids:
         value = form.get(f"weight-{skill_id}", "").strip()
@@ -388,7 +405,9 @@ def _opportunity_form(form: Any, skill_ids: set[int], current: Opportunity) -> O
             try:
                 weight = float(value)
             except ValueError:
-                raise ValueError(f"the weight {value!r} is not a number from 0 to 1") from None
+                raise ValueError(
+                    gettext("the weight %(value)s is not a number from 0 to 1", value=repr(value))
+                ) from None
             if weight:
                 weights[skill_id] = weight
     return OpportunityDraft(

@@ -23,6 +23,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext, lazy_gettext
 from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
 from pylti1p3.exception import OIDCException
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -89,17 +90,26 @@ def create_blueprint(
         target = params.get("target_link_uri", "")
         if not target.startswith(tool_origin() + "/"):
             raise LaunchRejected(
-                f"the login's target_link_uri {target!r} does not point at this tool ({tool_origin()})", ADVICE_PLATFORM
+                lazy_gettext(
+                    "the login's target_link_uri %(target)s does not point at this tool (%(tool)s)",
+                    target=repr(target),
+                    tool=tool_origin(),
+                ),
+                ADVICE_PLATFORM,
             )
         if not params.get("iss") or not params.get("login_hint"):
-            raise LaunchRejected("the login request needs iss and login_hint", ADVICE_PLATFORM)
+            raise LaunchRejected(lazy_gettext("the login request needs iss and login_hint"), ADVICE_PLATFORM)
         if tool_conf.registration(params["iss"], params.get("client_id")) is None:
-            raise LaunchRejected(
-                f"no platform is registered with issuer {params['iss']}"
-                + (f" and client id {params['client_id']}" if params.get("client_id") else ""),
-                ADVICE_REGISTER,
-                403,
+            reason = (
+                lazy_gettext(
+                    "no platform is registered with issuer %(iss)s and client id %(client_id)s",
+                    iss=params["iss"],
+                    client_id=params["client_id"],
+                )
+                if params.get("client_id")
+                else lazy_gettext("no platform is registered with issuer %(iss)s", iss=params["iss"])
             )
+            raise LaunchRejected(reason, ADVICE_REGISTER, 403)
         try:
             oidc = FlaskOIDCLogin(FlaskRequest(request_data=params), tool_conf)
             redirection = oidc.get_redirect_object(our_url("lti.launch"))
@@ -169,13 +179,15 @@ def create_blueprint(
     @blueprint.errorhandler(RegistrationFailed)
     def registration_failed(error: RegistrationFailed) -> tuple[str, int]:
         log.warning("lti dynamic registration failed", reason=str(error))
-        advice = "Check the platform's tool registration settings and try the registration URL again."
+        advice = gettext("Check the platform's tool registration settings and try the registration URL again.")
         return render_template("lti/rejected.html", reason=str(error), advice=advice, registering=True), 400
 
     @blueprint.errorhandler(LaunchRejected)
     def rejected(error: LaunchRejected) -> tuple[str, int]:
-        log.warning("lti launch rejected", reason=error.reason, path=request.path, iss=request.values.get("iss"))
-        return render_template("lti/rejected.html", reason=error.reason, advice=error.advice), error.status
+        log.warning("lti launch rejected", reason=error.logged_reason, path=request.path, iss=request.values.get("iss"))
+        # str() translates into the page's language and makes plain text, which the template escapes.
+        page = render_template("lti/rejected.html", reason=str(error.reason), advice=str(error.advice))
+        return page, error.status
 
     return blueprint
 
@@ -196,7 +208,7 @@ def visitor_or_401() -> Visitor:
     """The visitor of this browser session, or 401 with what to do."""
     visitor = current_visitor()
     if visitor is None:
-        abort(401, "Open Sweetspot from your LMS course: this page is reached through a launch.")
+        abort(401, gettext("Open Sweetspot from your LMS course: this page is reached through a launch."))
     return visitor
 
 
@@ -208,7 +220,7 @@ def only(*audiences: Audience) -> Callable[[View], View]:
         def guarded(*args: Any, **kwargs: Any) -> Any:
             visitor = visitor_or_401()
             if visitor.audience not in audiences:
-                abort(403, "This page is not part of what your role in this course opens.")
+                abort(403, gettext("This page is not part of what your role in this course opens."))
             return view(visitor, *args, **kwargs)
 
         return guarded  # type: ignore[return-value]

@@ -12,9 +12,11 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from werkzeug.wrappers import Response
 
 from alignment.database import UnitOfWorkFactory
+from lti_tool import wording
 from lti_tool.admission import Visitor
 from lti_tool.grades import retry_now, score_status
 from lti_tool.registrations import DeploymentStatus, deployments_of, registrations_of, set_deployment_status
@@ -57,11 +59,17 @@ def create_blueprint(
         """Activate or disable one of the tenant's deployments."""
         wanted = request.form.get("status", "")
         if wanted not in (DeploymentStatus.ACTIVE.value, DeploymentStatus.DISABLED.value):
-            abort(400, "status must be active or disabled")
+            abort(400, gettext("status must be active or disabled"))
         with unit_of_work() as uow:
             changed = set_deployment_status(uow, visitor.tenant_id, deployment_key, DeploymentStatus(wanted))
             uow.commit()
-        flash(f"Deployment {changed.deployment_id} is {changed.status.value}.")
+        flash(
+            gettext(
+                "Deployment %(deployment)s is %(status)s.",
+                deployment=changed.deployment_id,
+                status=wording.label(changed.status),
+            )
+        )
         return redirect(url_for("admin.index"), 303)
 
     @blueprint.post("/credentials")
@@ -82,7 +90,7 @@ def create_blueprint(
         with unit_of_work() as uow:
             revoked = revoke_credential(uow, key, visitor.tenant_id)
             uow.commit()
-        flash(f"Credential {revoked.key} is revoked.")
+        flash(gettext("Credential %(key)s is revoked.", key=revoked.key))
         return redirect(url_for("admin.index"), 303)
 
     @blueprint.post("/connections")
@@ -93,14 +101,21 @@ def create_blueprint(
         try:
             every = int(form.get("every_minutes", "") or DEFAULT_EVERY_MINUTES)
         except ValueError:
-            abort(400, "pull every must be a whole number of minutes")
+            abort(400, gettext("pull every must be a whole number of minutes"))
         with unit_of_work() as uow:
             added = add_connection(
                 uow, cipher, visitor.tenant_id, form.get("endpoint", ""), form.get("key", ""), form.get("secret", ""),
                 datetime.now(UTC), every, form.get("label", ""),
             )  # fmt: skip
             uow.commit()
-        flash(f"Sweetspot will pull from {added.endpoint} every {added.every_minutes} minutes.")
+        flash(
+            ngettext(
+                "Sweetspot will pull from %(endpoint)s every %(num)d minute.",
+                "Sweetspot will pull from %(endpoint)s every %(num)d minutes.",
+                added.every_minutes,
+                endpoint=added.endpoint,
+            )
+        )
         return redirect(url_for("admin.index"), 303)
 
     @blueprint.post("/connections/<int:connection_id>/remove")
@@ -110,7 +125,7 @@ def create_blueprint(
         with unit_of_work() as uow:
             remove_connection(uow, visitor.tenant_id, connection_id, datetime.now(UTC))
             uow.commit()
-        flash("The connection is removed; statements already pulled stay.")
+        flash(gettext("The connection is removed; statements already pulled stay."))
         return redirect(url_for("admin.index"), 303)
 
     @blueprint.post("/grades/retry")
@@ -122,7 +137,13 @@ def create_blueprint(
             uow.commit()
         for context_id in contexts:
             push_scores(context_id)
-        flash(f"Sending the due scores of {len(contexts)} course(s) to the LMS now.")
+        flash(
+            ngettext(
+                "Sending the due scores of %(num)d course to the LMS now.",
+                "Sending the due scores of %(num)d courses to the LMS now.",
+                len(contexts),
+            )
+        )
         return redirect(url_for("admin.index"), 303)
 
     return blueprint

@@ -16,7 +16,7 @@ import lti_tool.pages
 import lti_tool.web
 import xapi_listener.web
 from lti_tool.admission import Visitor
-from sweetspot import admin, errors, health, home, request_context
+from sweetspot import admin, errors, health, home, languages, request_context
 from sweetspot.database import require_current_schema
 from sweetspot.jobs import HandOffTrigger, Jobs, build_jobs
 from sweetspot.runtime import Runtime
@@ -40,6 +40,7 @@ def create_app(runtime: Runtime, edges: Collection[Edge] = ALL_EDGES) -> Flask:
     app.session_interface = FramedSessionInterface()
     app.extensions["sweetspot.runtime"] = runtime
     request_context.init_app(app)
+    languages.init_app(app)
     errors.init_app(app)
     app.after_request(_add_security_headers)
     csrf = CSRFProtect(app)
