@@ -46,19 +46,24 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         k: v for k, v in os.environ.items() if not k.startswith("SWEETSPOT_") and k not in ("DATABASE_URL", "REDIS_URL")
     }
     env["SWEETSPOT_DATA_DIR"] = str(data_dir / "instance")
-    log = (data_dir / "demo.log").open("wb")
-    process = subprocess.Popen(
-        [SWEETSPOT, "demo", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    deadline = time.monotonic() + 180
-    while "Stop with Ctrl+C." not in (data_dir / "demo.log").read_text(errors="replace"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail((data_dir / "demo.log").read_text(errors="replace"))
-        time.sleep(0.5)
-    yield Demo(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port + 1}", data_dir / "instance")
-    os.killpg(process.pid, 15)
-    process.wait(timeout=30)
-    log.close()
+    with (data_dir / "demo.log").open("wb") as log:
+        process = subprocess.Popen(
+            [SWEETSPOT, "demo", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 180
+        while "Stop with Ctrl+C." not in (data_dir / "demo.log").read_text(errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail((data_dir / "demo.log").read_text(errors="replace"))
+            time.sleep(0.5)
+        yield Demo(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port + 1}", data_dir / "instance")
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")
