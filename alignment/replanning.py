@@ -89,4 +89,5 @@ def _replan_in_context(
         plan = learner_plan(snapshot, person_id, now.date())
         version = store_version(uow, tenant_id, person_id, context_id, plan, trigger, reasons[person_id], previous, now)
         result[person_id] = (previous is None or version.version != previous.version, version)
+    uow.session.flush()
     return result

@@ -271,6 +271,9 @@ def generate(url: str, size: Size, seed: int = 20261123) -> dict[str, float]:
         started = time.perf_counter()
         conn.execute("VACUUM ANALYZE")
         timings["vacuum analyze"] = time.perf_counter() - started
+        # Kept beside the data so that `--reuse` can report how long the generation took.
+        conn.execute("CREATE TABLE alignment_scale_generation (timings json NOT NULL)")
+        conn.execute("INSERT INTO alignment_scale_generation VALUES (%s)", (json.dumps(timings),))
     return timings
 
 
@@ -292,8 +295,7 @@ def _generate_events(
     weight = np.where(kind == 0, 0.0, rng.lognormal(0, 1.0, n))
     counts = np.floor(weight / weight.sum() * size.events).astype(np.int64)
     short = size.events - int(counts.sum())
-    counts[rng.choice(np.flatnonzero(kind > 0), short, replace=True)] += 1
-    counts = np.bincount(np.repeat(np.arange(n), counts), minlength=n)  # exact total, by learner
+    np.add.at(counts, rng.choice(np.flatnonzero(kind > 0), short, replace=True), 1)
     # Each active learner works on 3 to 15 modules: their context's mandatory ones, modules building the
     # skills they want, and a few others.
     by_skill: dict[int, list[int]] = {}
@@ -374,12 +376,16 @@ def _generate_events(
 # --- measurement ----------------------------------------------------------------------------------------
 
 
-def measure(url: str, incremental: int, seed: int) -> dict[str, Any]:
-    """Time the engine on the tenant in `url` (run in its own process: its peak RSS is the engine's)."""
-    from sqlalchemy import select
+def measure(url: str, incremental: int, seed: int, contexts: int | None = None) -> dict[str, Any]:
+    """Time the engine on the tenant in `url` (run in its own process: its peak RSS is the engine's).
+
+    With `contexts`, the sweep and the re-plan cover only the first that many contexts (reported as such).
+    """
+    from sqlalchemy import func, select
 
     from alignment.learning import take_in
-    from alignment.replanning import replan_tenant
+    from alignment.people import ContextRecord, MembershipRecord
+    from alignment.replanning import replan_context, replan_tenant
     from alignment.roadmaps import RoadmapRecord, Trigger
     from alignment.rules.progress import LearningEvent
     from alignment.sweeps import sweep
@@ -402,8 +408,28 @@ def measure(url: str, incremental: int, seed: int) -> dict[str, Any]:
         print(f"{name}: {results[name]}", file=sys.stderr, flush=True)
         return outcome
 
+    with runtime.unit_of_work(read_only=True) as uow:
+        every_context = list(
+            uow.session.scalars(
+                select(ContextRecord.id).where(ContextRecord.tenant_id == tenant).order_by(ContextRecord.id)
+            )
+        )
+        chosen = every_context[:contexts] if contexts else every_context
+        results["contexts"] = {
+            "measured": len(chosen),
+            "total": len(every_context),
+            "learners_measured": uow.session.scalar(
+                select(func.count()).select_from(MembershipRecord).where(MembershipRecord.context_id.in_(chosen))
+            ),
+        }
+
+    def replan_all(uow: Any) -> int:
+        if not contexts:
+            return replan_tenant(uow, tenant, Trigger.POLICY, "Benchmark", NOW)
+        return sum(replan_context(uow, tenant, c, Trigger.POLICY, "Benchmark", NOW) for c in chosen)
+
     def sweep_summary(uow: Any) -> dict[str, int]:
-        report = sweep(uow, tenant, NOW)
+        report = sweep(uow, tenant, NOW, context_ids=chosen if contexts else None)
         return {
             "learners": len(report.learners),
             "opened": report.opened,
@@ -411,8 +437,8 @@ def measure(url: str, incremental: int, seed: int) -> dict[str, Any]:
             "cleared": report.cleared,
         }
 
-    timed("replan_first", lambda uow: replan_tenant(uow, tenant, Trigger.POLICY, "Benchmark", NOW))
-    timed("replan_again", lambda uow: replan_tenant(uow, tenant, Trigger.POLICY, "Benchmark", NOW))
+    timed("replan_first", replan_all)
+    timed("replan_again", replan_all)
     timed("sweep_first", sweep_summary)
     timed("sweep_again", sweep_summary)
 
@@ -420,7 +446,9 @@ def measure(url: str, incremental: int, seed: int) -> dict[str, Any]:
     # finishing the first item of their roadmap (which re-plans them), half a page view.
     rng = np.random.default_rng(seed)
     with runtime.unit_of_work(read_only=True) as uow:
-        rows = uow.session.execute(select(RoadmapRecord.person_id, RoadmapRecord.plan).limit(20_000)).all()
+        rows = uow.session.execute(
+            select(RoadmapRecord.person_id, RoadmapRecord.plan).where(RoadmapRecord.context_id.in_(chosen)).limit(5_000)
+        ).all()
     picks = rng.choice(len(rows), min(incremental, len(rows)), replace=False)
     from alignment.opportunities import ActivityMappingRecord
 
@@ -474,31 +502,45 @@ def _database_url(server: str, name: str) -> str:
     return f"{server.rstrip('/')}/{name}"
 
 
-def run_size(server: str, size: Size, keep: bool, incremental: int, generate_only: bool = False) -> dict[str, Any]:
+def run_size(
+    server: str,
+    size: Size,
+    keep: bool,
+    incremental: int,
+    generate_only: bool = False,
+    contexts: int | None = None,
+    reuse: bool = False,
+) -> dict[str, Any]:
     """Make, fill, measure and (unless `keep`) drop a database for one size."""
     name = f"alignment_scale_{size.learners}_{size.events}"
-    with psycopg.connect(_database_url(server, "postgres"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name}")
-        conn.execute(f"CREATE DATABASE {name}")
     url = _database_url(server, name)
-    env = {**os.environ, "DATABASE_URL": url, "SWEETSPOT_DATA_DIR": f"/tmp/alignment-scale-{name}"}
-    subprocess.run([str(Path(sys.executable).parent / "sweetspot"), "db", "upgrade"], env=env, check=True, cwd=ROOT)
-    print(f"--- {size.label}: generating", file=sys.stderr, flush=True)
-    generation = generate(url, size)
+    if reuse:
+        with psycopg.connect(url) as conn:
+            generation = conn.execute("SELECT timings FROM alignment_scale_generation").fetchone()[0]  # type: ignore[index]
+    else:
+        with psycopg.connect(_database_url(server, "postgres"), autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name}")
+            conn.execute(f"CREATE DATABASE {name}")
+        env = {**os.environ, "DATABASE_URL": url, "SWEETSPOT_DATA_DIR": f"/tmp/alignment-scale-{name}"}
+        upgrade = [str(Path(sys.executable).parent / "sweetspot"), "db", "upgrade"]
+        subprocess.run(upgrade, env=env, check=True, cwd=ROOT)
+        print(f"--- {size.label}: generating", file=sys.stderr, flush=True)
+        generation = generate(url, size)
     print(f"generated: {generation}", file=sys.stderr, flush=True)
     result = {"size": size.__dict__, "database": name, "generation_seconds": generation}
     if generate_only:
         return result
-    result |= _measure_in_process(url, incremental)
+    result |= _measure_in_process(url, incremental, contexts)
     if not keep:
         with psycopg.connect(_database_url(server, "postgres"), autocommit=True) as conn:
             conn.execute(f"DROP DATABASE {name}")
     return result
 
 
-def _measure_in_process(url: str, incremental: int) -> dict[str, Any]:
+def _measure_in_process(url: str, incremental: int, contexts: int | None) -> dict[str, Any]:
+    extra = ["--contexts", str(contexts)] if contexts else []
     done = subprocess.run(
-        [sys.executable, __file__, "--measure-only", url, "--incremental", str(incremental)],
+        [sys.executable, __file__, "--measure-only", url, "--incremental", str(incremental), *extra],
         check=True,
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -540,8 +582,15 @@ def write_results(runs: list[dict[str, Any]], command: str, load: dict[str, str]
     for run in runs:
         g = run["generation_seconds"]
         inc = run["incremental_ms"]
+        part = run["contexts"]
+        scope = (
+            ""
+            if part["measured"] == part["total"]
+            else f" (sweep and re-plan of {part['measured']} of {part['total']} contexts: "
+            f"{part['learners_measured']:,} learners)"
+        )
         lines.append(
-            f"| {run['size']['learners']:,} | {int(g['events']):,} | "
+            f"| {run['size']['learners']:,}{scope} | {int(g['events']):,} | "
             f"{sum(v for k, v in g.items() if k != 'events'):.0f} | "
             f"{run['replan_first']['seconds']:.1f} | {run['replan_again']['seconds']:.1f} | "
             f"{run['sweep_first']['seconds']:.1f} | {run['sweep_again']['seconds']:.1f} | "
@@ -560,12 +609,14 @@ def main() -> None:
     )
     parser.add_argument("--incremental", type=int, default=INCREMENTAL_EVENTS, help="single events to time")
     parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument("--reuse", action="store_true", help="measure databases an earlier --keep run generated")
+    parser.add_argument("--contexts", type=int, help="sweep and re-plan only the first N contexts (reported as such)")
     parser.add_argument("--measure-only", metavar="URL", help="only measure the tenant in this database")
     parser.add_argument("--generate-only", action="store_true", help="generate and keep the databases, no measuring")
     parser.add_argument("--no-write", action="store_true", help="print the results, do not write them")
     args = parser.parse_args()
     if args.measure_only:
-        print(json.dumps(measure(args.measure_only, args.incremental, seed=7)))
+        print(json.dumps(measure(args.measure_only, args.incremental, seed=7, contexts=args.contexts)))
         return
     sizes = []
     for part in args.sizes.split(","):
@@ -575,7 +626,9 @@ def main() -> None:
         sizes.append(Size(int(learners), int(events)))
     load = {"before": _uptime()}
     runs = [
-        run_size(args.server, size, args.keep or args.generate_only, args.incremental, args.generate_only)
+        run_size(
+            args.server, size, args.keep or args.generate_only, args.incremental, args.generate_only, args.contexts
+        )
         for size in sizes
     ]
     if args.generate_only:
