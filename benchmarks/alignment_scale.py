@@ -553,11 +553,17 @@ def _uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
 
 
-def write_results(runs: list[dict[str, Any]], command: str, load: dict[str, str]) -> None:
-    """Write benchmarks/results/alignment-scale.json and .md."""
+READING = "## How to read it"
+
+
+def write_results(runs: list[dict[str, Any]], commands: list[str], load: dict[str, str]) -> None:
+    """Write benchmarks/results/alignment-scale.json and .md (keeping the .md's reading, written by hand)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
+    markdown = RESULTS / "alignment-scale.md"
+    kept = markdown.read_text() if markdown.exists() else ""
+    reading = kept[kept.index(READING) :] if READING in kept else ""
     meta = {
-        "command": command,
+        "commands": commands,
         "date": date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "uptime_before": load["before"],
@@ -567,7 +573,9 @@ def write_results(runs: list[dict[str, Any]], command: str, load: dict[str, str]
     lines = [
         "# Alignment engine at scale",
         "",
-        f"Command: `{command}`",
+        "Commands (from the repository root):",
+        "",
+        *[f"    {command}" for command in commands],
         "",
         f"Machine: {meta['machine']}; PostgreSQL on the same machine, shared with other work.",
         f"Load before: `{meta['uptime_before']}`; after: `{meta['uptime_after']}`.",
@@ -596,8 +604,8 @@ def write_results(runs: list[dict[str, Any]], command: str, load: dict[str, str]
             f"{run['sweep_first']['seconds']:.1f} | {run['sweep_again']['seconds']:.1f} | "
             f"{inc['median']:.1f} / {inc['p99']:.1f} | {run['peak_rss_mb']:.0f} |"
         )
-    lines += ["", "Raw numbers, with what each step changed, are in `alignment-scale.json`.", ""]
-    (RESULTS / "alignment-scale.md").write_text("\n".join(lines))
+    lines += ["", "Raw numbers, with what each step changed, are in `alignment-scale.json`.", "", ""]
+    markdown.write_text("\n".join(lines) + reading)
 
 
 def main() -> None:
@@ -614,7 +622,22 @@ def main() -> None:
     parser.add_argument("--measure-only", metavar="URL", help="only measure the tenant in this database")
     parser.add_argument("--generate-only", action="store_true", help="generate and keep the databases, no measuring")
     parser.add_argument("--no-write", action="store_true", help="print the results, do not write them")
+    parser.add_argument(
+        "--combine",
+        nargs="+",
+        metavar="RUN.json",
+        help="write the results of earlier --no-write runs (their printed JSON, with 'command' and 'uptime' added)",
+    )
     args = parser.parse_args()
+    if args.combine:
+        parts = [json.loads(Path(name).read_text()) for name in args.combine]
+        runs = [run for part in parts for run in part["runs"]]
+        load = {
+            "before": " | ".join(p["uptime_before"] for p in parts),
+            "after": " | ".join(p["uptime_after"] for p in parts),
+        }
+        write_results(runs, [p["command"] for p in parts], load)
+        return
     if args.measure_only:
         print(json.dumps(measure(args.measure_only, args.incremental, seed=7, contexts=args.contexts)))
         return
@@ -627,7 +650,13 @@ def main() -> None:
     load = {"before": _uptime()}
     runs = [
         run_size(
-            args.server, size, args.keep or args.generate_only, args.incremental, args.generate_only, args.contexts
+            args.server,
+            size,
+            args.keep or args.generate_only or args.reuse,
+            args.incremental,
+            args.generate_only,
+            args.contexts,
+            args.reuse,
         )
         for size in sizes
     ]
@@ -635,10 +664,15 @@ def main() -> None:
         print(json.dumps(runs, indent=2))
         return
     load["after"] = _uptime()
-    command = "python benchmarks/alignment_scale.py " + " ".join(sys.argv[1:])
-    print(json.dumps(runs, indent=2))
-    if not args.no_write:
-        write_results(runs, command, load)
+    command = ".venv/bin/python benchmarks/alignment_scale.py " + " ".join(sys.argv[1:])
+    if args.no_write:
+        print(
+            json.dumps(
+                {"command": command, "uptime_before": load["before"], "uptime_after": load["after"], "runs": runs}
+            )
+        )
+    else:
+        write_results(runs, [command], load)
 
 
 if __name__ == "__main__":
