@@ -30,7 +30,7 @@ from alignment.opportunities import ACTIVE, Opportunity, list_opportunities
 from alignment.people import Context, Member, Role, get_context, roster
 from alignment.policies import Policy, get_policy
 from alignment.roadmaps import RoadmapVersion, roadmap_versions_by_person
-from alignment.rules.planning import Candidate, Plan, plan_roadmap
+from alignment.rules.planning import Candidate, Plan, check_no_prerequisite_cycle, plan_roadmap
 from alignment.rules.progress import (
     ItemProgress,
     LearningEvent,
@@ -77,6 +77,12 @@ class ContextSnapshot:
                 if weight > 0:
                     found[skill].append(o.id)
         return found
+
+    @cached_property
+    def _prerequisites_checked(self) -> bool:
+        """True once the catalogue's prerequisites are known to form no cycle (raises PrerequisiteCycle if not)."""
+        check_no_prerequisite_cycle({o.id: o.prerequisites for o in self.opportunities})
+        return True
 
     @cached_property
     def _shared_candidates(self) -> dict[int, Candidate]:
@@ -221,6 +227,7 @@ def learner_plan(snapshot: ContextSnapshot, person_id: int, today: date) -> Plan
         today=today,
         weekly_hours=agenda.weekly_hours if agenda else DEFAULT_WEEKLY_HOURS,
         gift_budget_hours_per_quarter=snapshot.policy.gift_budget_hours_per_quarter,
+        prerequisites_checked=snapshot._prerequisites_checked,
     )
 
 

@@ -127,14 +127,20 @@ def plan_roadmap(
     today: date,
     weekly_hours: float,
     gift_budget_hours_per_quarter: float = 0.0,
+    prerequisites_checked: bool = False,
 ) -> Plan:
-    """Order and date the candidates for a learner who gives `weekly_hours` a week to learning."""
+    """Order and date the candidates for a learner who gives `weekly_hours` a week to learning.
+
+    `prerequisites_checked` says the caller already ran `check_no_prerequisite_cycle` on these
+    candidates' prerequisites (once for a whole context rather than once per learner).
+    """
     if weekly_hours <= 0:
         raise InvalidInput(f"weekly hours must be more than 0, got {weekly_hours}")
     if gift_budget_hours_per_quarter < 0:
         raise InvalidInput("gift budget must be 0 hours or more")
     by_id = {c.opportunity_id: c for c in candidates}
-    check_no_prerequisite_cycle({c.opportunity_id: c.prerequisites for c in candidates})
+    if not prerequisites_checked:
+        check_no_prerequisite_cycle({c.opportunity_id: c.prerequisites for c in candidates})
     # Rounded down: the plan never asks for more time than the learner gave.
     schedule = _Schedule(today, max(1, math.floor(weekly_hours * MINUTES_PER_HOUR)))
     placed: set[int] = {c.opportunity_id for c in candidates if c.finished}
