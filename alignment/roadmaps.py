@@ -241,7 +241,7 @@ def plan_from_json(data: dict[str, Any]) -> Plan:
             PlannedItem(
                 opportunity_id=i["opportunity_id"],
                 title=i["title"],
-                quadrant=Quadrant(i["quadrant"]),
+                quadrant=_QUADRANTS[i["quadrant"]],
                 reason=i["reason"],
                 hours=i["hours"],
                 start=date.fromisoformat(i["start"]),
@@ -253,9 +253,13 @@ def plan_from_json(data: dict[str, Any]) -> Plan:
             for i in data["items"]
         ),
         left_out=tuple(
-            LeftOut(o["opportunity_id"], o["title"], Quadrant(o["quadrant"]), o["reason"]) for o in data["left_out"]
+            LeftOut(o["opportunity_id"], o["title"], _QUADRANTS[o["quadrant"]], o["reason"]) for o in data["left_out"]
         ),
     )
+
+
+_QUADRANTS = {quadrant.value: quadrant for quadrant in Quadrant}
+"""Quadrants by stored value: a dictionary look-up is much cheaper than calling the enum, per item read."""
 
 
 def _version(record: RoadmapRecord) -> RoadmapVersion:
