@@ -524,7 +524,7 @@ def run_size(
             conn.execute(f"CREATE DATABASE {name}")
         env = {**os.environ, "DATABASE_URL": url, "SWEETSPOT_DATA_DIR": f"/tmp/alignment-scale-{name}"}
         upgrade = [str(Path(sys.executable).parent / "sweetspot"), "db", "upgrade"]
-        subprocess.run(upgrade, env=env, check=True, cwd=ROOT)
+        subprocess.run(upgrade, env=env, check=True, cwd=ROOT, stdout=sys.stderr)
         print(f"--- {size.label}: generating", file=sys.stderr, flush=True)
         generation = generate(url, size)
     print(f"generated: {generation}", file=sys.stderr, flush=True)
@@ -631,7 +631,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.combine:
-        parts = [json.loads(Path(name).read_text()) for name in args.combine]
+        parts = [json.loads(Path(name).read_text().strip().splitlines()[-1]) for name in args.combine]
         runs = [run for part in parts for run in part["runs"]]
         load = {
             "before": " | ".join(p["uptime_before"] for p in parts),
