@@ -30,8 +30,10 @@ Run from the repository root:
     .venv/bin/python benchmarks/alignment_scale.py --server postgresql://postgres@127.0.0.1:5432 \\
         --sizes 10000:2000000,30000:6000000,100000:20000000
 
-Results go to benchmarks/results/alignment-scale.md and .json. `--keep` keeps the databases;
-`--measure-only DB` measures an existing database again.
+Results go to benchmarks/results/alignment-scale.md and .json (the .md keeps its hand-written reading).
+`--keep` keeps the databases and `--reuse` measures them again; `--contexts N` sweeps and re-plans only
+the first N contexts (the results say so); `--no-write` prints a run's JSON, and `--combine A.json B.json`
+writes the results of such runs together. `make bench-scale` runs the three sizes above.
 """
 
 from __future__ import annotations
