@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-oulad bench-launch bench-ingest translations clean
+.PHONY: demo test lint bench bench-oulad bench-launch bench-ingest bench-scale translations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Sweetspot needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -33,7 +33,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 # Benchmarks and back-tests; their latest results are committed in benchmarks/results/.
-bench: bench-oulad bench-launch bench-ingest
+bench: bench-oulad bench-launch bench-ingest bench-scale
 
 bench-oulad: $(STAMP)
 	$(BIN)/python benchmarks/oulad_backtest.py --presentations $(OULAD_PRESENTATIONS)
@@ -61,6 +61,13 @@ translations: $(STAMP)
 	$(BIN)/pybabel update --input-file $(VENV)/messages.pot --output-dir $(TRANSLATIONS) --no-fuzzy-matching \
 		--ignore-obsolete
 	$(BIN)/pybabel compile --directory $(TRANSLATIONS) --statistics
+
+# The alignment engine at scale on PostgreSQL (makes and drops its own databases on the server).
+bench-scale: $(STAMP)
+	$(BIN)/python benchmarks/alignment_scale.py --server $(SCALE_POSTGRES_SERVER) --sizes $(SCALE_SIZES)
+
+SCALE_POSTGRES_SERVER ?= postgresql://postgres@127.0.0.1:5432
+SCALE_SIZES ?= 10000:2000000,30000:6000000,100000:20000000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

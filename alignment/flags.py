@@ -7,6 +7,8 @@ a manager resolved is not raised again until its condition has cleared once.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -122,11 +124,46 @@ def reconcile(
     uow: UnitOfWork, tenant_id: int, person_id: int, context_id: int, findings: list[Finding], now: datetime
 ) -> Reconciled:
     """Make the learner's flags in the context match what the rules find now; idempotent."""
-    latest = _latest_by_rule(uow, person_id, context_id)
+    return reconcile_context(uow, tenant_id, context_id, {person_id: findings}, now)[person_id]
+
+
+def reconcile_context(
+    uow: UnitOfWork, tenant_id: int, context_id: int, findings: Mapping[int, list[Finding]], now: datetime
+) -> dict[int, Reconciled]:
+    """Make the flags of each learner of `findings` in the context match what the rules found; idempotent.
+
+    One query reads every learner's flags and one flush writes the changes, however many learners.
+    """
+    latest = _latest_by_rule(uow, tenant_id, context_id, list(findings))
+    result: dict[int, Reconciled] = {}
+    fresh: list[tuple[StallFlagRecord, Finding]] = []
+    for person_id, person_findings in findings.items():
+        result[person_id] = _apply(
+            uow, tenant_id, person_id, context_id, latest.get(person_id, {}), person_findings, now, fresh
+        )
+    if fresh:
+        uow.session.flush()  # the new flags get their ids, which their first history step names
+        for record, finding in fresh:
+            _event(uow, record, now, "opened", None, finding.summary)
+    uow.session.flush()
+    return result
+
+
+def _apply(
+    uow: UnitOfWork,
+    tenant_id: int,
+    person_id: int,
+    context_id: int,
+    flags: Mapping[StallRule, StallFlagRecord],
+    findings: list[Finding],
+    now: datetime,
+    fresh: list[tuple[StallFlagRecord, Finding]],
+) -> Reconciled:
+    """Bring one learner's latest flags (by rule) in line with the findings; new flags go to `fresh`."""
     found = {finding.rule: finding for finding in findings}
     opened, updated, cleared = [], [], []
     for rule in StallRule:
-        flag = latest.get(rule)
+        flag = flags.get(rule)
         finding = found.get(rule)
         unresolved = flag is not None and flag.status != FlagStatus.RESOLVED
         if finding is None:
@@ -169,10 +206,8 @@ def reconcile(
             holds_off=False,
         )
         uow.session.add(record)
-        uow.session.flush()
-        _event(uow, record, now, "opened", None, finding.summary)
+        fresh.append((record, finding))
         opened.append(rule)
-    uow.session.flush()
     return Reconciled(tuple(opened), tuple(updated), tuple(cleared))
 
 
@@ -228,15 +263,23 @@ def flag_history(uow: UnitOfWork, tenant_id: int, flag_id: int) -> list[FlagEven
     return [FlagEvent(r.at, r.kind, r.actor_id, Severity(r.severity), r.note) for r in rows]
 
 
-def _latest_by_rule(uow: UnitOfWork, person_id: int, context_id: int) -> dict[StallRule, StallFlagRecord]:
-    latest: dict[StallRule, StallFlagRecord] = {}
+def _latest_by_rule(
+    uow: UnitOfWork, tenant_id: int, context_id: int, person_ids: list[int]
+) -> dict[int, dict[StallRule, StallFlagRecord]]:
+    latest: dict[int, dict[StallRule, StallFlagRecord]] = defaultdict(dict)
+    if not person_ids:
+        return latest
     records = uow.session.scalars(
         select(StallFlagRecord)
-        .where(StallFlagRecord.person_id == person_id, StallFlagRecord.context_id == context_id)
+        .where(
+            StallFlagRecord.tenant_id == tenant_id,
+            StallFlagRecord.context_id == context_id,
+            StallFlagRecord.person_id.in_(person_ids),
+        )
         .order_by(StallFlagRecord.id)
     )
     for record in records:
-        latest[StallRule(record.rule)] = record
+        latest[record.person_id][StallRule(record.rule)] = record
     return latest
 
 

@@ -12,8 +12,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint, delete, select
+from sqlalchemy import Float, ForeignKey, Index, Select, String, Text, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alignment.catalogue import ImportSummary, active_skills_by_id
@@ -169,14 +170,13 @@ def get_opportunity(uow: UnitOfWork, tenant_id: int, opportunity_id: int) -> Opp
 
 def list_opportunities(uow: UnitOfWork, tenant_id: int, statuses: Iterable[str] = (ACTIVE,)) -> list[Opportunity]:
     """The tenant's opportunities in these statuses, by title."""
-    ids = list(
-        uow.session.scalars(
-            select(OpportunityRecord.id)
-            .where(OpportunityRecord.tenant_id == tenant_id, OpportunityRecord.status.in_(list(statuses)))
-            .order_by(OpportunityRecord.title)
-        )
+    return _load(
+        uow,
+        tenant_id,
+        select(OpportunityRecord.id).where(
+            OpportunityRecord.tenant_id == tenant_id, OpportunityRecord.status.in_(list(statuses))
+        ),
     )
-    return _load(uow, tenant_id, ids)
 
 
 def discover_activity(uow: UnitOfWork, tenant_id: int, activity_id: str, name: str | None) -> Opportunity | None:
@@ -369,58 +369,69 @@ def _apply(uow: UnitOfWork, tenant_id: int, record: OpportunityRecord, draft: Op
     uow.session.flush()
 
 
-def _load(uow: UnitOfWork, tenant_id: int, ids: list[int]) -> list[Opportunity]:
-    """Opportunities with all their parts, in four queries whatever their number."""
-    if not ids:
+def _load(uow: UnitOfWork, tenant_id: int, chosen: list[int] | Select[Any]) -> list[Opportunity]:
+    """Opportunities with all their parts, in five queries whatever their number: those of the ids in
+    `chosen` in its order, or those its query selects by title.
+
+    The parts are read as plain columns and selected by the query rather than a list of ids: a catalogue
+    of thousands is read for every snapshot.
+    """
+    if isinstance(chosen, list) and not chosen:
         return []
-    records = {
-        r.id: r
-        for r in uow.session.scalars(
-            select(OpportunityRecord).where(OpportunityRecord.tenant_id == tenant_id, OpportunityRecord.id.in_(ids))
+    o = OpportunityRecord
+    rows = list(
+        uow.session.execute(
+            select(o.id, o.title, o.kind, o.effort_hours, o.status, o.url, o.description)
+            .where(o.tenant_id == tenant_id, o.id.in_(chosen))
+            .order_by(o.title)
         )
-    }
+    )
+    if isinstance(chosen, list):
+        position = {i: n for n, i in enumerate(chosen)}
+        rows.sort(key=lambda row: position[row.id])
     skills: dict[int, dict[int, float]] = defaultdict(dict)
-    for row in uow.session.scalars(
-        select(OpportunitySkillRecord).where(OpportunitySkillRecord.opportunity_id.in_(ids))
+    for owner, skill, weight in uow.session.execute(
+        select(
+            OpportunitySkillRecord.opportunity_id, OpportunitySkillRecord.skill_id, OpportunitySkillRecord.weight
+        ).where(OpportunitySkillRecord.opportunity_id.in_(chosen))
     ):
-        skills[row.opportunity_id][row.skill_id] = row.weight
+        skills[owner][skill] = weight
     prerequisites: dict[int, set[int]] = defaultdict(set)
     for dependent, needed in uow.session.execute(
         select(PrerequisiteRecord.opportunity_id, PrerequisiteRecord.prerequisite_id).where(
-            PrerequisiteRecord.opportunity_id.in_(ids)
+            PrerequisiteRecord.opportunity_id.in_(chosen)
         )
     ):
         prerequisites[dependent].add(needed)
     activities: dict[int, set[str]] = defaultdict(set)
     for owner, activity in uow.session.execute(
         select(ActivityMappingRecord.opportunity_id, ActivityMappingRecord.activity_id).where(
-            ActivityMappingRecord.opportunity_id.in_(ids)
+            ActivityMappingRecord.opportunity_id.in_(chosen)
         )
     ):
         activities[owner].add(activity)
     links: dict[int, set[str]] = defaultdict(set)
     for owner, link in uow.session.execute(
         select(LinkMappingRecord.opportunity_id, LinkMappingRecord.resource_link_id).where(
-            LinkMappingRecord.opportunity_id.in_(ids)
+            LinkMappingRecord.opportunity_id.in_(chosen)
         )
     ):
         links[owner].add(link)
     return [
         Opportunity(
             id=i,
-            title=records[i].title,
-            kind=records[i].kind,
-            effort_hours=records[i].effort_hours,
-            status=records[i].status,
+            title=title,
+            kind=kind,
+            effort_hours=effort,
+            status=status,
             skills=skills[i],
-            prerequisites=frozenset(prerequisites[i]),
-            activity_ids=frozenset(activities[i]),
-            lti_resource_link_ids=frozenset(links[i]),
-            url=records[i].url,
-            description=records[i].description,
+            prerequisites=frozenset(prerequisites.get(i, ())),
+            activity_ids=frozenset(activities.get(i, ())),
+            lti_resource_link_ids=frozenset(links.get(i, ())),
+            url=url,
+            description=description,
         )
-        for i in ids
-        if i in records
+        for i, title, kind, effort, status, url, description in rows
     ]
 
 

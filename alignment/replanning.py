@@ -84,9 +84,17 @@ def _replan_in_context(
     people = [m.person.id for m in snapshot.members]
     latest = latest_versions(uow, tenant_id, context_id, people)
     result = {}
-    for person_id in people:
+    for n, person_id in enumerate(people, start=1):
         previous = latest.get(person_id)
         plan = learner_plan(snapshot, person_id, now.date())
         version = store_version(uow, tenant_id, person_id, context_id, plan, trigger, reasons[person_id], previous, now)
         result[person_id] = (previous is None or version.version != previous.version, version)
+        if n % FLUSH_EVERY == 0:
+            uow.session.flush()
+    uow.session.flush()
     return result
+
+
+FLUSH_EVERY = 200
+"""New roadmap versions written per flush: few statements, and the session never holds a large context's
+worth of plans (a plan lists every opportunity left out, so each is large)."""

@@ -89,8 +89,12 @@ def store_version(
     previous: RoadmapVersion | None,
     now: datetime,
 ) -> RoadmapVersion:
-    """Keep `plan` as the next version made at `now`, unless it is the same plan as `previous`."""
-    if previous is not None and plan_to_json(previous.plan) == plan_to_json(plan):
+    """Keep `plan` as the next version made at `now`, unless it is the same plan as `previous`.
+
+    The new row is added to the session, not flushed: re-planning a context flushes once for all.
+    """
+    # Plans are plain values that survive JSON unchanged, so comparing them is comparing what is stored.
+    if previous is not None and previous.plan == plan:
         return previous
     record = RoadmapRecord(
         tenant_id=tenant_id,
@@ -107,8 +111,16 @@ def store_version(
         plan=plan_to_json(plan),
     )
     uow.session.add(record)
-    uow.session.flush()
-    return _version(record)
+    return RoadmapVersion(
+        person_id=person_id,
+        context_id=context_id,
+        version=record.version,
+        created_at=now,
+        trigger=Trigger(record.trigger),
+        reason=reason,
+        changes=record.changes,
+        plan=plan,
+    )
 
 
 def latest_version(uow: UnitOfWork, tenant_id: int, person_id: int, context_id: int) -> RoadmapVersion | None:
@@ -229,7 +241,7 @@ def plan_from_json(data: dict[str, Any]) -> Plan:
             PlannedItem(
                 opportunity_id=i["opportunity_id"],
                 title=i["title"],
-                quadrant=Quadrant(i["quadrant"]),
+                quadrant=_QUADRANTS[i["quadrant"]],
                 reason=i["reason"],
                 hours=i["hours"],
                 start=date.fromisoformat(i["start"]),
@@ -241,9 +253,13 @@ def plan_from_json(data: dict[str, Any]) -> Plan:
             for i in data["items"]
         ),
         left_out=tuple(
-            LeftOut(o["opportunity_id"], o["title"], Quadrant(o["quadrant"]), o["reason"]) for o in data["left_out"]
+            LeftOut(o["opportunity_id"], o["title"], _QUADRANTS[o["quadrant"]], o["reason"]) for o in data["left_out"]
         ),
     )
+
+
+_QUADRANTS = {quadrant.value: quadrant for quadrant in Quadrant}
+"""Quadrants by stored value: a dictionary look-up is much cheaper than calling the enum, per item read."""
 
 
 def _version(record: RoadmapRecord) -> RoadmapVersion:

@@ -30,7 +30,7 @@ from alignment.opportunities import ACTIVE, Opportunity, list_opportunities
 from alignment.people import Context, Member, Role, get_context, roster
 from alignment.policies import Policy, get_policy
 from alignment.roadmaps import RoadmapVersion, roadmap_versions_by_person
-from alignment.rules.planning import Candidate, Plan, plan_roadmap
+from alignment.rules.planning import Candidate, Plan, check_no_prerequisite_cycle, plan_roadmap
 from alignment.rules.progress import (
     ItemProgress,
     LearningEvent,
@@ -67,6 +67,29 @@ class ContextSnapshot:
     @cached_property
     def _alignments(self) -> dict[tuple[int, int] | None, dict[int, Alignment]]:
         return {}
+
+    @cached_property
+    def _by_skill(self) -> dict[int, list[int]]:
+        """The opportunities that build each skill (with a positive weight)."""
+        found: dict[int, list[int]] = defaultdict(list)
+        for o in self.opportunities:
+            for skill, weight in o.skills.items():
+                if weight > 0:
+                    found[skill].append(o.id)
+        return found
+
+    @cached_property
+    def _prerequisites_checked(self) -> bool:
+        """True once the catalogue's prerequisites are known to form no cycle (raises PrerequisiteCycle if not)."""
+        check_no_prerequisite_cycle({o.id: o.prerequisites for o in self.opportunities})
+        return True
+
+    @cached_property
+    def _shared_candidates(self) -> dict[int, Candidate]:
+        """Each opportunity as the planner sees it for a learner who wants none of its skills and has not
+        touched it: the same for everyone in the context, so built once."""
+        alignments = learner_alignments(self, None)
+        return {o.id: _candidate(self, o, alignments[o.id], None) for o in self.opportunities}
 
     @cached_property
     def _progress(self) -> dict[int, dict[int, ItemProgress]]:
@@ -154,18 +177,27 @@ def _personal_agendas_as_of(
 # --- what follows from a snapshot (pure) ----------------------------------------------------------------
 
 
-def learner_alignments(snapshot: ContextSnapshot, person_id: int) -> dict[int, Alignment]:
-    """Where every active opportunity falls for the learner (learners without an agenda share one result)."""
-    agenda = snapshot.agendas.get(person_id)
+def learner_alignments(snapshot: ContextSnapshot, person_id: int | None) -> dict[int, Alignment]:
+    """Where every active opportunity falls for the learner (learners without an agenda share one result).
+
+    An opportunity building none of the skills the learner wants falls where it falls for someone with
+    no agenda, so only the opportunities that build a wanted skill are aligned again per learner.
+    """
+    agenda = snapshot.agendas.get(person_id) if person_id is not None else None
     key = (agenda.person_id, agenda.version) if agenda else None
     cached = snapshot._alignments.get(key)
     if cached is None:
-        interests = agenda.interests if agenda else {}
         needs = snapshot.org_agenda.needs if snapshot.org_agenda else {}
-        cached = {
-            o.id: align(o.skills, snapshot.skill_names, interests, needs, snapshot.policy.thresholds)
-            for o in snapshot.opportunities
-        }
+        thresholds = snapshot.policy.thresholds
+        if agenda is None:
+            names = snapshot.skill_names
+            cached = {o.id: align(o.skills, names, {}, needs, thresholds) for o in snapshot.opportunities}
+        else:
+            cached = dict(learner_alignments(snapshot, None))
+            wanted = {o for skill, level in agenda.interests.items() if level > 0 for o in snapshot._by_skill[skill]}
+            for o in snapshot.opportunities:
+                if o.id in wanted:
+                    cached[o.id] = align(o.skills, snapshot.skill_names, agenda.interests, needs, thresholds)
         snapshot._alignments[key] = cached
     return cached
 
@@ -180,24 +212,14 @@ def learner_progress(snapshot: ContextSnapshot, person_id: int) -> dict[int, Ite
 def learner_plan(snapshot: ContextSnapshot, person_id: int, today: date) -> Plan:
     """The roadmap the rules give the learner today, from the snapshot's agendas and progress."""
     alignments = learner_alignments(snapshot, person_id)
+    shared_alignments = learner_alignments(snapshot, None)
+    shared = snapshot._shared_candidates
     progress = learner_progress(snapshot, person_id)
-    mandatory = snapshot.org_agenda.mandatory if snapshot.org_agenda else {}
     agenda = snapshot.agendas.get(person_id)
     candidates = [
-        Candidate(
-            opportunity_id=o.id,
-            title=o.title,
-            effort_hours=o.effort_hours,
-            quadrant=alignments[o.id].quadrant,
-            personal_value=alignments[o.id].personal_value,
-            org_value=alignments[o.id].org_value,
-            explanation=alignments[o.id].explain(),
-            org_why=alignments[o.id].org_whys[0] if alignments[o.id].org_whys else "",
-            mandatory_due=mandatory.get(o.id),
-            prerequisites=o.prerequisites,
-            done_fraction=progress[o.id].done_fraction if o.id in progress else 0.0,
-            finished=o.id in progress and progress[o.id].finished,
-        )
+        shared[o.id]
+        if alignments[o.id] is shared_alignments[o.id] and o.id not in progress
+        else _candidate(snapshot, o, alignments[o.id], progress.get(o.id))
         for o in snapshot.opportunities
     ]
     return plan_roadmap(
@@ -205,6 +227,27 @@ def learner_plan(snapshot: ContextSnapshot, person_id: int, today: date) -> Plan
         today=today,
         weekly_hours=agenda.weekly_hours if agenda else DEFAULT_WEEKLY_HOURS,
         gift_budget_hours_per_quarter=snapshot.policy.gift_budget_hours_per_quarter,
+        prerequisites_checked=snapshot._prerequisites_checked,
+    )
+
+
+def _candidate(
+    snapshot: ContextSnapshot, opportunity: Opportunity, alignment: Alignment, progress: ItemProgress | None
+) -> Candidate:
+    mandatory = snapshot.org_agenda.mandatory if snapshot.org_agenda else {}
+    return Candidate(
+        opportunity_id=opportunity.id,
+        title=opportunity.title,
+        effort_hours=opportunity.effort_hours,
+        quadrant=alignment.quadrant,
+        personal_value=alignment.personal_value,
+        org_value=alignment.org_value,
+        explanation=alignment.explain(),
+        org_why=alignment.org_whys[0] if alignment.org_whys else "",
+        mandatory_due=mandatory.get(opportunity.id),
+        prerequisites=opportunity.prerequisites,
+        done_fraction=progress.done_fraction if progress is not None else 0.0,
+        finished=progress is not None and progress.finished,
     )
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alignment.database import Base, UnitOfWork
-from alignment.flags import reconcile
+from alignment.flags import reconcile_context
 from alignment.people import ContextRecord
 from alignment.rules.momentum import Momentum, momentum
 from alignment.rules.stalls import Finding, evaluate
@@ -77,6 +77,7 @@ def sweep(
     for context_id in list(uow.session.scalars(query)):
         snapshot = load_snapshot(uow, tenant_id, context_id, as_of)
         scores: dict[int, Momentum] = {}
+        found: dict[int, list[Finding]] = {}
         for member in snapshot.members:
             situation = learner_situation(snapshot, member.person.id)
             findings = evaluate(situation, snapshot.policy.stall, as_of)
@@ -93,12 +94,13 @@ def sweep(
                 )
             )
             if record:
-                changes = reconcile(uow, tenant_id, member.person.id, context_id, findings, as_of)
+                found[member.person.id] = findings
+                scores[member.person.id] = score
+        if record:
+            for changes in reconcile_context(uow, tenant_id, context_id, found, as_of).values():
                 report.opened += len(changes.opened)
                 report.updated += len(changes.updated)
                 report.cleared += len(changes.cleared)
-                scores[member.person.id] = score
-        if record:
             _keep_momentum(uow, tenant_id, context_id, as_of.date(), scores)
     return report
 

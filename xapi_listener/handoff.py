@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from alignment.database import UnitOfWork
-from alignment.identities import Identifier, resolve_actor
+from alignment.identities import Actor, Identifier, resolve_actors
 from alignment.learning import take_in
 from alignment.people import PersonRecord, Role, get_person, join, roster, upsert_context
 from alignment.rules.progress import LearningEvent
@@ -71,16 +71,19 @@ def replay(uow: UnitOfWork, tenant_id: int, now: datetime, since: datetime | Non
 def _hand_over(uow: UnitOfWork, tenant_id: int, documents: list[Mapping[str, Any]], now: datetime) -> tuple[int, int]:
     events: list[LearningEvent] = []
     names: dict[str, str] = {}
-    people: dict[str, int] = {}
+    actors: dict[str, Actor] = {}
     for document in documents:
         actor = document["actor"]
         identifiers = actor_identifiers(actor)
-        if not identifiers:
-            continue  # an anonymous Group is nobody's learning
-        key = repr(identifiers)
-        if key not in people:
+        if identifiers and repr(identifiers) not in actors:
             account = actor.get("account") or {}
-            people[key] = resolve_actor(uow, tenant_id, identifiers, actor.get("name"), account.get("name"))
+            actors[repr(identifiers)] = Actor(tuple(identifiers), actor.get("name"), account.get("name"))
+    # Every actor of the batch is resolved at once, in the order the statements came.
+    people = dict(zip(actors, resolve_actors(uow, tenant_id, list(actors.values())), strict=True))
+    for document in documents:
+        key = repr(actor_identifiers(document["actor"]))
+        if key not in people:
+            continue  # an anonymous Group is nobody's learning
         event = learning_event(document, people[key])
         events.append(event)
         name = activity_name(document)

@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
 from alignment.errors import InvalidInput
 from alignment.rules.quadrants import Quadrant
@@ -45,6 +46,30 @@ class Candidate:
     def combined_value(self) -> float:
         """Both sides together, to rank sweet-spot items."""
         return (self.personal_value + self.org_value) / 2
+
+    # A snapshot gives every learner the same Candidate for an opportunity none of their own choices
+    # touch, so what follows from the candidate alone is worked out once, not once per learner.
+
+    @cached_property
+    def rank(self) -> tuple[int, float, str, int]:
+        """Where the candidate comes in the planning order: mandatory by due date, then sweet spot, uphill,
+        gift and waste, each by value, then by title."""
+        if self.mandatory_due is not None:
+            return (0, float(self.mandatory_due.toordinal()), self.title, self.opportunity_id)
+        match self.quadrant:
+            case Quadrant.SWEET_SPOT:
+                return (1, -self.combined_value, self.title, self.opportunity_id)
+            case Quadrant.UPHILL:
+                return (2, -self.org_value, self.title, self.opportunity_id)
+            case Quadrant.GIFT:
+                return (3, -self.personal_value, self.title, self.opportunity_id)
+            case Quadrant.WASTE:
+                return (4, 0.0, self.title, self.opportunity_id)
+
+    @cached_property
+    def left_out_as_waste(self) -> LeftOut:
+        """The candidate left out because nobody needs it."""
+        return _left_out(self, "Neither your agenda nor the organisation's needs it.")
 
 
 @dataclass(frozen=True)
@@ -127,14 +152,20 @@ def plan_roadmap(
     today: date,
     weekly_hours: float,
     gift_budget_hours_per_quarter: float = 0.0,
+    prerequisites_checked: bool = False,
 ) -> Plan:
-    """Order and date the candidates for a learner who gives `weekly_hours` a week to learning."""
+    """Order and date the candidates for a learner who gives `weekly_hours` a week to learning.
+
+    `prerequisites_checked` says the caller already ran `check_no_prerequisite_cycle` on these
+    candidates' prerequisites (once for a whole context rather than once per learner).
+    """
     if weekly_hours <= 0:
         raise InvalidInput(f"weekly hours must be more than 0, got {weekly_hours}")
     if gift_budget_hours_per_quarter < 0:
         raise InvalidInput("gift budget must be 0 hours or more")
     by_id = {c.opportunity_id: c for c in candidates}
-    check_no_prerequisite_cycle({c.opportunity_id: c.prerequisites for c in candidates})
+    if not prerequisites_checked:
+        check_no_prerequisite_cycle({c.opportunity_id: c.prerequisites for c in candidates})
     # Rounded down: the plan never asks for more time than the learner gave.
     schedule = _Schedule(today, max(1, math.floor(weekly_hours * MINUTES_PER_HOUR)))
     placed: set[int] = {c.opportunity_id for c in candidates if c.finished}
@@ -146,7 +177,7 @@ def plan_roadmap(
         if candidate.opportunity_id in placed:
             continue
         if candidate.quadrant is Quadrant.WASTE and candidate.mandatory_due is None:
-            left_out.append(_left_out(candidate, "Neither your agenda nor the organisation's needs it."))
+            left_out.append(candidate.left_out_as_waste)
             continue
         chain = _unplaced_chain(candidate, by_id, placed)
         if candidate.quadrant is Quadrant.GIFT and candidate.mandatory_due is None:
@@ -195,20 +226,7 @@ def check_no_prerequisite_cycle(prerequisites: dict[int, frozenset[int]]) -> Non
 
 
 def _ranked(candidates: Iterable[Candidate]) -> list[Candidate]:
-    def rank(c: Candidate) -> tuple[int, float, str, int]:
-        if c.mandatory_due is not None:
-            return (0, float(c.mandatory_due.toordinal()), c.title, c.opportunity_id)
-        match c.quadrant:
-            case Quadrant.SWEET_SPOT:
-                return (1, -c.combined_value, c.title, c.opportunity_id)
-            case Quadrant.UPHILL:
-                return (2, -c.org_value, c.title, c.opportunity_id)
-            case Quadrant.GIFT:
-                return (3, -c.personal_value, c.title, c.opportunity_id)
-            case Quadrant.WASTE:
-                return (4, 0.0, c.title, c.opportunity_id)
-
-    return sorted(candidates, key=rank)
+    return sorted(candidates, key=lambda c: c.rank)
 
 
 def _unplaced_chain(candidate: Candidate, by_id: dict[int, Candidate], placed: set[int]) -> list[Candidate]:

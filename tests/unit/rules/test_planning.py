@@ -104,6 +104,20 @@ def test_finished_prerequisites_are_not_planned_again() -> None:
     assert ids(plan) == [1]
 
 
+def test_prerequisites_checked_by_the_caller_are_not_checked_again() -> None:
+    chain = [
+        candidate(1, Quadrant.SWEET_SPOT, personal=1, org=1, needs=(2,)),
+        candidate(2, Quadrant.UPHILL, needs=(3,)),
+        candidate(3, Quadrant.UPHILL),
+    ]
+    checked = plan_roadmap(chain, today=MONDAY, weekly_hours=2, prerequisites_checked=True)
+    assert checked == plan_roadmap(chain, today=MONDAY, weekly_hours=2)
+    looped = [*chain[:2], candidate(3, Quadrant.UPHILL, needs=(1,))]
+    with pytest.raises(PrerequisiteCycle):
+        plan_roadmap(looped, today=MONDAY, weekly_hours=2)
+    assert ids(plan_roadmap(looped, today=MONDAY, weekly_hours=2, prerequisites_checked=True)) == [3, 2, 1]
+
+
 def test_a_cycle_of_prerequisites_is_refused_by_name() -> None:
     with pytest.raises(PrerequisiteCycle, match="1 → 2 → 3 → 1"):
         plan_roadmap(
