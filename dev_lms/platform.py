@@ -47,6 +47,7 @@ from dev_lms.storage import (
     next_revision,
     open_database,
     setting,
+    take_one,
     unit_of_work,
     utc,
 )
@@ -457,11 +458,7 @@ class DevLms:
     def take_failure(self) -> bool:
         """Whether this service call should fail (and count it)."""
         with unit_of_work(self.sessions) as session:
-            switch = setting(session, "fail_next_service_calls")
-            if switch.value <= 0:
-                return False
-            switch.value -= 1
-            return True
+            return take_one(session, "fail_next_service_calls")
 
     def record_call(self, client_id: str | None, method: str, path: str, status: int, detail: str = "") -> None:
         """Log one service call."""

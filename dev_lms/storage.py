@@ -12,7 +12,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, create_engine, event, func, select
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -224,7 +237,14 @@ def open_database(directory: Path) -> sessionmaker[Session]:
     engine = create_engine(f"sqlite:///{directory / 'dev-lms.db'}", connect_args={"timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
     Base.metadata.create_all(engine)
-    return sessionmaker(engine, expire_on_commit=False)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    # The settings rows exist from the start, so that concurrent requests only ever update them (two
+    # requests creating the same row at once would collide on its name).
+    with sessions.begin() as session:
+        for name in SETTINGS:
+            if session.get(Setting, name) is None:
+                session.add(Setting(name=name, value=0))
+    return sessions
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -259,20 +279,37 @@ def utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+SETTINGS = ("fail_next_service_calls", "membership_revision")
+
+
 def setting(session: Session, name: str) -> Setting:
-    """The named setting, created at 0 when missing."""
-    setting = session.get(Setting, name)
-    if setting is None:
-        setting = Setting(name=name, value=0)
-        session.add(setting)
-    return setting
+    """The named setting (one of SETTINGS, made at 0 when the database is opened)."""
+    found = session.get(Setting, name)
+    if found is None:
+        raise KeyError(f"unknown setting {name!r}")
+    return found
 
 
 def next_revision(session: Session) -> int:
-    """The next value of the membership change counter (the `since` of NRPS differences)."""
-    counter = setting(session, "membership_revision")
-    counter.value += 1
-    return counter.value
+    """The next value of the membership change counter (the `since` of NRPS differences), taken atomically."""
+    taken = session.execute(
+        update(Setting)
+        .where(Setting.name == "membership_revision")
+        .values(value=Setting.value + 1)
+        .returning(Setting.value)
+    ).scalar_one()
+    return int(taken)
+
+
+def take_one(session: Session, name: str) -> bool:
+    """Count the setting down by one if it is above zero, atomically; whether it was."""
+    taken = session.execute(
+        update(Setting)
+        .where(Setting.name == name, Setting.value > 0)
+        .values(value=Setting.value - 1)
+        .returning(Setting.value)
+    ).first()
+    return taken is not None
 
 
 def max_revision(session: Session) -> int:
