@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from alignment.database import UnitOfWork
 from alignment.errors import NotFound
@@ -214,20 +214,17 @@ def _role_started_on(custom: dict[str, Any], today: date) -> date | None:
 
 def _merge_provisional(uow: UnitOfWork, tenant_id: int, person_id: int, identifiers: list[Identifier]) -> None:
     values = [(i.kind, i.value.strip().lower() if i.kind == "email" else i.value.strip()) for i in identifiers]
-    provisional: set[int] = set()
-    for kind, value in values:
-        provisional.update(
-            uow.session.scalars(
-                select(IdentityRecord.person_id)
-                .join(PersonRecord, PersonRecord.id == IdentityRecord.person_id)
-                .where(
-                    IdentityRecord.tenant_id == tenant_id,
-                    IdentityRecord.kind == kind,
-                    IdentityRecord.value == value,
-                    PersonRecord.provisional.is_(True),
-                )
+    provisional = set(
+        uow.session.scalars(
+            select(IdentityRecord.person_id)
+            .join(PersonRecord, PersonRecord.id == IdentityRecord.person_id)
+            .where(
+                IdentityRecord.tenant_id == tenant_id,
+                or_(*(and_(IdentityRecord.kind == kind, IdentityRecord.value == value) for kind, value in values)),
+                PersonRecord.provisional.is_(True),
             )
         )
+    )
     for other in sorted(provisional - {person_id}):
         merge_people(uow, tenant_id, other, person_id)
 

@@ -353,13 +353,11 @@ class HardenedLaunch(FlaskMessageLaunch):
         if not isinstance(deployment_id, str) or not deployment_id:
             raise LaunchRejected(lazy_gettext("the id_token has no deployment_id claim"), ADVICE_PLATFORM)
         assert self._sweetspot_registration is not None
-        with self._checks.unit_of_work(read_only=True) as uow:
-            deployment = find_deployment(uow, self._sweetspot_registration, deployment_id)
+        deployment = find_deployment(self._uow, self._sweetspot_registration, deployment_id)
         if deployment is None:
-            # Recorded in a transaction of its own: the launch is refused, but the admin must see it.
-            with self._checks.unit_of_work() as uow:
-                deployment = deployment_seen_at_launch(uow, self._sweetspot_registration, deployment_id)
-                uow.commit()
+            # Committed at once, before anything else of this launch: it is refused, but the admin must see it.
+            deployment = deployment_seen_at_launch(self._uow, self._sweetspot_registration, deployment_id)
+            self._uow.commit()
         if deployment.status is DeploymentStatus.PENDING:
             raise LaunchRejected(
                 lazy_gettext(
