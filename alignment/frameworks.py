@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import re
 from collections.abc import Iterable, Iterator
@@ -252,6 +253,18 @@ def _required_string(obj: dict[str, object], key: str, where: str) -> str:
 
 
 # --- CSV -------------------------------------------------------------------------------------------
+
+
+def parse_framework_file(name: str, text: str) -> Framework:
+    """A skill framework from a file's name and text: a CASE package (`.json`) or a skills CSV (anything else)."""
+    if name.lower().endswith(".json"):
+        try:
+            return parse_case_package(json.loads(text))
+        except json.JSONDecodeError as error:
+            raise InvalidInput(
+                f"{name} is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
+            ) from None
+    return parse_skills_csv(text)
 
 
 def parse_skills_csv(text: str) -> Framework:

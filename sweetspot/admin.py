@@ -15,7 +15,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext, ngettext
 from werkzeug.wrappers import Response
 
+from alignment.catalogue import import_framework
 from alignment.database import UnitOfWorkFactory
+from alignment.frameworks import parse_framework_file
 from lti_tool import wording
 from lti_tool.admission import Visitor
 from lti_tool.grades import retry_now, score_status
@@ -126,6 +128,29 @@ def create_blueprint(
             remove_connection(uow, visitor.tenant_id, connection_id, datetime.now(UTC))
             uow.commit()
         flash(gettext("The connection is removed; statements already pulled stay."))
+        return redirect(url_for("admin.index"), 303)
+
+    @blueprint.post("/skills")
+    @only(Audience.ADMIN)
+    def import_skills(visitor: Visitor) -> Response:
+        """Import the organisation's competency framework: a skills CSV or a 1EdTech CASE package."""
+        upload = request.files.get("framework")
+        if upload is None or not upload.filename:
+            abort(400, gettext("Choose a CSV file or a CASE package (.json) to import."))
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            abort(400, gettext("%(file)s is not UTF-8 text.", file=upload.filename))
+        framework = parse_framework_file(upload.filename, text)
+        with unit_of_work() as uow:
+            summary = import_framework(uow, visitor.tenant_id, framework)
+            uow.commit()
+        flash(
+            gettext(
+                "%(title)s: %(created)s skills created, %(updated)s updated, %(unchanged)s unchanged.",
+                title=framework.title, created=summary.created, updated=summary.updated, unchanged=summary.unchanged,
+            )
+        )  # fmt: skip
         return redirect(url_for("admin.index"), 303)
 
     @blueprint.post("/grades/retry")

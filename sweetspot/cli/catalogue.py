@@ -9,7 +9,7 @@ import click
 
 from alignment.catalogue import import_framework, list_skills, rename_skill, retire_skill
 from alignment.errors import InvalidInput
-from alignment.frameworks import parse_case_package, parse_opportunities_csv, parse_skills_csv
+from alignment.frameworks import parse_framework_file, parse_opportunities_csv
 from alignment.opportunities import DISCOVERED, import_opportunities, list_opportunities
 from alignment.skill_merging import merge_skills
 from sweetspot.cli.base import CliState, find_tenant, pass_state, tenant_option
@@ -38,16 +38,7 @@ def skills() -> None:
 def import_skills(state: CliState, file: Path, tenant_slug: str) -> None:
     """Import skills from a CSV file (name, category, uri, description) or a CASE package (.json)."""
     tenant = find_tenant(state, tenant_slug)
-    text = _read(file)
-    if file.suffix.lower() == ".json":
-        try:
-            framework = parse_case_package(json.loads(text))
-        except json.JSONDecodeError as error:
-            raise InvalidInput(
-                f"{file} is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
-            ) from None
-    else:
-        framework = parse_skills_csv(text)
+    framework = parse_framework_file(str(file), _read(file))
     with state.current_runtime.unit_of_work() as uow:
         summary = import_framework(uow, tenant.id, framework)
         uow.commit()

@@ -4,6 +4,7 @@ CSRF token, and nobody reaches another role's, team's or tenant's data."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -11,6 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from alignment.agendas import current_org_agenda, current_personal_agenda, set_org_agenda
+from alignment.catalogue import list_skills
 from alignment.flags import flags_of
 from alignment.opportunities import OpportunityDraft, create_opportunity, discover_activity, get_opportunity
 from alignment.people import upsert_person
@@ -294,3 +296,25 @@ def test_a_manager_sets_the_team_objective_and_sees_its_key_results(
     assert client.post("/app/objective?quarter=2026-Q4", data=form).status_code == 303
     shown = client.get("/app/objective?quarter=2026-Q4").text
     assert "Everyone grows where we need it" in shown and "60%" in shown
+
+
+def test_an_admin_imports_a_skill_framework_and_a_broken_file_changes_nothing(
+    client: FlaskClient, runtime: Runtime, world: World, platform: Platform
+) -> None:
+    launch(client, platform, sub="u-admin", name="Ada Admin", ROLES=[INSTITUTION_ADMIN])
+    token = csrf(client.get("/app/admin/").text)
+    csv_file = (
+        io.BytesIO(b"name,category,uri,description\nKotlin,Engineering,,\nNegotiation,Leadership,,\n"),
+        "skills.csv",
+    )
+    done = client.post("/app/admin/skills", data={"csrf_token": token, "framework": csv_file}, follow_redirects=True)
+    assert "2 skills created" in done.text
+    with runtime.unit_of_work(read_only=True) as uow:
+        before = {s.name for s in list_skills(uow, world.tenant.id)}
+    assert {"Kotlin", "Negotiation"} <= before
+    broken = client.post(
+        "/app/admin/skills", data={"csrf_token": token, "framework": (io.BytesIO(b"{not json"), "case.json")}
+    )
+    assert broken.status_code == 400 and "not valid JSON" in broken.text
+    with runtime.unit_of_work(read_only=True) as uow:
+        assert {s.name for s in list_skills(uow, world.tenant.id)} == before
