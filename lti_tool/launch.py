@@ -402,6 +402,13 @@ class HardenedLaunch(FlaskMessageLaunch):
             link = body.get(claims.RESOURCE_LINK)
             if not isinstance(link, dict) or not link.get("id"):
                 raise LaunchRejected(lazy_gettext("the id_token has no resource_link id"), ADVICE_PLATFORM)
+        if message_type == "LtiDeepLinkingRequest":
+            settings = body.get(claims.DEEP_LINKING_SETTINGS)
+            return_url = settings.get("deep_link_return_url") if isinstance(settings, dict) else None
+            if not isinstance(return_url, str) or urlsplit(return_url).scheme not in ("http", "https"):
+                raise LaunchRejected(
+                    lazy_gettext("the deep linking request has no http(s) deep_link_return_url"), ADVICE_PLATFORM
+                )
         try:
             super().validate_message()
         except LtiException as error:

@@ -15,7 +15,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from alignment.agendas import DEFAULT_WEEKLY_HOURS, current_org_agenda, set_org_agenda, set_personal_agenda
+from alignment.agendas import (
+    DEFAULT_WEEKLY_HOURS,
+    current_org_agenda,
+    current_personal_agenda,
+    set_org_agenda,
+    set_personal_agenda,
+)
 from alignment.catalogue import list_skills
 from alignment.dashboards import learner_view, team_quadrants, team_view
 from alignment.database import UnitOfWorkFactory
@@ -79,8 +85,8 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
             return redirect(url_for("pages.deep_link"))
         if visitor.audience is Audience.LEARNER:
             with unit_of_work(read_only=True) as uow:
-                view = learner_view(uow, visitor.tenant_id, visitor.context_id, visitor.person_id, _now())
-            return redirect(url_for("pages.roadmap" if view.agenda else "pages.agenda"))
+                agenda = current_personal_agenda(uow, visitor.tenant_id, visitor.person_id)
+            return redirect(url_for("pages.roadmap" if agenda else "pages.agenda"))
         if visitor.audience is Audience.ADMIN:
             return redirect(url_for("admin.index"))
         return redirect(url_for("pages.team"))
@@ -91,7 +97,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
         """The learner's growth agenda: interest in each skill, aspirations, weekly hours."""
         with unit_of_work(read_only=True) as uow:
             skills = list_skills(uow, visitor.tenant_id)
-            view = learner_view(uow, visitor.tenant_id, visitor.context_id, visitor.person_id, _now())
+            agenda = current_personal_agenda(uow, visitor.tenant_id, visitor.person_id)
         error = None
         if request.method == "POST":
             try:
@@ -109,16 +115,16 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
         by_category: dict[str, list[Any]] = {}
         for skill in skills:
             by_category.setdefault(skill.category or "", []).append(skill)
-        current = dict(view.agenda.interests) if view.agenda else {}
+        current = dict(agenda.interests) if agenda else {}
         return render_template(
             "pages/agenda.html",
             visitor=visitor,
-            first_time=view.agenda is None,
+            first_time=agenda is None,
             by_category=by_category,
             current=current,
             interests=list(Interest),
-            aspirations=view.agenda.aspirations if view.agenda else "",
-            weekly_hours=view.agenda.weekly_hours if view.agenda else DEFAULT_WEEKLY_HOURS,
+            aspirations=agenda.aspirations if agenda else "",
+            weekly_hours=agenda.weekly_hours if agenda else DEFAULT_WEEKLY_HOURS,
             error=error,
             form=request.form if error else None,
         ), (400 if error else 200)

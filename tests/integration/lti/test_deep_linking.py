@@ -100,3 +100,12 @@ def test_a_platform_that_takes_one_item_gets_one_or_a_clear_refusal(
 def test_a_learner_cannot_place_content(client: FlaskClient, platform: Platform) -> None:
     launch(client, platform, **{**DEEP_LINKING, "ROLES": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"]})
     assert client.get("/app/deep-link").status_code == 403
+
+
+def test_a_deep_linking_request_without_a_return_url_is_refused_at_launch(
+    client: FlaskClient, platform: Platform
+) -> None:
+    settings = {k: v for k, v in SETTINGS.items() if k != "deep_link_return_url"}
+    response = launch(client, platform, **{**DEEP_LINKING, "DEEP_LINKING_SETTINGS": settings})
+    assert response.status_code == 400
+    assert "deep_link_return_url" in response.text
