@@ -56,7 +56,7 @@ OULAD_PRESENTATIONS ?= AAA-2013J,BBB-2013J,CCC-2014J,DDD-2013J,EEE-2013J,FFF-201
 # a new language starts with `pybabel init -i .venv/messages.pot -d sweetspot/translations -l LANG`.
 TRANSLATIONS := sweetspot/translations
 translations: $(STAMP)
-	$(BIN)/pybabel extract --mapping-file $(TRANSLATIONS)/babel.cfg --keywords lazy_gettext --no-location \
+	$(BIN)/pybabel extract --mapping-file $(TRANSLATIONS)/babel.cfg --keywords "lazy_gettext N_plural:1,2" --no-location \
 		--sort-output --project Sweetspot --output-file $(VENV)/messages.pot .
 	$(BIN)/pybabel update --input-file $(VENV)/messages.pot --output-dir $(TRANSLATIONS) --no-fuzzy-matching \
 		--ignore-obsolete

@@ -19,7 +19,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from alignment.database import Base, UnitOfWork
 from alignment.errors import Conflict, InvalidInput, NotFound
+from alignment.messages import Message
 from alignment.rules.stalls import Finding, Severity, StallRule
+from alignment.sentences import english
 
 MAX_NOTE = 2000
 
@@ -57,9 +59,11 @@ class StallFlagRecord(Base):
     rule: Mapped[str] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(15))
     severity: Mapped[str] = mapped_column(String(10))
-    summary: Mapped[str] = mapped_column(Text)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """What holds, as a message (`Message.to_json`)."""
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
-    action: Mapped[str] = mapped_column(Text)
+    action: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """The suggested conversation, as a message."""
     opened_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
@@ -92,9 +96,9 @@ class StallFlag:
     rule: StallRule
     status: FlagStatus
     severity: Severity
-    summary: str
+    summary: Message
     evidence: dict[str, Any]
-    action: str
+    action: Message
     opened_at: datetime
     updated_at: datetime
     resolved_at: datetime | None
@@ -144,7 +148,7 @@ def reconcile_context(
     if fresh:
         uow.session.flush()  # the new flags get their ids, which their first history step names
         for record, finding in fresh:
-            _event(uow, record, now, "opened", None, finding.summary)
+            _event(uow, record, now, "opened", None, english(finding.summary))
     uow.session.flush()
     return result
 
@@ -174,18 +178,14 @@ def _apply(
                 flag.holds_off = False
             continue
         if flag is not None and unresolved:
-            if (flag.severity, flag.summary, flag.evidence) != (finding.severity, finding.summary, finding.evidence):
+            summary, action = finding.summary.to_json(), finding.action.to_json()
+            if (flag.severity, flag.summary, flag.evidence) != (finding.severity, summary, finding.evidence):
                 # Evidence moves every day a condition holds; only a change of severity is history.
                 if finding.severity != flag.severity:
                     kind = "escalated" if _rank(finding.severity) > _rank(Severity(flag.severity)) else "eased"
                     flag.severity = finding.severity.value
-                    _event(uow, flag, now, kind, None, finding.summary)
-                flag.summary, flag.evidence, flag.action, flag.updated_at = (
-                    finding.summary,
-                    finding.evidence,
-                    finding.action,
-                    now,
-                )
+                    _event(uow, flag, now, kind, None, english(finding.summary))
+                flag.summary, flag.evidence, flag.action, flag.updated_at = summary, finding.evidence, action, now
                 updated.append(rule)
             continue
         if flag is not None and flag.holds_off:
@@ -197,9 +197,9 @@ def _apply(
             rule=rule.value,
             status=FlagStatus.OPEN.value,
             severity=finding.severity.value,
-            summary=finding.summary,
+            summary=finding.summary.to_json(),
             evidence=finding.evidence,
-            action=finding.action,
+            action=finding.action.to_json(),
             opened_at=now,
             updated_at=now,
             resolved_by_manager=False,
@@ -328,9 +328,9 @@ def _flag(record: StallFlagRecord) -> StallFlag:
         rule=StallRule(record.rule),
         status=FlagStatus(record.status),
         severity=Severity(record.severity),
-        summary=record.summary,
+        summary=Message.from_json(record.summary),
         evidence=dict(record.evidence),
-        action=record.action,
+        action=Message.from_json(record.action),
         opened_at=record.opened_at,
         updated_at=record.updated_at,
         resolved_at=record.resolved_at,

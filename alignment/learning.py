@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from alignment import sentences
 from alignment.database import UnitOfWork
 from alignment.events import events_by_person, record_events
 from alignment.opportunities import discover_activity, list_opportunities
@@ -62,7 +63,7 @@ def take_in(
     for person in people:
         newly = sorted(_finished(history[person], index) - before[person])
         if newly:
-            reasons[person] = "You finished " + ", ".join(f"“{titles.get(o, o)}”" for o in newly) + "."
+            reasons[person] = sentences.REPLAN_FINISHED(titles=[titles.get(o, str(o)) for o in newly])
     replanned = replan_people(uow, tenant_id, reasons, Trigger.PROGRESS, now)
     return Intake(recorded, discovered, replanned)
 

@@ -8,15 +8,18 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from alignment import sentences
 from alignment.database import UnitOfWork
 from alignment.errors import NotFound
+from alignment.messages import Message
 from alignment.people import ContextRecord, MembershipRecord, Role
+from alignment.policies import StoredPolicy, current_policy, set_policy
 from alignment.roadmaps import RoadmapVersion, Trigger, latest_versions, store_version
 from alignment.snapshots import learner_plan, load_snapshot
 
 
 def replan(
-    uow: UnitOfWork, tenant_id: int, person_id: int, context_id: int, trigger: Trigger, reason: str, now: datetime
+    uow: UnitOfWork, tenant_id: int, person_id: int, context_id: int, trigger: Trigger, reason: Message, now: datetime
 ) -> RoadmapVersion:
     """Plan the learner's roadmap in the context from today; keep it as a new version if it changed."""
     versions = _replan_in_context(uow, tenant_id, context_id, {person_id: reason}, trigger, now, everyone=False)
@@ -26,19 +29,23 @@ def replan(
 
 
 def replan_context(
-    uow: UnitOfWork, tenant_id: int, context_id: int, trigger: Trigger, reason: str, now: datetime
+    uow: UnitOfWork, tenant_id: int, context_id: int, trigger: Trigger, reason: Message, now: datetime
 ) -> int:
     """Re-plan every learner of the context; return how many roadmaps changed."""
     versions = _replan_in_context(uow, tenant_id, context_id, defaultdict(lambda: reason), trigger, now, everyone=True)
     return sum(changed for changed, _ in versions.values())
 
 
-def replan_person(uow: UnitOfWork, tenant_id: int, person_id: int, trigger: Trigger, reason: str, now: datetime) -> int:
+def replan_person(
+    uow: UnitOfWork, tenant_id: int, person_id: int, trigger: Trigger, reason: Message, now: datetime
+) -> int:
     """Re-plan the person in every context where they learn; return how many roadmaps changed."""
     return replan_people(uow, tenant_id, {person_id: reason}, trigger, now)
 
 
-def replan_people(uow: UnitOfWork, tenant_id: int, reasons: Mapping[int, str], trigger: Trigger, now: datetime) -> int:
+def replan_people(
+    uow: UnitOfWork, tenant_id: int, reasons: Mapping[int, Message], trigger: Trigger, now: datetime
+) -> int:
     """Re-plan each person (with their own reason) in every context where they learn, one snapshot per
     context however many people; return how many roadmaps changed."""
     if not reasons:
@@ -60,17 +67,34 @@ def replan_people(uow: UnitOfWork, tenant_id: int, reasons: Mapping[int, str], t
     return changed
 
 
-def replan_tenant(uow: UnitOfWork, tenant_id: int, trigger: Trigger, reason: str, now: datetime) -> int:
+def replan_tenant(uow: UnitOfWork, tenant_id: int, trigger: Trigger, reason: Message, now: datetime) -> int:
     """Re-plan every learner of every context of the tenant (after opportunities or the policy change)."""
     contexts = list(uow.session.scalars(select(ContextRecord.id).where(ContextRecord.tenant_id == tenant_id)))
     return sum(replan_context(uow, tenant_id, context_id, trigger, reason, now) for context_id in contexts)
+
+
+def change_policy(
+    uow: UnitOfWork,
+    tenant_id: int,
+    changes: Mapping[str, float],
+    now: datetime,
+    based_on: int | None = None,
+    changed_by_id: int | None = None,
+) -> tuple[StoredPolicy, int]:
+    """Store the tenant's next policy (see `set_policy`); when its thresholds or gift budget change, re-plan
+    every roadmap. Return the stored policy and how many roadmaps changed."""
+    before = current_policy(uow, tenant_id).policy
+    stored = set_policy(uow, tenant_id, changes, now=now, based_on=based_on, changed_by_id=changed_by_id)
+    if stored.policy.plans_like(before):
+        return stored, 0
+    return stored, replan_tenant(uow, tenant_id, Trigger.POLICY, sentences.REPLAN_POLICY(), now)
 
 
 def _replan_in_context(
     uow: UnitOfWork,
     tenant_id: int,
     context_id: int,
-    reasons: Mapping[int, str],
+    reasons: Mapping[int, Message],
     trigger: Trigger,
     now: datetime,
     everyone: bool,

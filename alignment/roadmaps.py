@@ -14,10 +14,12 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint, func, select
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from alignment import sentences
 from alignment.database import Base, UnitOfWork
+from alignment.messages import Message
 from alignment.rules.planning import LeftOut, Plan, PlannedItem
 from alignment.rules.quadrants import Quadrant
 
@@ -51,8 +53,10 @@ class RoadmapRecord(Base):
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]
     trigger: Mapped[str] = mapped_column(String(20))
-    reason: Mapped[str] = mapped_column(Text)
-    changes: Mapped[str] = mapped_column(Text)
+    reason: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """Why it was re-planned, as a message (`Message.to_json`)."""
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    """What changed from the version before, as messages."""
     starts_on: Mapped[date]
     weekly_hours: Mapped[float] = mapped_column(Float)
     projected_finish: Mapped[date | None]
@@ -68,8 +72,8 @@ class RoadmapVersion:
     version: int
     created_at: datetime
     trigger: Trigger
-    reason: str
-    changes: str
+    reason: Message
+    changes: tuple[Message, ...]
     plan: Plan
 
     @property
@@ -85,7 +89,7 @@ def store_version(
     context_id: int,
     plan: Plan,
     trigger: Trigger,
-    reason: str,
+    reason: Message,
     previous: RoadmapVersion | None,
     now: datetime,
 ) -> RoadmapVersion:
@@ -96,6 +100,7 @@ def store_version(
     # Plans are plain values that survive JSON unchanged, so comparing them is comparing what is stored.
     if previous is not None and previous.plan == plan:
         return previous
+    changes = describe_changes(previous.plan if previous else None, plan)
     record = RoadmapRecord(
         tenant_id=tenant_id,
         person_id=person_id,
@@ -103,8 +108,8 @@ def store_version(
         version=previous.version + 1 if previous else 1,
         created_at=now,
         trigger=(trigger if previous else Trigger.FIRST).value,
-        reason=reason,
-        changes=describe_changes(previous.plan if previous else None, plan),
+        reason=reason.to_json(),
+        changes=[change.to_json() for change in changes],
         starts_on=plan.starts_on,
         weekly_hours=plan.weekly_hours,
         projected_finish=plan.projected_finish,
@@ -118,7 +123,7 @@ def store_version(
         created_at=now,
         trigger=Trigger(record.trigger),
         reason=reason,
-        changes=record.changes,
+        changes=changes,
         plan=plan,
     )
 
@@ -181,28 +186,26 @@ def roadmap_versions_by_person(
     return result
 
 
-def describe_changes(previous: Plan | None, plan: Plan) -> str:
-    """What a new plan changes, in a sentence people read on their roadmap's history."""
+def describe_changes(previous: Plan | None, plan: Plan) -> tuple[Message, ...]:
+    """What a new plan changes, in sentences people read on their roadmap's history."""
     if previous is None:
-        return f"First roadmap: {len(plan.items)} item{'s' if len(plan.items) != 1 else ''}."
+        return (sentences.CHANGES_FIRST(num=len(plan.items)),)
     before = {item.opportunity_id: item for item in previous.items}
     after = {item.opportunity_id: item for item in plan.items}
     parts = []
     added = [item.title for item in plan.items if item.opportunity_id not in before]
     dropped = [item.title for item in previous.items if item.opportunity_id not in after]
     if added:
-        parts.append("added " + ", ".join(f"“{t}”" for t in added))
+        parts.append(sentences.CHANGES_ADDED(titles=added))
     if dropped:
-        parts.append("no longer planned: " + ", ".join(f"“{t}”" for t in dropped))
+        parts.append(sentences.CHANGES_DROPPED(titles=dropped))
     if previous.projected_finish and plan.projected_finish and previous.projected_finish != plan.projected_finish:
         shift = (plan.projected_finish - previous.projected_finish).days
-        parts.append(
-            f"finish moved {abs(shift)} day{'s' if abs(shift) != 1 else ''} {'later' if shift > 0 else 'earlier'}"
-        )
+        moved = sentences.CHANGES_LATER if shift > 0 else sentences.CHANGES_EARLIER
+        parts.append(moved(num=abs(shift)))
     if not parts:
-        parts.append("order or dates adjusted")
-    text = "; ".join(parts)
-    return text[0].upper() + text[1:] + "."
+        parts.append(sentences.CHANGES_ADJUSTED())
+    return tuple(parts)
 
 
 def plan_to_json(plan: Plan) -> dict[str, Any]:
@@ -215,7 +218,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
                 "opportunity_id": i.opportunity_id,
                 "title": i.title,
                 "quadrant": i.quadrant.value,
-                "reason": i.reason,
+                "reason": i.reason.to_json(),
                 "hours": i.hours,
                 "start": i.start.isoformat(),
                 "finish": i.finish.isoformat(),
@@ -226,14 +229,20 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
             for i in plan.items
         ],
         "left_out": [
-            {"opportunity_id": o.opportunity_id, "title": o.title, "quadrant": o.quadrant.value, "reason": o.reason}
+            {
+                "opportunity_id": o.opportunity_id,
+                "title": o.title,
+                "quadrant": o.quadrant.value,
+                "reason": o.reason.to_json(),
+            }
             for o in plan.left_out
         ],
     }
 
 
 def plan_from_json(data: dict[str, Any]) -> Plan:
-    """The plan stored by `plan_to_json`."""
+    """The plan stored by `plan_to_json` (reasons stored as English text before they were messages are kept
+    verbatim)."""
     return Plan(
         starts_on=date.fromisoformat(data["starts_on"]),
         weekly_hours=data["weekly_hours"],
@@ -242,7 +251,7 @@ def plan_from_json(data: dict[str, Any]) -> Plan:
                 opportunity_id=i["opportunity_id"],
                 title=i["title"],
                 quadrant=_QUADRANTS[i["quadrant"]],
-                reason=i["reason"],
+                reason=Message.from_json(i["reason"]),
                 hours=i["hours"],
                 start=date.fromisoformat(i["start"]),
                 finish=date.fromisoformat(i["finish"]),
@@ -253,7 +262,8 @@ def plan_from_json(data: dict[str, Any]) -> Plan:
             for i in data["items"]
         ),
         left_out=tuple(
-            LeftOut(o["opportunity_id"], o["title"], _QUADRANTS[o["quadrant"]], o["reason"]) for o in data["left_out"]
+            LeftOut(o["opportunity_id"], o["title"], _QUADRANTS[o["quadrant"]], Message.from_json(o["reason"]))
+            for o in data["left_out"]
         ),
     )
 
@@ -269,7 +279,7 @@ def _version(record: RoadmapRecord) -> RoadmapVersion:
         version=record.version,
         created_at=record.created_at,
         trigger=Trigger(record.trigger),
-        reason=record.reason,
-        changes=record.changes,
+        reason=Message.from_json(record.reason),
+        changes=tuple(Message.from_json(change) for change in record.changes),
         plan=plan_from_json(record.plan),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cached_property
 
@@ -26,10 +26,11 @@ from alignment.agendas import (
 from alignment.catalogue import SkillRecord
 from alignment.database import UnitOfWork
 from alignment.events import events_by_person
+from alignment.messages import Message
 from alignment.opportunities import ACTIVE, Opportunity, list_opportunities
 from alignment.people import Context, Member, Role, get_context, roster
 from alignment.policies import Policy, get_policy
-from alignment.roadmaps import RoadmapVersion, roadmap_versions_by_person
+from alignment.roadmaps import RoadmapVersion, Trigger, roadmap_versions_by_person
 from alignment.rules.planning import Candidate, Plan, check_no_prerequisite_cycle, plan_roadmap
 from alignment.rules.progress import (
     ItemProgress,
@@ -106,8 +107,12 @@ def load_snapshot(
     context_id: int,
     as_of: datetime,
     person_ids: Sequence[int] | None = None,
+    policy: Policy | None = None,
 ) -> ContextSnapshot:
-    """Load the context's learners (all, or `person_ids`) and everything their roadmaps depend on."""
+    """Load the context's learners (all, or `person_ids`) and everything their roadmaps depend on.
+
+    `policy` stands in for the tenant's stored policy (to see what another policy would do).
+    """
     context = get_context(uow, tenant_id, context_id)
     members = tuple(m for m in roster(uow, context, Role.LEARNER, person_ids) if m.joined_at < as_of)
     ids = [m.person.id for m in members]
@@ -115,7 +120,7 @@ def load_snapshot(
         tenant_id=tenant_id,
         context=context,
         as_of=as_of,
-        policy=get_policy(uow, tenant_id),
+        policy=policy if policy is not None else get_policy(uow, tenant_id),
         org_agenda=current_org_agenda(uow, tenant_id, context_id, as_of=as_of),
         opportunities=tuple(list_opportunities(uow, tenant_id, (ACTIVE,))),
         skill_names={
@@ -229,6 +234,34 @@ def learner_plan(snapshot: ContextSnapshot, person_id: int, today: date) -> Plan
         gift_budget_hours_per_quarter=snapshot.policy.gift_budget_hours_per_quarter,
         prerequisites_checked=snapshot._prerequisites_checked,
     )
+
+
+def replanned(snapshot: ContextSnapshot, trigger: Trigger, reason: Message) -> ContextSnapshot:
+    """The snapshot as it would be had every learner been re-planned at its moment (nothing is stored).
+
+    A learner whose plan would not change keeps their versions, as `store_version` would.
+    """
+    roadmaps = dict(snapshot.roadmaps)
+    for member in snapshot.members:
+        person_id = member.person.id
+        versions = tuple(snapshot.roadmaps.get(person_id, ()))
+        plan = learner_plan(snapshot, person_id, snapshot.as_of.date())
+        if versions and versions[-1].plan == plan:
+            continue
+        roadmaps[person_id] = (
+            *versions,
+            RoadmapVersion(
+                person_id=person_id,
+                context_id=snapshot.context.id,
+                version=len(versions) + 1,
+                created_at=snapshot.as_of,
+                trigger=trigger if versions else Trigger.FIRST,
+                reason=reason,
+                changes=(),
+                plan=plan,
+            ),
+        )
+    return replace(snapshot, roadmaps=roadmaps)
 
 
 def _candidate(

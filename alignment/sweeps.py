@@ -1,7 +1,8 @@
 """The stall sweep: evaluate every learner of a tenant's contexts, raise and clear flags, keep momentum.
 
 Run periodically and on demand. With `record=False` it only reports, which is how `--as-of`
-back-tests the rules on history without touching today's flags.
+back-tests the rules on history without touching today's flags, and how `preview_policy` shows what
+another policy would flag.
 """
 
 from __future__ import annotations
@@ -14,12 +15,16 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from alignment import sentences
 from alignment.database import Base, UnitOfWork
+from alignment.errors import InvalidInput
 from alignment.flags import reconcile_context
 from alignment.people import ContextRecord
+from alignment.policies import Policy, get_policy
+from alignment.roadmaps import Trigger
 from alignment.rules.momentum import Momentum, momentum
-from alignment.rules.stalls import Finding, evaluate
-from alignment.snapshots import learner_situation, load_snapshot
+from alignment.rules.stalls import Finding, StallRule, evaluate
+from alignment.snapshots import learner_situation, load_snapshot, replanned
 
 
 class MomentumRecord(Base):
@@ -68,14 +73,25 @@ def sweep(
     as_of: datetime,
     context_ids: Sequence[int] | None = None,
     record: bool = True,
+    policy: Policy | None = None,
 ) -> SweepReport:
-    """Evaluate the stall rules and momentum for every learner as of `as_of`; record flags if asked."""
+    """Evaluate the stall rules and momentum for every learner as of `as_of`; record flags if asked.
+
+    With `policy`, the rules run under that policy instead of the tenant's, as if it had been saved at
+    `as_of`: when its thresholds or gift budget plan differently, every roadmap is first re-planned in
+    memory, as saving it would. Such a sweep only reports.
+    """
+    if policy is not None and record:
+        raise InvalidInput("a sweep under a policy that is not the tenant's cannot record flags")
+    replans = policy is not None and not policy.plans_like(get_policy(uow, tenant_id))
     query = select(ContextRecord.id).where(ContextRecord.tenant_id == tenant_id).order_by(ContextRecord.id)
     if context_ids is not None:
         query = query.where(ContextRecord.id.in_(list(context_ids)))
     report = SweepReport(as_of=as_of, recorded=record)
     for context_id in list(uow.session.scalars(query)):
-        snapshot = load_snapshot(uow, tenant_id, context_id, as_of)
+        snapshot = load_snapshot(uow, tenant_id, context_id, as_of, policy=policy)
+        if replans:
+            snapshot = replanned(snapshot, Trigger.POLICY, sentences.REPLAN_POLICY())
         scores: dict[int, Momentum] = {}
         found: dict[int, list[Finding]] = {}
         for member in snapshot.members:
@@ -103,6 +119,45 @@ def sweep(
                 report.cleared += len(changes.cleared)
             _keep_momentum(uow, tenant_id, context_id, as_of.date(), scores)
     return report
+
+
+@dataclass(frozen=True)
+class RuleCounts:
+    """How many learners a sweep flagged, by rule and in all (a learner counts once however many courses)."""
+
+    learners: int
+    flagged: int
+    by_rule: dict[StallRule, int]
+
+
+@dataclass(frozen=True)
+class PolicyPreview:
+    """What the stall rules flag today under the tenant's policy and under a proposed one."""
+
+    as_of: datetime
+    current: RuleCounts
+    proposed: RuleCounts
+    replans: bool
+    """True when the proposed policy plans differently, so saving it re-plans every roadmap."""
+
+
+def preview_policy(uow: UnitOfWork, tenant_id: int, proposed: Policy, as_of: datetime) -> PolicyPreview:
+    """Sweep as of `as_of` under the tenant's policy and under `proposed`, recording nothing, and count."""
+    current = sweep(uow, tenant_id, as_of, record=False)
+    then = sweep(uow, tenant_id, as_of, record=False, policy=proposed)
+    return PolicyPreview(as_of, _counts(current), _counts(then), not proposed.plans_like(get_policy(uow, tenant_id)))
+
+
+def _counts(report: SweepReport) -> RuleCounts:
+    people: dict[StallRule, set[int]] = {rule: set() for rule in StallRule}
+    for result in report.learners:
+        for finding in result.findings:
+            people[finding.rule].add(result.person_id)
+    return RuleCounts(
+        learners=len({result.person_id for result in report.learners}),
+        flagged=len(set().union(*people.values())),
+        by_rule={rule: len(found) for rule, found in people.items()},
+    )
 
 
 def _keep_momentum(uow: UnitOfWork, tenant_id: int, context_id: int, day: date, scores: dict[int, Momentum]) -> None:

@@ -385,6 +385,7 @@ def measure(url: str, incremental: int, seed: int, contexts: int | None = None) 
     """
     from sqlalchemy import func, select
 
+    from alignment import sentences
     from alignment.learning import take_in
     from alignment.people import ContextRecord, MembershipRecord
     from alignment.replanning import replan_context, replan_tenant
@@ -427,8 +428,8 @@ def measure(url: str, incremental: int, seed: int, contexts: int | None = None) 
 
     def replan_all(uow: Any) -> int:
         if not contexts:
-            return replan_tenant(uow, tenant, Trigger.POLICY, "Benchmark", NOW)
-        return sum(replan_context(uow, tenant, c, Trigger.POLICY, "Benchmark", NOW) for c in chosen)
+            return replan_tenant(uow, tenant, Trigger.POLICY, sentences.REPLAN_POLICY(), NOW)
+        return sum(replan_context(uow, tenant, c, Trigger.POLICY, sentences.REPLAN_POLICY(), NOW) for c in chosen)
 
     def sweep_summary(uow: Any) -> dict[str, int]:
         report = sweep(uow, tenant, NOW, context_ids=chosen if contexts else None)

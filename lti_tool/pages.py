@@ -15,6 +15,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
+from alignment import sentences
 from alignment.agendas import (
     DEFAULT_WEEKLY_HOURS,
     current_org_agenda,
@@ -62,6 +63,8 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
     blueprint.add_app_template_global(wording.label, "label")
     blueprint.add_app_template_global(wording.sort_label, "sort_label")
     blueprint.add_app_template_global(wording.score_state_label, "score_state_label")
+    blueprint.add_app_template_global(wording.say, "say")
+    blueprint.add_app_template_global(wording.evidence, "evidence")
     blueprint.add_app_template_global(Quadrant, "Quadrant")
     blueprint.add_app_template_filter(wording.plural_count, "plural_count")
 
@@ -105,7 +108,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
                 with unit_of_work() as uow:
                     set_personal_agenda(uow, visitor.tenant_id, visitor.person_id, interests, aspirations, hours)
                     replan_person(
-                        uow, visitor.tenant_id, visitor.person_id, Trigger.AGENDA, "You changed your agenda.", _now()
+                        uow, visitor.tenant_id, visitor.person_id, Trigger.AGENDA, sentences.REPLAN_AGENDA(), _now()
                     )
                     uow.commit()
                 flash(gettext("Your agenda is saved and your roadmap re-planned."))
@@ -190,7 +193,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
                     )
                     replan_context(
                         uow, visitor.tenant_id, visitor.context_id, Trigger.ORG_AGENDA,
-                        "Your organisation changed what it needs.", _now(),
+                        sentences.REPLAN_ORG_AGENDA(), _now(),
                     )  # fmt: skip
                     uow.commit()
                 flash(gettext("The organisation's agenda is saved and the team's roadmaps re-planned."))
@@ -233,7 +236,10 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
                 draft = _opportunity_form(request.form, {s.id for s in skills}, found)
                 with unit_of_work() as uow:
                     update_opportunity(uow, visitor.tenant_id, opportunity_id, draft)
-                    replan_tenant(uow, visitor.tenant_id, Trigger.OPPORTUNITIES, f"“{draft.title}” changed.", _now())
+                    replan_tenant(
+                        uow, visitor.tenant_id, Trigger.OPPORTUNITIES, sentences.REPLAN_OPPORTUNITY(title=draft.title),
+                        _now(),
+                    )  # fmt: skip
                     uow.commit()
                 flash(gettext("“%(title)s” is saved; roadmaps are re-planned.", title=draft.title))
                 return redirect(url_for("pages.opportunities"), 303)

@@ -1,20 +1,27 @@
-"""How the pages name the domain's values (quadrants, levels, rules, statuses), in the visitor's language.
+"""How the pages say the domain's values and sentences in the visitor's language.
 
-The domain names its values in English for logs and the CLI; the pages translate them here, by value,
-so the domain needs no translation machinery.
+The domain names its values (quadrants, levels, rules, statuses) in English for logs and the CLI; the
+pages translate them here, by value. The domain's sentences (roadmap reasons, flag summaries, evidence,
+suggested conversations) come as `Message`s: `say` translates their English template through the
+catalogs and formats their numbers, dates and lists in the page's locale.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from datetime import date
 from enum import Enum
+from typing import Any
 
-from flask_babel import lazy_gettext
+from babel.lists import format_list
+from flask_babel import format_date, format_decimal, format_percent, get_locale, get_translations, lazy_gettext
 from flask_babel.speaklater import LazyString
 
 from alignment.flags import FlagStatus
-from alignment.roadmaps import Trigger
+from alignment.messages import Message, Sentence, render
 from alignment.rules.quadrants import Interest, Need, Quadrant
 from alignment.rules.stalls import Severity, StallRule
+from alignment.sentences import SENTENCES, evidence_lines
 from lti_tool.registrations import DeploymentStatus
 
 # Keyed by type and member: IntEnum members of different types compare equal (Interest 0 == Need 0).
@@ -45,12 +52,6 @@ LABELS: dict[tuple[type[Enum], Enum], LazyString] = {
     (DeploymentStatus, DeploymentStatus.PENDING): lazy_gettext("pending"),
     (DeploymentStatus, DeploymentStatus.ACTIVE): lazy_gettext("active"),
     (DeploymentStatus, DeploymentStatus.DISABLED): lazy_gettext("disabled"),
-    (Trigger, Trigger.FIRST): lazy_gettext("Your first roadmap."),
-    (Trigger, Trigger.AGENDA): lazy_gettext("You changed your agenda."),
-    (Trigger, Trigger.ORG_AGENDA): lazy_gettext("Your organisation changed what it needs."),
-    (Trigger, Trigger.OPPORTUNITIES): lazy_gettext("The course's opportunities changed."),
-    (Trigger, Trigger.POLICY): lazy_gettext("Your organisation changed its planning settings."),
-    (Trigger, Trigger.PROGRESS): lazy_gettext("Your progress moved the plan on."),
 }
 
 TEAM_SORT_LABELS: dict[str, LazyString] = {
@@ -94,3 +95,43 @@ def plural_count(value: float) -> int:
     "other" form in both languages the pages have, which is the form gettext gives 2.
     """
     return int(value) if float(value).is_integer() else 2
+
+
+class PageWording:
+    """The page's language: templates through the Flask-Babel catalogs, values formatted by its locale (CLDR)."""
+
+    def template(self, sentence: Sentence, count: int | None) -> str:
+        """The sentence's English template translated (gettext), in its plural form for `count`."""
+        translations = get_translations()
+        if sentence.plural is not None:
+            return str(translations.ngettext(sentence.text, sentence.plural, 2 if count is None else count))
+        return str(translations.gettext(sentence.text))
+
+    def number(self, value: float) -> str:
+        """1.234,5 in Spanish, 1,234.5 in English."""
+        return str(format_decimal(value))
+
+    def percent(self, value: float) -> str:
+        """25 % in Spanish, 25% in English."""
+        return str(format_percent(value))
+
+    def date(self, value: date) -> str:
+        """The date in the locale's medium form: 12 mar 2026, Mar 12, 2026."""
+        return str(format_date(value))
+
+    def join(self, items: Sequence[str]) -> str:
+        """A, B y C; A, B, and C."""
+        return str(format_list(list(items), locale=get_locale()))
+
+
+PAGE = PageWording()
+
+
+def say(message: Message) -> str:
+    """The domain's message in the page's language (a plain string: templates escape it as usual)."""
+    return render(message, PAGE, SENTENCES)
+
+
+def evidence(found: Mapping[str, Any]) -> list[str]:
+    """A flag's evidence, one line per piece, in the page's language."""
+    return [say(line) for line in evidence_lines(dict(found))]

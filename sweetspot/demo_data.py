@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from alignment import sentences
 from alignment.agendas import set_org_agenda, set_personal_agenda
 from alignment.catalogue import create_skill, list_skills
 from alignment.database import UnitOfWorkFactory
@@ -144,7 +145,7 @@ def seed(
                 weekly_hours=3.0 if learner.story == "steady" else 2.0,
                 now=joined,
             )
-        replan_context(uow, tenant_id, course.id, Trigger.FIRST, "Your first roadmap.", started)
+        replan_context(uow, tenant_id, course.id, Trigger.FIRST, sentences.REPLAN_FIRST(), started)
         keys = {opportunity_id: key for key, opportunity_id in opportunities.items()}
         plans = {}
         for learner in learners:

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
 
+from alignment import sentences
 from alignment.errors import InvalidInput
+from alignment.messages import Message
 from alignment.rules.quadrants import Quadrant
 
 MINUTES_PER_HOUR = 60
@@ -35,7 +37,7 @@ class Candidate:
     quadrant: Quadrant
     personal_value: float
     org_value: float
-    explanation: str
+    explanation: Message
     org_why: str = ""
     mandatory_due: date | None = None
     prerequisites: frozenset[int] = frozenset()
@@ -69,7 +71,7 @@ class Candidate:
     @cached_property
     def left_out_as_waste(self) -> LeftOut:
         """The candidate left out because nobody needs it."""
-        return _left_out(self, "Neither your agenda nor the organisation's needs it.")
+        return _left_out(self, sentences.LEFT_OUT_WASTE())
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class PlannedItem:
     opportunity_id: int
     title: str
     quadrant: Quadrant
-    reason: str
+    reason: Message
     hours: float
     start: date
     finish: date
@@ -105,7 +107,7 @@ class LeftOut:
     opportunity_id: int
     title: str
     quadrant: Quadrant
-    reason: str
+    reason: Message
 
 
 @dataclass(frozen=True)
@@ -186,11 +188,7 @@ def plan_roadmap(
             spent = gift_minutes_by_quarter.get(quarter, 0)
             if spent + chain_minutes > budget_minutes:
                 left_out.append(
-                    _left_out(
-                        candidate,
-                        f"A gift beyond the organisation's gift budget of "
-                        f"{gift_budget_hours_per_quarter:g} h a quarter.",
-                    )
+                    _left_out(candidate, sentences.LEFT_OUT_GIFT_BUDGET(hours=gift_budget_hours_per_quarter))
                 )
                 continue
             gift_minutes_by_quarter[quarter] = spent + chain_minutes
@@ -258,9 +256,9 @@ def _place(schedule: _Schedule, candidate: Candidate, needed_by: Candidate | Non
     start = schedule.cursor_minutes
     end = start + minutes
     if candidate.mandatory_due is not None:
-        reason = f"Mandatory for everyone here, due {candidate.mandatory_due.isoformat()}."
+        reason = sentences.PLAN_MANDATORY(due=candidate.mandatory_due)
     elif needed_by is not None:
-        reason = f"Needed before “{needed_by.title}”."
+        reason = sentences.PLAN_NEEDED_BEFORE(title=needed_by.title)
     else:
         reason = candidate.explanation
     schedule.items.append(
@@ -280,7 +278,7 @@ def _place(schedule: _Schedule, candidate: Candidate, needed_by: Candidate | Non
     schedule.cursor_minutes = end
 
 
-def _left_out(candidate: Candidate, reason: str) -> LeftOut:
+def _left_out(candidate: Candidate, reason: Message) -> LeftOut:
     return LeftOut(candidate.opportunity_id, candidate.title, candidate.quadrant, reason)
 
 

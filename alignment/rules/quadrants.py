@@ -10,6 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
+from alignment import sentences
+from alignment.messages import Message
+
 
 class Interest(IntEnum):
     """How much a learner wants to grow a skill."""
@@ -102,20 +105,21 @@ class Alignment:
         """Both sides together, used to rank sweet-spot items."""
         return (self.personal_value + self.org_value) / 2
 
-    def explain(self) -> str:
+    def explain(self) -> Message:
         """One line naming the skills that put the opportunity in its quadrant."""
-        wants = ", ".join(f"{d.skill_name} ({Interest(d.level).label})" for d in self.personal_drivers)
-        needs = ", ".join(f"{d.skill_name} ({Need(d.level).label})" for d in self.org_drivers)
+        wants = tuple((d.skill_name, d.level) for d in self.personal_drivers)
+        needs = tuple((d.skill_name, d.level) for d in self.org_drivers)
         match self.quadrant:
             case Quadrant.SWEET_SPOT:
-                return f"You want {wants}, and the organisation needs {needs}."
+                return sentences.EXPLAIN_SWEET_SPOT(wants=wants, needs=needs)
             case Quadrant.UPHILL:
-                why = f" Why: {self.org_whys[0]}" if self.org_whys else ""
-                return f"The organisation needs {needs}.{why}"
+                if self.org_whys:
+                    return sentences.EXPLAIN_UPHILL_WHY(needs=needs, why=self.org_whys[0])
+                return sentences.EXPLAIN_UPHILL(needs=needs)
             case Quadrant.GIFT:
-                return f"You want {wants}; the organisation does not rely on it."
+                return sentences.EXPLAIN_GIFT(wants=wants)
             case Quadrant.WASTE:
-                return "Neither your agenda nor the organisation's calls for the skills it builds."
+                return sentences.EXPLAIN_WASTE()
 
 
 def align(

@@ -13,6 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from alignment import sentences
+from alignment.messages import Message
 from alignment.rules.quadrants import Quadrant
 
 Evidence = dict[str, str | int | float | None]
@@ -126,9 +128,9 @@ class Finding:
 
     rule: StallRule
     severity: Severity
-    summary: str
+    summary: Message
     evidence: Evidence
-    action: str
+    action: Message
 
 
 def evaluate(situation: Situation, settings: StallSettings, as_of: datetime) -> list[Finding]:
@@ -156,11 +158,12 @@ def never_started(s: Situation, settings: StallSettings, as_of: datetime) -> Fin
     return Finding(
         rule=StallRule.NEVER_STARTED,
         severity=Severity.HIGH if days >= 2 * settings.never_started_days else Severity.MEDIUM,
-        summary=f"{s.learner_name} has not started any learning in the {days} days since joining.",
+        summary=sentences.NEVER_STARTED(learner=s.learner_name, days=days),
         evidence={"known_since": s.known_since.date().isoformat(), "days_without_activity": days},
         action=(
-            f"Check the roadmap is relevant to {s.learner_name}: review their agenda together"
-            + (f" and agree a first step, such as “{first.title}”." if first else ".")
+            sentences.ACTION_REVIEW_AGENDA_FIRST_STEP(learner=s.learner_name, title=first.title)
+            if first
+            else sentences.ACTION_REVIEW_AGENDA(learner=s.learner_name)
         ),
     )
 
@@ -177,11 +180,15 @@ def gone_quiet(s: Situation, settings: StallSettings, as_of: datetime) -> Findin
     severity = Severity.HIGH if days >= 2 * settings.quiet_days else Severity.MEDIUM
     if rhythm is not None and days < 1.5 * rhythm:
         severity = Severity.LOW  # quiet spells this long are normal for this learner
-    rhythm_text = f"; they are usually active every {rhythm:g} days" if rhythm is not None else ""
+    last_on = last.date()
     return Finding(
         rule=StallRule.GONE_QUIET,
         severity=severity,
-        summary=f"No learning activity for {days} days (last on {last.date().isoformat()}){rhythm_text}.",
+        summary=(
+            sentences.GONE_QUIET(days=days, last_on=last_on)
+            if rhythm is None
+            else sentences.GONE_QUIET_RHYTHM(days=days, last_on=last_on, rhythm=rhythm)
+        ),
         evidence={
             "last_activity_on": last.date().isoformat(),
             "days_quiet": days,
@@ -208,10 +215,7 @@ def behind_pace(s: Situation, settings: StallSettings, as_of: datetime) -> Findi
         worst = overdue[0]
         late = (today - worst.deadline).days
         evidence |= {"oldest_overdue": worst.title, "due_on": worst.deadline.isoformat(), "days_late": late}
-        summary = (
-            f"{len(overdue)} roadmap item{'s' if len(overdue) != 1 else ''} overdue; "
-            f"“{worst.title}” was due {worst.deadline.isoformat()} ({late} days ago)."
-        )
+        summary = sentences.BEHIND_OVERDUE(num=len(overdue), title=worst.title, due=worst.deadline)
         severity = Severity.HIGH if any(step.mandatory for step in overdue) else Severity.MEDIUM
         action = _action_for_step(s, worst)
     elif slip is not None:
@@ -220,10 +224,7 @@ def behind_pace(s: Situation, settings: StallSettings, as_of: datetime) -> Findi
             "projected_finish": slip.projected.isoformat(),
             "slip_share": round(slip.share, 3),
         }
-        summary = (
-            f"The roadmap's finish has slipped from {slip.planned.isoformat()} to "
-            f"{slip.projected.isoformat()} ({slip.share:.0%} of its planned length)."
-        )
+        summary = sentences.BEHIND_SLIP(planned=slip.planned, projected=slip.projected, share=round(slip.share, 3))
         severity = Severity.MEDIUM
         action = _action_for_next_step(s)
     return Finding(StallRule.BEHIND_PACE, severity, summary, evidence, action)
@@ -245,9 +246,8 @@ def plateau(s: Situation, settings: StallSettings, as_of: datetime) -> Finding |
     return Finding(
         rule=StallRule.PLATEAU,
         severity=Severity.MEDIUM,
-        summary=(
-            f"{years:.1f} years in role, and active on {recent} days in the last "
-            f"{settings.plateau_window_days} against {earlier} in the {settings.plateau_window_days} before."
+        summary=sentences.PLATEAU(
+            since=s.role_started_on, recent=recent, before=earlier, window=settings.plateau_window_days
         ),
         evidence={
             "role_started_on": s.role_started_on.isoformat(),
@@ -256,10 +256,7 @@ def plateau(s: Situation, settings: StallSettings, as_of: datetime) -> Finding |
             "active_days_before": earlier,
             "window_days": settings.plateau_window_days,
         },
-        action=(
-            f"Discuss a stretch assignment with {s.learner_name}: learning tends to slow after two "
-            "years in a role, and something new restarts it."
-        ),
+        action=sentences.ACTION_STRETCH(learner=s.learner_name),
     )
 
 
@@ -276,10 +273,8 @@ def uphill_avoidance(s: Situation, settings: StallSettings, as_of: datetime) -> 
     return Finding(
         rule=StallRule.UPHILL_AVOIDANCE,
         severity=Severity.HIGH if first.mandatory else Severity.MEDIUM,
-        summary=(
-            f"All {len(recent)} learning activities in the last {settings.avoidance_window_days} days "
-            f"were gifts, while {len(waiting)} uphill or mandatory item"
-            f"{'s' if len(waiting) != 1 else ''} wait, first “{first.title}”."
+        summary=sentences.UPHILL_AVOIDANCE(
+            activities=len(recent), days=settings.avoidance_window_days, num=len(waiting), title=first.title
         ),
         evidence={
             "gift_activities": len(recent),
@@ -326,32 +321,26 @@ def _next_step(s: Situation) -> Step | None:
     return min(waiting, key=lambda step: step.deadline) if waiting else None
 
 
-def _action_for_next_step(s: Situation) -> str:
+def _action_for_next_step(s: Situation) -> Message:
     step = _next_step(s)
     if step is None:
-        return f"Check in with {s.learner_name} and ask what they want to learn next."
+        return sentences.ACTION_CHECK_IN(learner=s.learner_name)
     return _action_for_step(s, step)
 
 
-def _action_for_step(s: Situation, step: Step) -> str:
+def _action_for_step(s: Situation, step: Step) -> Message:
     if step.mandatory:
-        return (
-            f"Agree a date with {s.learner_name} for “{step.title}”, due {step.deadline.isoformat()}, "
-            "and make time for it in working hours."
-        )
+        return sentences.ACTION_AGREE_DATE(learner=s.learner_name, title=step.title, due=step.deadline)
     match step.quadrant:
         case Quadrant.UPHILL:
             return _frame_why(step)
         case Quadrant.SWEET_SPOT:
-            return (
-                f"Ask {s.learner_name} what blocks “{step.title}”: it is in their sweet spot, "
-                "so something else is in the way."
-            )
+            return sentences.ACTION_WHAT_BLOCKS(learner=s.learner_name, title=step.title)
         case _:
-            return f"Check in with {s.learner_name} about “{step.title}” and whether it still fits."
+            return sentences.ACTION_STILL_FITS(learner=s.learner_name, title=step.title)
 
 
-def _frame_why(step: Step) -> str:
+def _frame_why(step: Step) -> Message:
     if step.org_why:
-        return f"Frame the strategic why of “{step.title}”: {step.org_why}"
-    return f"Frame the strategic why of “{step.title}” (the organisation has not written one yet)."
+        return sentences.ACTION_FRAME_WHY(title=step.title, why=step.org_why)
+    return sentences.ACTION_FRAME_MISSING_WHY(title=step.title)

@@ -6,14 +6,18 @@ import csv
 import io
 import json
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from alignment.backtest import backtest, parse_labels_csv, report_markdown
 from alignment.errors import InvalidInput
-from alignment.policies import get_policy, set_policy
-from alignment.sweeps import SweepReport, sweep
+from alignment.policies import current_policy, propose_policy
+from alignment.replanning import change_policy
+from alignment.rules.stalls import StallRule
+from alignment.sentences import english
+from alignment.sweeps import SweepReport, preview_policy, sweep
 from alignment.tenancy import Tenant, list_tenants
 from sweetspot.cli.base import CliState, find_tenant, parse_moment, pass_state, tenant_option
 
@@ -98,11 +102,11 @@ def policy() -> None:
 @tenant_option
 @pass_state
 def show(state: CliState, tenant_slug: str) -> None:
-    """Print the tenant's policy as JSON."""
+    """Print the tenant's policy and its version as JSON."""
     tenant = find_tenant(state, tenant_slug)
-    with state.current_runtime.unit_of_work() as uow:
-        current = get_policy(uow, tenant.id)
-    click.echo(json.dumps(asdict(current), indent=2))
+    with state.current_runtime.unit_of_work(read_only=True) as uow:
+        current = current_policy(uow, tenant.id)
+    click.echo(json.dumps({"version": current.version, **asdict(current.policy)}, indent=2))
 
 
 @policy.command("set")
@@ -110,8 +114,41 @@ def show(state: CliState, tenant_slug: str) -> None:
 @click.argument("settings", nargs=-1, required=True, metavar="NAME=VALUE...")
 @pass_state
 def set_command(state: CliState, tenant_slug: str, settings: tuple[str, ...]) -> None:
-    """Change settings, e.g. `quiet_days=21 gift_budget_hours_per_quarter=8`; all or nothing."""
+    """Change settings, e.g. `quiet_days=21 gift_budget_hours_per_quarter=8`; all or nothing.
+
+    Changing a quadrant threshold or the gift budget re-plans every roadmap of the tenant.
+    """
     tenant = find_tenant(state, tenant_slug)
+    changes = _parse_settings(settings)
+    with state.current_runtime.unit_of_work() as uow:
+        updated, replanned = change_policy(uow, tenant.id, changes, datetime.now(UTC))
+        uow.commit()
+    click.echo(json.dumps({"version": updated.version, **asdict(updated.policy)}, indent=2))
+    if replanned:
+        click.echo(f"{replanned} roadmaps re-planned", err=True)
+
+
+@policy.command("preview")
+@tenant_option
+@click.option("--as-of", "as_of", default=None, metavar="DATETIME", help="Count as things stood then (default: now).")
+@click.argument("settings", nargs=-1, required=True, metavar="NAME=VALUE...")
+@pass_state
+def preview_command(state: CliState, tenant_slug: str, as_of: str | None, settings: tuple[str, ...]) -> None:
+    """How many learners each stall rule flags, with the current settings and with these; changes nothing."""
+    tenant = find_tenant(state, tenant_slug)
+    changes = _parse_settings(settings)
+    with state.current_runtime.unit_of_work(read_only=True) as uow:
+        proposed = propose_policy(current_policy(uow, tenant.id).policy, changes)
+        preview = preview_policy(uow, tenant.id, proposed, parse_moment(as_of))
+    click.echo(f"{'rule':<18} {'now':>6} {'proposed':>9}")
+    for rule in StallRule:
+        click.echo(f"{rule.value:<18} {preview.current.by_rule[rule]:>6} {preview.proposed.by_rule[rule]:>9}")
+    click.echo(f"{'any rule':<18} {preview.current.flagged:>6} {preview.proposed.flagged:>9}")
+    replans = "; saving them re-plans every roadmap" if preview.replans else ""
+    click.echo(f"of {preview.current.learners} learners{replans}")
+
+
+def _parse_settings(settings: tuple[str, ...]) -> dict[str, float]:
     changes: dict[str, float] = {}
     for item in settings:
         name, sep, value = item.partition("=")
@@ -121,10 +158,7 @@ def set_command(state: CliState, tenant_slug: str, settings: tuple[str, ...]) ->
             changes[name.strip()] = float(value)
         except ValueError:
             raise InvalidInput(f"{name}: {value!r} is not a number") from None
-    with state.current_runtime.unit_of_work() as uow:
-        updated = set_policy(uow, tenant.id, **changes)
-        uow.commit()
-    click.echo(json.dumps(asdict(updated), indent=2))
+    return changes
 
 
 def _all_tenants(state: CliState) -> list[Tenant]:
@@ -151,9 +185,9 @@ def _report_json(report: SweepReport) -> dict[str, object]:
                     {
                         "rule": f.rule.value,
                         "severity": f.severity.value,
-                        "summary": f.summary,
+                        "summary": english(f.summary),
                         "evidence": f.evidence,
-                        "action": f.action,
+                        "action": english(f.action),
                     }
                     for f in r.findings
                 ],

@@ -68,15 +68,27 @@ def test_policy_set_changes_only_valid_settings(cli: Cli, world: World) -> None:
     assert shown["stall"]["quiet_days"] == 21
     assert shown["gift_budget_hours_per_quarter"] == 8
     for bad, message in (
-        ("quiet_days=0", "quiet_days must be at least 1 day"),
-        ("quiet_days=1.5", "whole number of days"),
-        ("colour=3", "unknown policy setting"),
-        ("org_threshold=2", "org threshold must be in (0, 1]"),
+        ("quiet_days=0", "quiet_days: Must be from 1 to 3650."),
+        ("quiet_days=1.5", "quiet_days: Must be a whole number of days."),
+        ("colour=3", "colour: colour is not a policy setting."),
+        ("org_threshold=2", "org_threshold: Must be more than 0 and at most 1."),
+        ("plateau_drop_ratio=1", "plateau_drop_ratio: Must be more than 0 and less than 1."),
     ):
         result = cli("policy", "set", "--tenant", "acme", bad)
         assert result.exit_code == 1, bad
         assert message in result.output
-    assert json.loads(cli("policy", "show", "--tenant", "acme").output)["stall"]["quiet_days"] == 21
+    shown = json.loads(cli("policy", "show", "--tenant", "acme").output)
+    assert (shown["version"], shown["stall"]["quiet_days"]) == (1, 21)
+
+
+def test_policy_preview_counts_what_each_rule_would_flag_and_changes_nothing(cli: Cli, world: World) -> None:
+    later = (datetime.now(UTC) + timedelta(days=20)).isoformat()
+    preview = cli("policy", "preview", "--tenant", "acme", "--as-of", later, "never_started_days=30")
+    assert preview.exit_code == 0, preview.output
+    never = next(line for line in preview.output.splitlines() if line.startswith("never_started"))
+    assert never.split() == ["never_started", "2", "0"], "20 days without starting: flagged after 14, not after 30"
+    assert "of 2 learners" in preview.output
+    assert json.loads(cli("policy", "show", "--tenant", "acme").output)["version"] == 0
 
 
 def test_sweep_as_of_reports_and_sweep_now_records(cli: Cli, runtime: Runtime, world: World) -> None:

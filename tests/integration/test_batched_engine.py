@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from alignment.agendas import set_org_agenda, set_personal_agenda
 from alignment.flags import StallFlag, flag_history, flags_of, reconcile, reconcile_context
+from alignment.messages import verbatim
 from alignment.opportunities import OpportunityDraft, create_opportunity
 from alignment.people import Role, join, upsert_context, upsert_person
 from alignment.rules.quadrants import align
@@ -14,7 +15,9 @@ from tests.integration.conftest import World
 
 
 def finding(rule: StallRule, severity: Severity = Severity.MEDIUM, days: int = 20) -> Finding:
-    return Finding(rule, severity, f"{rule.label} for {days} days.", {"days": days}, "Talk to them.")
+    return Finding(
+        rule, severity, verbatim(f"{rule.label} for {days} days."), {"days": days}, verbatim("Talk to them.")
+    )
 
 
 def comparable(flags: list[StallFlag], people: dict[int, str]) -> list[tuple[object, ...]]:

@@ -8,6 +8,7 @@ from alignment.opportunities import DISCOVERED, OpportunityDraft, create_opportu
 from alignment.replanning import replan_person
 from alignment.roadmaps import Trigger, latest_version
 from alignment.rules.progress import ADL, COMPLETED, LearningEvent
+from alignment.sentences import REPLAN_AGENDA, english
 from sweetspot.runtime import Runtime
 from tests.integration.conftest import World
 
@@ -27,7 +28,7 @@ def test_finishing_a_course_replans_with_the_reason(runtime: Runtime, world: Wor
         set_org_agenda(uow, t, world.course.id, {world.python.id: (3, "Reports move to Python.")})
         set_personal_agenda(uow, t, world.ana.id, {world.python.id: 3})
         now = datetime.now(UTC)
-        assert replan_person(uow, t, world.ana.id, Trigger.AGENDA, "Agenda saved", now) == 1
+        assert replan_person(uow, t, world.ana.id, Trigger.AGENDA, REPLAN_AGENDA(), now) == 1
         done = LearningEvent("stmt-1", world.ana.id, now - timedelta(minutes=5), COMPLETED, COURSE)
         intake = take_in(uow, t, [done], now + timedelta(seconds=1))
         replay = take_in(uow, t, [done], now + timedelta(seconds=2))
@@ -36,7 +37,7 @@ def test_finishing_a_course_replans_with_the_reason(runtime: Runtime, world: Wor
     assert (intake.recorded, intake.replanned) == (1, 1)
     assert (replay.recorded, replay.replanned) == (0, 0)
     assert version is not None
-    assert version.reason == "You finished “Python for analysts”."
+    assert english(version.reason) == "You finished “Python for analysts”."
     assert version.plan.items == ()
 
 

@@ -1,15 +1,22 @@
 """Every migration upgrades and downgrades on the real database, and the models match the migrations."""
 
+import json
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import MetaData, inspect, text
 from sqlalchemy.engine import Engine
 
-from alignment.database import create_engine
+from alignment import sentences
+from alignment.database import UnitOfWork, create_engine, session_factory
+from alignment.flags import flags_of
+from alignment.messages import verbatim
+from alignment.roadmaps import latest_version
+from alignment.sentences import english
 from alignment.settings import AlignmentSettings
 from sweetspot import database
 from sweetspot.schema import metadata
@@ -56,3 +63,114 @@ def test_upgrade_twice_changes_nothing(empty_engine: Engine) -> None:
     database.upgrade(empty_engine)
     assert set(inspect(empty_engine).get_table_names()) == tables
     assert database.schema_status(empty_engine).is_current
+
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+WHY = "Every analyst queries the warehouse."
+OLD_PLAN = {
+    "starts_on": "2026-11-01",
+    "weekly_hours": 3.0,
+    "items": [
+        {"opportunity_id": 1, "title": "Python for analysts", "quadrant": "sweet_spot", "hours": 6.0,
+         "reason": "You want Python (top priority), SQL (curious), and the organisation needs Python (critical).",
+         "start": "2026-11-01", "finish": "2026-11-14", "org_why": "", "due": None, "prerequisite_of": []},
+        {"opportunity_id": 2, "title": "SQL joins", "quadrant": "uphill", "hours": 3.0,
+         "reason": f"The organisation needs SQL (important). Why: {WHY}",
+         "start": "2026-11-14", "finish": "2026-11-21", "org_why": WHY, "due": None, "prerequisite_of": []},
+        {"opportunity_id": 3, "title": "Data protection", "quadrant": "waste", "hours": 1.0,
+         "reason": "Mandatory for everyone here, due 2026-12-15.",
+         "start": "2026-11-21", "finish": "2026-11-23", "org_why": "", "due": "2026-12-15", "prerequisite_of": []},
+    ],
+    "left_out": [
+        {"opportunity_id": 4, "title": "Swahili", "quadrant": "waste",
+         "reason": "Neither your agenda nor the organisation's needs it."},
+        {"opportunity_id": 5, "title": "Jazz piano", "quadrant": "gift",
+         "reason": "A gift beyond the organisation's gift budget of 8 h a quarter."},
+        {"opportunity_id": 6, "title": "Odd one", "quadrant": "gift", "reason": "Some sentence from a later version."},
+    ],
+}  # fmt: skip
+
+
+def test_sentences_stored_before_0012_become_messages_and_go_back_to_english(empty_engine: Engine) -> None:
+    database.upgrade(empty_engine, "0011_lti_services")
+    tables = MetaData()
+    tables.reflect(empty_engine)
+    with empty_engine.begin() as connection:
+        connection.execute(
+            tables.tables["tenants"].insert(), {"id": 1, "slug": "acme", "name": "Acme", "created_at": NOW}
+        )
+        connection.execute(
+            tables.tables["contexts"].insert(),
+            {"id": 1, "tenant_id": 1, "lms_context_id": "c-1", "title": "Data", "created_at": NOW},
+        )
+        connection.execute(
+            tables.tables["people"].insert(),
+            {"id": 1, "tenant_id": 1, "lms_user_id": "u-1", "name": "Ana Alves", "provisional": False,
+             "created_at": NOW},
+        )  # fmt: skip
+        connection.execute(
+            tables.tables["roadmaps"].insert(),
+            {"id": 1, "tenant_id": 1, "person_id": 1, "context_id": 1, "version": 2, "created_at": NOW,
+             "trigger": "progress", "reason": "You finished “Python basics”, “Excel”.",
+             "changes": "Added “SQL joins”; finish moved 3 days later.", "starts_on": date(2026, 11, 1),
+             "weekly_hours": 3.0, "projected_finish": date(2026, 11, 23), "plan": OLD_PLAN},
+        )  # fmt: skip
+        flag = {"tenant_id": 1, "person_id": 1, "context_id": 1, "status": "open", "severity": "medium",
+                "opened_at": NOW, "updated_at": NOW, "resolved_by_manager": False, "holds_off": False}  # fmt: skip
+        connection.execute(
+            tables.tables["stall_flags"].insert(),
+            [
+                {**flag, "id": 1, "rule": "gone_quiet",
+                 "summary": "No learning activity for 21 days (last on 2026-11-02); they are usually active every 4 "
+                            "days.",
+                 "evidence": {"last_activity_on": "2026-11-02", "days_quiet": 21, "usual_gap_days": 4.0,
+                              "threshold_days": 14},
+                 "action": "Ask Ana Alves what blocks “SQL joins”: it is in their sweet spot, so something else is "
+                           "in the way."},
+                {**flag, "id": 2, "rule": "never_started", "status": "resolved", "resolved_at": NOW,
+                 "summary": "Ana Alves has not started any learning in the 30 days since joining.",
+                 "evidence": {"known_since": "2026-10-24", "days_without_activity": 30},
+                 "action": f"Frame the strategic why of “SQL joins”: {WHY}"},
+                {**flag, "id": 3, "rule": "plateau", "summary": "A sentence no template knows.", "evidence": {},
+                 "action": "Neither does this one."},
+            ],
+        )  # fmt: skip
+
+    database.upgrade(empty_engine)
+    with UnitOfWork(session_factory(empty_engine), read_only=True) as uow:
+        roadmap = latest_version(uow, 1, 1, 1)
+        flags = {f.id: f for f in flags_of(uow, 1, include_resolved=True)}
+    assert roadmap is not None
+    assert roadmap.reason == sentences.REPLAN_FINISHED(titles=["Python basics", "Excel"])
+    assert roadmap.changes == (sentences.CHANGES_ADDED(titles=["SQL joins"]), sentences.CHANGES_LATER(num=3))
+    items, left_out = roadmap.plan.items, roadmap.plan.left_out
+    assert items[0].reason == sentences.EXPLAIN_SWEET_SPOT(wants=[("Python", 3), ("SQL", 1)], needs=[("Python", 3)])
+    assert items[1].reason == sentences.EXPLAIN_UPHILL_WHY(needs=[("SQL", 2)], why=WHY)
+    assert items[2].reason == sentences.PLAN_MANDATORY(due=date(2026, 12, 15))
+    assert [o.reason for o in left_out] == [
+        sentences.LEFT_OUT_WASTE(),
+        sentences.LEFT_OUT_GIFT_BUDGET(hours=8.0),
+        verbatim("Some sentence from a later version."),
+    ]
+    assert flags[1].summary == sentences.GONE_QUIET_RHYTHM(days=21, last_on="2026-11-02", rhythm=4.0)
+    assert flags[1].action == sentences.ACTION_WHAT_BLOCKS(learner="Ana Alves", title="SQL joins")
+    assert flags[2].summary == sentences.NEVER_STARTED(learner="Ana Alves", days=30)
+    assert flags[2].action == sentences.ACTION_FRAME_WHY(title="SQL joins", why=WHY)
+    assert (flags[3].summary, flags[3].action) == (
+        verbatim("A sentence no template knows."),
+        verbatim("Neither does this one."),
+    )
+    assert english(flags[1].summary) == (
+        "No learning activity for 21 days (last on 2026-11-02); they are usually active every 4 days."
+    )
+
+    database.downgrade(empty_engine, "0011_lti_services")
+    with empty_engine.connect() as connection:
+        reason, changes, plan = connection.execute(text("SELECT reason, changes, plan FROM roadmaps")).one()
+        summaries = dict(connection.execute(text("SELECT id, summary FROM stall_flags")).all())  # type: ignore[arg-type]
+    assert reason == "You finished “Python basics”, “Excel”."
+    assert changes == "Added “SQL joins”. Finish moved 3 days later."
+    items = (json.loads(plan) if isinstance(plan, str) else plan)["items"]
+    assert items[1]["reason"] == f"The organisation needs SQL (important). Why: {WHY}"
+    assert summaries[2] == "Ana Alves has not started any learning in the 30 days since joining."
+    assert summaries[3] == "A sentence no template knows."

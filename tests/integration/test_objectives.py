@@ -12,6 +12,7 @@ from alignment.opportunities import OpportunityDraft, create_opportunity
 from alignment.replanning import replan_context
 from alignment.roadmaps import Trigger
 from alignment.rules.progress import ADL, LearningEvent
+from alignment.sentences import REPLAN_AGENDA
 from sweetspot.runtime import Runtime
 from tests.conftest import Cli
 from tests.integration.conftest import World
@@ -43,7 +44,7 @@ def test_key_results_are_computed_from_progress(runtime: Runtime, world: World) 
         uow.commit()
     now = datetime.now(UTC)
     with runtime.unit_of_work() as uow:
-        replan_context(uow, t, world.course.id, Trigger.ORG_AGENDA, "Agenda saved", now)
+        replan_context(uow, t, world.course.id, Trigger.ORG_AGENDA, REPLAN_AGENDA(), now)
         record_events(uow, t, [LearningEvent("s1", world.ana.id, now, ADL + "progressed", PYTHON_COURSE, progress=0.3)])
         quarter = f"{now.year}-Q{(now.month - 1) // 3 + 1}"
         set_objective(

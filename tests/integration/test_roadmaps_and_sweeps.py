@@ -15,6 +15,7 @@ from alignment.roadmaps import Trigger, roadmap_versions_by_person
 from alignment.rules.progress import ADL, COMPLETED, LearningEvent
 from alignment.rules.quadrants import Quadrant
 from alignment.rules.stalls import StallRule
+from alignment.sentences import REPLAN_AGENDA, REPLAN_FINISHED, REPLAN_ORG_AGENDA, english
 from alignment.sweeps import MomentumRecord, sweep
 from sweetspot.runtime import Runtime
 from tests.integration.conftest import World
@@ -57,11 +58,11 @@ def event(
 def test_first_roadmap_places_sweet_spot_before_uphill_and_leaves_out_gifts(runtime: Runtime, world: World) -> None:
     now = setup_course(runtime, world)
     with runtime.unit_of_work() as uow:
-        version = replan(uow, world.tenant.id, world.ana.id, world.course.id, Trigger.AGENDA, "Agenda saved", now)
+        version = replan(uow, world.tenant.id, world.ana.id, world.course.id, Trigger.AGENDA, REPLAN_AGENDA(), now)
         uow.commit()
     plan = version.plan
     assert version.version == 1
-    assert version.changes == "First roadmap: 2 items."
+    assert [english(c) for c in version.changes] == ["First roadmap: 2 items."]
     assert [(i.title, i.quadrant) for i in plan.items] == [
         ("Python for analysts", Quadrant.SWEET_SPOT),
         ("SQL basics", Quadrant.UPHILL),
@@ -75,16 +76,24 @@ def test_finishing_an_item_replans_with_a_reason_and_keeps_the_old_version(runti
     now = setup_course(runtime, world)
     t = world.tenant.id
     with runtime.unit_of_work() as uow:
-        replan(uow, t, world.ana.id, world.course.id, Trigger.AGENDA, "Agenda saved", now)
+        replan(uow, t, world.ana.id, world.course.id, Trigger.AGENDA, REPLAN_AGENDA(), now)
         record_events(uow, t, [event(world.ana.id, 1, now - timedelta(hours=1), COMPLETED)])
         again = replan(
-            uow, t, world.ana.id, world.course.id, Trigger.PROGRESS, "You finished “Python for analysts”", now
+            uow,
+            t,
+            world.ana.id,
+            world.course.id,
+            Trigger.PROGRESS,
+            REPLAN_FINISHED(titles=["Python for analysts"]),
+            now,
         )
-        unchanged = replan(uow, t, world.ana.id, world.course.id, Trigger.PROGRESS, "nothing new", now)
+        unchanged = replan(
+            uow, t, world.ana.id, world.course.id, Trigger.PROGRESS, REPLAN_FINISHED(titles=["nothing new"]), now
+        )
         uow.commit()
     assert again.version == 2
-    assert again.reason == "You finished “Python for analysts”"
-    assert again.changes.startswith("No longer planned: “Python for analysts”")
+    assert english(again.reason) == "You finished “Python for analysts”."
+    assert english(again.changes[0]) == "No longer planned: “Python for analysts”."
     assert unchanged.version == 2
     with runtime.unit_of_work() as uow:
         versions = roadmap_versions_by_person(uow, t, world.course.id, [world.ana.id])[world.ana.id]
@@ -94,14 +103,14 @@ def test_finishing_an_item_replans_with_a_reason_and_keeps_the_old_version(runti
 def test_replan_of_someone_not_in_the_context_is_not_found(runtime: Runtime, world: World) -> None:
     now = datetime.now(UTC)
     with runtime.unit_of_work() as uow, pytest.raises(NotFound, match="not a learner"):
-        replan(uow, world.tenant.id, world.manager.id, world.course.id, Trigger.AGENDA, "", now)
+        replan(uow, world.tenant.id, world.manager.id, world.course.id, Trigger.AGENDA, REPLAN_AGENDA(), now)
 
 
 def test_org_agenda_change_replans_every_learner(runtime: Runtime, world: World) -> None:
     now = setup_course(runtime, world)
     with runtime.unit_of_work() as uow:
-        assert replan_context(uow, world.tenant.id, world.course.id, Trigger.ORG_AGENDA, "New agenda", now) == 2
-        assert replan_context(uow, world.tenant.id, world.course.id, Trigger.ORG_AGENDA, "Same", now) == 0
+        assert replan_context(uow, world.tenant.id, world.course.id, Trigger.ORG_AGENDA, REPLAN_ORG_AGENDA(), now) == 2
+        assert replan_context(uow, world.tenant.id, world.course.id, Trigger.ORG_AGENDA, REPLAN_ORG_AGENDA(), now) == 0
 
 
 def test_events_are_recorded_once_whatever_the_replays(runtime: Runtime, world: World) -> None:
@@ -118,7 +127,7 @@ def test_sweep_raises_explained_flags_and_is_idempotent(runtime: Runtime, world:
     now = setup_course(runtime, world)
     t = world.tenant.id
     with runtime.unit_of_work() as uow:
-        replan_context(uow, t, world.course.id, Trigger.ORG_AGENDA, "Agenda saved", now)
+        replan_context(uow, t, world.course.id, Trigger.ORG_AGENDA, REPLAN_AGENDA(), now)
         record_events(uow, t, [event(world.ana.id, 1, now - timedelta(days=3))])
         uow.commit()
     later = now + timedelta(days=20)
@@ -138,8 +147,8 @@ def test_sweep_raises_explained_flags_and_is_idempotent(runtime: Runtime, world:
     quiet = flags[(world.ana.id, StallRule.GONE_QUIET)]
     never = flags[(world.ben.id, StallRule.NEVER_STARTED)]
     assert quiet.evidence["days_quiet"] == 23
-    assert quiet.action.startswith("Ask Ana Alves what blocks “Python for analysts”")
-    assert never.action.startswith("Check the roadmap is relevant to Ben Brown")
+    assert english(quiet.action).startswith("Ask Ana Alves what blocks “Python for analysts”")
+    assert english(never.action).startswith("Check the roadmap is relevant to Ben Brown")
     with runtime.unit_of_work() as uow:
         again = sweep(uow, t, later)
         uow.commit()
@@ -223,10 +232,10 @@ def test_mandatory_item_due_in_the_past_is_behind_pace(runtime: Runtime, world: 
             mandatory={safety.id: date.today() + timedelta(days=5)},
         )
         now = datetime.now(UTC)
-        replan_context(uow, t, world.course.id, Trigger.ORG_AGENDA, "Mandatory item added", now)
+        replan_context(uow, t, world.course.id, Trigger.ORG_AGENDA, REPLAN_ORG_AGENDA(), now)
         record_events(uow, t, [event(world.ana.id, 1, now + timedelta(days=19))])
         report = sweep(uow, t, now + timedelta(days=20), record=False)
     ana = next(r for r in report.learners if r.person_id == world.ana.id)
     behind = next(f for f in ana.findings if f.rule is StallRule.BEHIND_PACE)
     assert behind.severity.value == "high"
-    assert "Data protection" in behind.summary
+    assert "Data protection" in english(behind.summary)

@@ -31,8 +31,8 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     pybabel = Path(sys.executable).parent / "pybabel"
     subprocess.run(
-        [str(pybabel), "extract", "--mapping-file", str(TRANSLATIONS / "babel.cfg"), "--keywords", "lazy_gettext",
-         "--no-location", "--output-file", str(pot), "."],
+        [str(pybabel), "extract", "--mapping-file", str(TRANSLATIONS / "babel.cfg"),
+         "--keywords", "lazy_gettext N_plural:1,2", "--no-location", "--output-file", str(pot), "."],
         cwd=ROOT, check=True, capture_output=True,
     )  # fmt: skip
     with pot.open("rb") as template:

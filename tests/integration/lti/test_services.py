@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from alignment.flags import reconcile
+from alignment.messages import verbatim
 from alignment.people import Role, find_context, get_context, roster, upsert_context
 from alignment.rules.stalls import Finding, Severity, StallRule
 from alignment.sweeps import MomentumRecord
@@ -298,7 +299,7 @@ def momentum_on(runtime: Runtime, world: World, person_id: int, context_id: int,
 
 def flag(runtime: Runtime, world: World, person_id: int, context_id: int, *rules: StallRule) -> None:
     """Make the learner's open flags exactly `rules`."""
-    findings = [Finding(rule, Severity.MEDIUM, rule.label, {}, "Talk to them.") for rule in rules]
+    findings = [Finding(rule, Severity.MEDIUM, verbatim(rule.label), {}, verbatim("Talk to them.")) for rule in rules]
     with runtime.unit_of_work() as uow:
         reconcile(uow, world.tenant.id, person_id, context_id, findings, NOW)
         uow.commit()

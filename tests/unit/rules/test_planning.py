@@ -6,8 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from alignment.messages import verbatim
 from alignment.rules.planning import Candidate, Plan, PrerequisiteCycle, plan_roadmap
 from alignment.rules.quadrants import Quadrant
+from alignment.sentences import english
 
 MONDAY = date(2026, 11, 23)
 
@@ -32,7 +34,7 @@ def candidate(
         quadrant=quadrant,
         personal_value=personal,
         org_value=org,
-        explanation=f"because of {id}",
+        explanation=verbatim(f"because of {id}"),
         org_why=why,
         mandatory_due=due,
         prerequisites=frozenset(needs),
@@ -61,13 +63,13 @@ def test_order_is_mandatory_then_sweet_spot_then_uphill_and_never_waste() -> Non
     assert ids(plan) == [6, 5, 4, 2, 1]
     assert [(left.opportunity_id, left.quadrant) for left in plan.left_out] == [(3, Quadrant.WASTE)]
     assert plan.items[-1].org_why == "Regulators ask for it."
-    assert plan.items[0].reason == "Mandatory for everyone here, due 2026-12-15."
+    assert english(plan.items[0].reason) == "Mandatory for everyone here, due 2026-12-15."
 
 
 def test_gifts_are_left_out_when_the_tenant_gives_no_gift_budget() -> None:
     plan = plan_roadmap([candidate(1, Quadrant.GIFT, personal=1.0)], today=MONDAY, weekly_hours=2)
     assert plan.items == ()
-    assert "gift budget of 0 h a quarter" in plan.left_out[0].reason
+    assert "gift budget of 0 h a quarter" in english(plan.left_out[0].reason)
 
 
 def test_gifts_fit_within_the_budget_of_the_quarter() -> None:
@@ -88,7 +90,7 @@ def test_prerequisites_come_first_even_when_ranked_lower() -> None:
         weekly_hours=2,
     )
     assert ids(plan) == [3, 2, 1]
-    assert plan.items[0].reason == "Needed before “item 1”."
+    assert english(plan.items[0].reason) == "Needed before “item 1”."
     assert plan.left_out == ()
 
 

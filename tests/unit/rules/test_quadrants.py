@@ -3,6 +3,7 @@
 import pytest
 
 from alignment.rules.quadrants import Interest, Need, OrgNeed, Quadrant, Thresholds, align
+from alignment.sentences import english
 
 PYTHON, SQL, SWAHILI, EXCEL = 1, 2, 3, 4
 NAMES = {PYTHON: "Python", SQL: "SQL", SWAHILI: "Swahili", EXCEL: "Excel"}
@@ -24,14 +25,14 @@ def test_wanted_and_needed_is_the_sweet_spot() -> None:
     assert result.quadrant is Quadrant.SWEET_SPOT
     assert result.personal_value == 1.0
     assert result.org_value == 1.0
-    assert result.explain() == "You want Python (top priority), and the organisation needs Python (critical)."
+    assert english(result.explain()) == "You want Python (top priority), and the organisation needs Python (critical)."
 
 
 def test_needed_but_not_wanted_is_uphill_and_carries_the_why() -> None:
     result = align({SQL: 1.0}, NAMES, {SQL: Interest.NOT_FOR_ME}, {SQL: OrgNeed(Need.IMPORTANT, WHY)}, Thresholds())
     assert result.quadrant is Quadrant.UPHILL
     assert result.org_whys == (WHY,)
-    assert result.explain() == f"The organisation needs SQL (important). Why: {WHY}"
+    assert english(result.explain()) == f"The organisation needs SQL (important). Why: {WHY}"
 
 
 def test_wanted_but_not_needed_is_a_gift() -> None:

@@ -15,6 +15,7 @@ from alignment.rules.stalls import (
     evaluate,
     usual_gap_days,
 )
+from alignment.sentences import english
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -58,8 +59,8 @@ def test_never_started_suggests_checking_the_roadmap_fits() -> None:
     s = situation(known_since=days_ago(20), steps=(step(1, Quadrant.SWEET_SPOT, 10),))
     (finding,) = evaluate(s, RULES, NOW)
     assert finding.evidence == {"known_since": days_ago(20).date().isoformat(), "days_without_activity": 20}
-    assert finding.action.startswith("Check the roadmap is relevant to Ana")
-    assert "“Course 1”" in finding.action
+    assert english(finding.action).startswith("Check the roadmap is relevant to Ana")
+    assert "“Course 1”" in english(finding.action)
 
 
 def test_any_activity_means_started() -> None:
@@ -80,19 +81,19 @@ def test_gone_quiet_shows_the_learners_usual_rhythm_and_is_low_when_that_is_norm
     (finding,) = evaluate(situation(activity=monthly), RULES, NOW)
     assert finding.evidence["usual_gap_days"] == 20.0
     assert finding.severity is Severity.LOW
-    assert "usually active every 20 days" in finding.summary
+    assert "usually active every 20 days" in english(finding.summary)
 
 
 def test_gone_quiet_on_a_sweet_spot_item_asks_what_blocks() -> None:
     s = situation(activity=(Activity(days_ago(15)),), steps=(step(1, Quadrant.SWEET_SPOT, 30),))
     (finding,) = evaluate(s, RULES, NOW)
-    assert finding.action.startswith("Ask Ana what blocks “Course 1”")
+    assert english(finding.action).startswith("Ask Ana what blocks “Course 1”")
 
 
 def test_gone_quiet_on_an_uphill_item_frames_the_why() -> None:
     s = situation(activity=(Activity(days_ago(15)),), steps=(step(1, Quadrant.UPHILL, 30, org_why=WHY),))
     (finding,) = evaluate(s, RULES, NOW)
-    assert finding.action == f"Frame the strategic why of “Course 1”: {WHY}"
+    assert english(finding.action) == f"Frame the strategic why of “Course 1”: {WHY}"
 
 
 def test_usual_gap_needs_at_least_three_active_days() -> None:
@@ -118,7 +119,7 @@ def test_overdue_mandatory_item_is_high_and_asks_for_a_date() -> None:
     (finding,) = evaluate(s, RULES, NOW)
     assert finding.severity is Severity.HIGH
     assert finding.evidence["days_late"] == 10
-    assert finding.action.startswith("Agree a date with Ana for “Course 1”")
+    assert english(finding.action).startswith("Agree a date with Ana for “Course 1”")
 
 
 def test_finished_items_are_never_overdue() -> None:
@@ -154,7 +155,7 @@ def test_plateau_needs_two_years_in_role_and_activity_halving() -> None:
     assert finding.rule is StallRule.PLATEAU
     assert finding.evidence["active_days_recent"] == 4
     assert finding.evidence["active_days_before"] == 10
-    assert finding.action.startswith("Discuss a stretch assignment with Ana")
+    assert english(finding.action).startswith("Discuss a stretch assignment with Ana")
 
 
 def test_no_plateau_when_activity_is_exactly_half() -> None:
@@ -178,7 +179,7 @@ def test_only_gifts_while_uphill_waits_is_avoidance() -> None:
     (finding,) = evaluate(s, RULES, NOW)
     assert finding.rule is StallRule.UPHILL_AVOIDANCE
     assert finding.evidence["gift_activities"] == 2
-    assert finding.action == f"Frame the strategic why of “Course 1”: {WHY}"
+    assert english(finding.action) == f"Frame the strategic why of “Course 1”: {WHY}"
 
 
 def test_one_activity_on_the_roadmap_is_not_avoidance() -> None:

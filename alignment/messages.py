@@ -1,0 +1,191 @@
+"""Sentences the domain says to people, kept as a message id with parameters and put into words later.
+
+The domain never writes a sentence for people itself: it returns a `Message` (the id of a `Sentence` in
+`alignment.sentences` and plain JSON parameters) and stores it as JSON. Whoever shows it renders it
+through a `Wording`: `english(message)` for the CLI, logs and the LMS gradebook; the pages render it in
+the visitor's language (`lti_tool.wording`), translating the English template as a gettext message id
+and formatting numbers, dates and lists the locale's way. Names, titles and what a manager wrote (the
+organisation's *why*) are parameters of kind TEXT and are never translated.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any, Protocol
+
+Value = str | int | float | None | tuple[Any, ...]
+"""A parameter's value: JSON-safe, with lists frozen into tuples so messages compare and hash as values."""
+
+
+def N_(text: str) -> str:
+    """Mark an English template for extraction into the translation catalogs; returns it unchanged."""
+    return text
+
+
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Mark an English template with its plural for extraction (`--keywords N_plural:1,2`)."""
+    return singular, plural
+
+
+class Kind(StrEnum):
+    """How a parameter is put into words."""
+
+    TEXT = "text"
+    """Said as given: a name, a title, what a manager wrote. Never translated."""
+    NUMBER = "number"
+    """A count or an amount, with the locale's digits and separators."""
+    PERCENT = "percent"
+    """A fraction of 1, said as a percentage."""
+    DATE = "date"
+    """An ISO 8601 date (YYYY-MM-DD), said the locale's way."""
+    TITLES = "titles"
+    """A list of titles, each quoted, joined the locale's way ("A", "B" and "C")."""
+    WANTS = "wants"
+    """A list of (skill name, interest level) pairs: "Python (top priority)"."""
+    NEEDS = "needs"
+    """A list of (skill name, need level) pairs: "SQL (critical)"."""
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One thing the domain says: a stable id, its English template(s) and how each parameter is said.
+
+    Templates use `%(name)s` placeholders (gettext's python-format). A sentence with a plural picks its
+    form by the whole number in the parameter named by `count`.
+    """
+
+    id: str
+    text: str
+    kinds: Mapping[str, Kind] = field(default_factory=dict)
+    plural: str | None = None
+    count: str | None = None
+
+    def __call__(self, **params: Any) -> Message:
+        """This sentence said with `params` (exactly the parameters it names)."""
+        if set(params) != set(self.kinds):
+            raise ValueError(f"{self.id} takes {sorted(self.kinds)}, got {sorted(params)}")
+        return Message(self.id, tuple(sorted((name, _frozen(value)) for name, value in params.items())))
+
+
+@dataclass(frozen=True)
+class Message:
+    """A sentence to say, by id, with its parameters (sorted by name)."""
+
+    id: str
+    params: tuple[tuple[str, Value], ...] = ()
+
+    @property
+    def arguments(self) -> dict[str, Value]:
+        """The parameters by name."""
+        return dict(self.params)
+
+    def to_json(self) -> dict[str, Any]:
+        """The message as JSON-safe values (what is stored)."""
+        return {"id": self.id, "params": {name: _thawed(value) for name, value in self.params}}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Message:
+        """The message `to_json` stored; a plain string (stored before messages had ids) is said verbatim."""
+        if isinstance(data, str):
+            return verbatim(data)
+        params = data["params"]
+        if not params:
+            return _bare(data["id"])  # most reasons a plan leaves out carry nothing: share one value
+        return cls(str(data["id"]), tuple(sorted((k, _frozen(v)) for k, v in dict(params).items())))
+
+
+@functools.cache
+def _bare(id: str) -> Message:
+    return Message(id)
+
+
+VERBATIM = "verbatim"
+"""The id of a message that is its own text: sentences stored before the domain kept message ids."""
+
+
+def verbatim(text: str) -> Message:
+    """A message said exactly as `text` in every language."""
+    return Message(VERBATIM, (("text", text),))
+
+
+class Wording(Protocol):
+    """How one language puts a message's template and parameters into words."""
+
+    def template(self, sentence: Sentence, count: int | None) -> str:
+        """The sentence's template in this language (the plural form for `count` when it has one)."""
+
+    def number(self, value: float) -> str:
+        """A number."""
+
+    def percent(self, value: float) -> str:
+        """A fraction of 1 as a percentage."""
+
+    def date(self, value: date) -> str:
+        """A date."""
+
+    def join(self, items: Sequence[str]) -> str:
+        """Items of a list, joined."""
+
+
+def render(message: Message, wording: Wording, sentences: Mapping[str, Sentence]) -> str:
+    """The message in the wording's language."""
+    params = message.arguments
+    if message.id == VERBATIM:
+        return str(params["text"])
+    sentence = sentences[message.id]
+    count = params.get(sentence.count) if sentence.count else None
+    template = wording.template(sentence, int(count) if isinstance(count, int | float) else None)
+    said = {name: _say(kind, params.get(name), wording, sentences) for name, kind in sentence.kinds.items()}
+    return template % said
+
+
+def _say(kind: Kind, value: Value, wording: Wording, sentences: Mapping[str, Sentence]) -> str:
+    if value is None:
+        return "–"
+    match kind:
+        case Kind.TEXT:
+            return str(value)
+        case Kind.NUMBER:
+            return wording.number(float(value)) if isinstance(value, int | float) else str(value)
+        case Kind.PERCENT:
+            return wording.percent(float(value)) if isinstance(value, int | float) else str(value)
+        case Kind.DATE:
+            return wording.date(date.fromisoformat(str(value)))
+        case Kind.TITLES:
+            quoted = sentences[QUOTED_TITLE]
+            return wording.join([wording.template(quoted, None) % {"title": title} for title in _items(value)])
+        case Kind.WANTS | Kind.NEEDS:
+            levels = INTEREST_LEVEL if kind is Kind.WANTS else NEED_LEVEL
+            return wording.join(
+                [f"{name} ({wording.template(sentences[levels % int(level)], None)})" for name, level in _items(value)]
+            )
+
+
+QUOTED_TITLE = "title.quoted"
+"""The sentence that quotes one title in a list of titles (the locale's quotation marks)."""
+INTEREST_LEVEL = "level.interest.%d"
+"""The sentences naming a learner's interest levels 0–3."""
+NEED_LEVEL = "level.need.%d"
+"""The sentences naming the organisation's need levels 0–3."""
+
+
+def _items(value: Value) -> tuple[Any, ...]:
+    return value if isinstance(value, tuple) else (value,)
+
+
+def _frozen(value: Any) -> Value:
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(item) for item in value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if value is None or isinstance(value, str | int | float):
+        return value
+    raise TypeError(f"a message parameter must be JSON-safe, got {type(value).__name__}")
+
+
+def _thawed(value: Value) -> Any:
+    return [_thawed(item) for item in value] if isinstance(value, tuple) else value
