@@ -188,10 +188,12 @@ NEED = ("not needed", "useful", "important", "critical")
 
 
 def _skills(text: str, levels: tuple[str, ...]) -> list[list[Any]] | None:
-    """ "Python (top priority), SQL (want)" → [[Python, 3], [SQL, 2]], when that is exactly what was written."""
+    """`Python (top priority), SQL (want)` → [[Python, 3], [SQL, 2]], when that is exactly what was written."""
     pattern = r"(.+?) \((" + "|".join(levels) + r")\)(?:, |$)"
-    found = [[m.group(1), levels.index(m.group(2))] for m in re.finditer(pattern, text, re.DOTALL)]
-    return found if found and ", ".join(f"{n} ({levels[level]})" for n, level in found) == text else None
+    found = [(m.group(1), levels.index(m.group(2))) for m in re.finditer(pattern, text, re.DOTALL)]
+    if not found or ", ".join(f"{name} ({levels[level]})" for name, level in found) != text:
+        return None
+    return [[name, level] for name, level in found]
 
 
 def _plan_reason(item: dict[str, Any], titles: dict[int, str]) -> Any:
