@@ -6,6 +6,7 @@ based on an older version can be refused instead of silently overwriting someone
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -57,11 +58,11 @@ class Bounds:
 
     def problem(self, value: float) -> Message | None:
         """Why `value` is refused, or None when it is fine."""
-        if self.whole_days and value != int(value):
+        if math.isfinite(value) and self.whole_days and value != int(value):
             return sentences.POLICY_WHOLE_DAYS()
         below = value <= self.low if self.low_open else value < self.low
         above = value >= self.high if self.high_open else value > self.high
-        if not (below or above):
+        if math.isfinite(value) and not (below or above):
             return None
         if self.low_open and self.high_open:
             return sentences.POLICY_BETWEEN(low=self.low, high=self.high)

@@ -6,18 +6,25 @@ deployments, and the xAPI listener's credentials and upstream connections.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.fernet import Fernet
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, ngettext
+from flask_babel import gettext, lazy_gettext, ngettext
+from flask_babel.speaklater import LazyString
 from werkzeug.wrappers import Response
 
 from alignment.catalogue import import_framework
 from alignment.database import UnitOfWorkFactory
+from alignment.errors import Conflict
 from alignment.frameworks import parse_framework_file
+from alignment.policies import SETTINGS, InvalidPolicy, StoredPolicy, current_policy, propose_policy
+from alignment.replanning import change_policy
+from alignment.rules.stalls import StallRule
+from alignment.sweeps import PolicyPreview, preview_policy
 from lti_tool import wording
 from lti_tool.admission import Visitor
 from lti_tool.grades import retry_now, score_status
@@ -49,11 +56,78 @@ def create_blueprint(
     @blueprint.get("/")
     @only(Audience.ADMIN)
     def index(visitor: Visitor) -> str:
-        """Registrations and deployments, and the tenant's xAPI credentials."""
+        """Registrations and deployments, xAPI credentials, upstream LRSs, gradebook and roster status."""
+        return render_template("admin.html", **page(visitor), issued=None)
+
+    def policy_page(
+        visitor: Visitor,
+        stored: StoredPolicy,
+        fields: Mapping[str, str],
+        based_on: int,
+        errors: Mapping[str, str] | None = None,
+        preview: PolicyPreview | None = None,
+        problem: str | None = None,
+    ) -> str:
+        return render_template(
+            "admin_policy.html", visitor=visitor, stored=stored, fields=fields, based_on=based_on,
+            errors=errors or {}, preview=preview, problem=problem, words=SETTING_WORDS,
+            stall_settings=STALL_SETTINGS, planning_settings=PLANNING_SETTINGS, rules=list(StallRule),
+        )  # fmt: skip
+
+    @blueprint.get("/policy")
+    @only(Audience.ADMIN)
+    def policy(visitor: Visitor) -> str:
+        """The stall rules' settings, the quadrant thresholds and the gift budget, as a form."""
         with unit_of_work(read_only=True) as uow:
-            platforms = [(r, deployments_of(uow, r.id)) for r in registrations_of(uow, visitor.tenant_id)]
-            credentials = list_credentials(uow, visitor.tenant_id)
-        return render_template("admin.html", visitor=visitor, platforms=platforms, credentials=credentials, issued=None)
+            stored = current_policy(uow, visitor.tenant_id)
+        return policy_page(visitor, stored, _fields(stored), stored.version)
+
+    @blueprint.post("/policy")
+    @only(Audience.ADMIN)
+    def change_policy_settings(visitor: Visitor) -> Response | tuple[str, int] | str:
+        """Preview what proposed settings would flag today (nothing is written), or save them as the next version."""
+        action = request.form.get("action", "")
+        if action not in ("preview", "save"):
+            abort(400, gettext("Choose Preview or Save."))
+        try:
+            based_on = int(request.form.get("version", ""))
+        except ValueError:
+            abort(400, gettext("The form is incomplete. Reload the page and try again."))
+        fields = {name: request.form.get(name, "").strip() for name in SETTINGS}
+        values, errors = _read_numbers(fields)
+        with unit_of_work(read_only=True) as uow:
+            stored = current_policy(uow, visitor.tenant_id)
+        try:
+            proposed = propose_policy(stored.policy, values)
+        except InvalidPolicy as refused:
+            errors |= {name: wording.say(problem) for name, problem in refused.problems.items() if name not in errors}
+        if errors:
+            return policy_page(visitor, stored, fields, based_on, errors=errors), 400
+        now = datetime.now(UTC)
+        if action == "preview":
+            with unit_of_work(read_only=True) as uow:
+                preview = preview_policy(uow, visitor.tenant_id, proposed, now)
+            return policy_page(visitor, stored, fields, based_on, preview=preview)
+        try:
+            with unit_of_work() as uow:
+                saved, replanned = change_policy(
+                    uow, visitor.tenant_id, values, now, based_on=based_on, changed_by_id=visitor.person_id
+                )
+                uow.commit()
+        except Conflict:
+            with unit_of_work(read_only=True) as uow:
+                stored = current_policy(uow, visitor.tenant_id)
+            stale = gettext(
+                "Nothing was saved: someone saved these settings after you opened the page. "
+                "They are shown as they are now; make your change again."
+            )
+            return policy_page(visitor, stored, _fields(stored), stored.version, problem=stale), 409
+        flash(
+            gettext("The settings are saved as version %(version)s; the next sweep uses them.", version=saved.version)
+        )
+        if replanned:
+            flash(ngettext("%(num)d roadmap was re-planned.", "%(num)d roadmaps were re-planned.", replanned))
+        return redirect(url_for("admin.policy"), 303)
 
     @blueprint.post("/deployments/<int:deployment_key>")
     @only(Audience.ADMIN)
@@ -172,3 +246,106 @@ def create_blueprint(
         return redirect(url_for("admin.index"), 303)
 
     return blueprint
+
+
+STALL_SETTINGS = (
+    "never_started_days",
+    "quiet_days",
+    "overdue_grace_days",
+    "slip_share",
+    "plateau_tenure_days",
+    "plateau_window_days",
+    "plateau_drop_ratio",
+    "avoidance_window_days",
+)
+PLANNING_SETTINGS = ("personal_threshold", "org_threshold", "gift_budget_hours_per_quarter")
+
+# Each setting's label and the hint beside it, in the admin's language.
+SETTING_WORDS: dict[str, tuple[LazyString, LazyString]] = {
+    "never_started_days": (
+        lazy_gettext("Never started: days"),
+        lazy_gettext("Flag a learner who has done no learning at all this many days after joining."),
+    ),
+    "quiet_days": (
+        lazy_gettext("Gone quiet: days"),
+        lazy_gettext(
+            "Flag a learner with no learning activity for this many days (low severity when that is their usual "
+            "rhythm)."
+        ),
+    ),
+    "overdue_grace_days": (
+        lazy_gettext("Behind pace: days of grace"),
+        lazy_gettext("Flag a roadmap item this many days after its due date or planned finish."),
+    ),
+    "slip_share": (
+        lazy_gettext("Behind pace: slip allowed"),
+        lazy_gettext(
+            "Flag a roadmap whose projected finish slips by more than this share of its planned length (0.25 is "
+            "a quarter)."
+        ),
+    ),
+    "plateau_tenure_days": (
+        lazy_gettext("Plateau: days in the role"),
+        lazy_gettext("The plateau rule looks only at people this long in their role (730 is two years)."),
+    ),
+    "plateau_window_days": (
+        lazy_gettext("Plateau: window in days"),
+        lazy_gettext("Active days in the latest window are compared with the window before."),
+    ),
+    "plateau_drop_ratio": (
+        lazy_gettext("Plateau: drop that flags"),
+        lazy_gettext(
+            "Flag when the latest window has fewer than this share of the active days of the window before "
+            "(between 0 and 1)."
+        ),
+    ),
+    "avoidance_window_days": (
+        lazy_gettext("Uphill avoidance: days looked back"),
+        lazy_gettext(
+            "Flag a learner whose every activity in this many days was a gift while uphill or mandatory items wait."
+        ),
+    ),
+    "personal_threshold": (
+        lazy_gettext("Learner's interest threshold"),
+        lazy_gettext(
+            "An opportunity counts as wanted when the learner's interest in its skills reaches this value (more "
+            "than 0, at most 1)."
+        ),
+    ),
+    "org_threshold": (
+        lazy_gettext("Organisation's need threshold"),
+        lazy_gettext(
+            "An opportunity counts as needed when the organisation's need for its skills reaches this value "
+            "(more than 0, at most 1)."
+        ),
+    ),
+    "gift_budget_hours_per_quarter": (
+        lazy_gettext("Gift budget: hours a quarter"),
+        lazy_gettext(
+            "Hours of gifts (wanted by the learner, not needed by the organisation) a roadmap may hold each quarter."
+        ),
+    ),
+}
+
+
+def _fields(stored: StoredPolicy) -> dict[str, str]:
+    """The stored settings as a form shows them (plain digits, as number inputs take them)."""
+    return {name: f"{value:g}" for name, value in stored.policy.values().items()}
+
+
+def _read_numbers(fields: Mapping[str, str]) -> tuple[dict[str, float], dict[str, str]]:
+    """The form's settings as numbers, and a message for each that is not one."""
+    values: dict[str, float] = {}
+    errors: dict[str, str] = {}
+    for name, text in fields.items():
+        # A number input sends digits with a point; someone typing "0,5" without one means the same.
+        candidate = text.replace(",", ".", 1) if text.count(",") == 1 and "." not in text else text
+        try:
+            value = float(candidate)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            errors[name] = gettext("Enter a number.") if not text else gettext("%(value)s is not a number.", value=text)
+            continue
+        values[name] = value
+    return values, errors
