@@ -5,7 +5,7 @@ Accept-Language decides only when the launch names no supported language."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +13,8 @@ from babel.dates import format_date
 from flask.testing import FlaskClient
 from structlog.testing import capture_logs
 
+from alignment.sweeps import sweep
+from sweetspot.runtime import Runtime
 from tests.integration.conftest import World
 from tests.integration.lti.conftest import INSTITUTION_ADMIN, INSTRUCTOR, Platform, launch
 from tests.integration.lti.test_pages import catalogue, csrf
@@ -77,6 +79,37 @@ def test_a_spanish_manager_sees_the_team_in_spanish(
     team = client.get("/app/team").text
     assert '<html lang="es">' in team
     assert "Data skills for analysts: el equipo" in team and "Ordenar por" in team and "Participante" in team
+
+
+def test_the_domains_sentences_on_a_spanish_roadmap_are_spanish_and_the_managers_why_is_not_translated(
+    client: FlaskClient, world: World, platform: Platform, catalogue: None
+) -> None:
+    launch(client, platform, **presenting("es-ES"))
+    roadmap = plan_roadmap(client, world)
+    assert "A usted le interesa Python (máxima prioridad), y la organización necesita Python (crítica)." in roadmap
+    assert "La organización necesita SQL (importante). Por qué: Every analyst queries the warehouse." in roadmap
+    assert "Usted cambió sus objetivos. Primer itinerario: 2 elementos." in roadmap
+    assert "You want" not in roadmap and "First roadmap" not in roadmap
+
+
+def test_a_spanish_manager_reads_flags_evidence_and_the_suggested_conversation_in_spanish(
+    client: FlaskClient, runtime: Runtime, world: World, platform: Platform, catalogue: None
+) -> None:
+    later = datetime.now(UTC) + timedelta(days=60)
+    with runtime.unit_of_work() as uow:
+        sweep(uow, world.tenant.id, later)
+        uow.commit()
+    launch(client, platform, sub="u-maria", name="Maria Manager", ROLES=[INSTRUCTOR], **presenting("es-ES"))
+    detail = client.get(f"/app/team/{world.ana.id}").text
+    assert "Ana Alves no ha empezado a aprender nada en los 60 días transcurridos desde que se incorporó." in detail
+    assert "Compruebe que el itinerario es pertinente para Ana Alves: revisen juntos sus objetivos" in detail
+    assert "Días sin ninguna actividad: 60" in detail
+    assert f"En Sweetspot desde: {format_date(datetime.now(UTC).date(), 'medium', locale='es')}" in detail
+    assert "has not started" not in detail and "days without activity" not in detail
+    launch(client, platform, sub="u-maria", name="Maria Manager", ROLES=[INSTRUCTOR], **presenting("en"))
+    english = client.get(f"/app/team/{world.ana.id}").text
+    assert "Ana Alves has not started any learning in the 60 days since joining." in english
+    assert "Days without any activity: 60" in english
 
 
 @pytest.mark.parametrize("locale", ["en", "en-US", "fr-FR"])

@@ -249,6 +249,8 @@ def test_an_admin_connects_an_upstream_lrs_and_a_bad_url_is_refused(
     assert client.post("/app/admin/connections", data=form).status_code == 303
     page = client.get("/app/admin/").text
     assert "https://lrs.acme.test/xapi/" in page and "s3cret" not in page
+    listed = client.get("/app/admin/").text
+    assert "<code>https://lrs.acme.test/xapi/</code>" in listed, "the connection is listed, not only flashed"
     refused = client.post("/app/admin/connections", data={**form, "endpoint": "ftp://nope"})
     assert refused.status_code == 400
 

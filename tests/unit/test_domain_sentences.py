@@ -1,0 +1,127 @@
+"""Every sentence the domain says has an English rendering and a Spanish one, with all its parameters said
+the language's way; names, titles and what a manager wrote are never translated; a message survives being
+stored as JSON, and one stored before messages had ids is said verbatim."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from babel.messages.pofile import read_po
+from flask import Flask
+
+from alignment.messages import Kind, Message, Sentence, verbatim
+from alignment.sentences import SENTENCES, english, evidence_lines
+from lti_tool.wording import say
+from sweetspot import languages
+
+SAMPLES: dict[Kind, Any] = {
+    Kind.TEXT: "Zoë's “Data” course",
+    Kind.NUMBER: 1234.5,
+    Kind.PERCENT: 0.25,
+    Kind.DATE: "2026-03-12",
+    Kind.TITLES: ["Python basics", "SQL joins"],
+    Kind.WANTS: [["Python", 3], ["SQL", 1]],
+    Kind.NEEDS: [["Excel", 2]],
+}
+SAID = {
+    "en": {Kind.NUMBER: "1234.5", Kind.PERCENT: "25%", Kind.DATE: "2026-03-12"},
+    "es": {Kind.NUMBER: "1.234,5", Kind.PERCENT: "25\xa0%", Kind.DATE: "12 mar 2026"},
+}
+ALL = sorted(SENTENCES)
+
+
+def example(sentence: Sentence, count: int = 2) -> Message:
+    """The sentence with a sample value of each parameter's kind (`count` for the one choosing the plural)."""
+    params = {name: SAMPLES[kind] for name, kind in sentence.kinds.items()}
+    if sentence.count:
+        params[sentence.count] = count
+    return sentence(**params)
+
+
+@pytest.fixture(scope="module")
+def spanish() -> Iterator[None]:
+    """A request whose page is in Spanish (the pages' Flask-Babel set-up, chosen by Accept-Language)."""
+    app = Flask(__name__)
+    languages.init_app(app)
+    with app.test_request_context(headers={"Accept-Language": "es-ES"}):
+        yield
+
+
+@pytest.mark.parametrize("sentence_id", ALL)
+def test_every_sentence_is_said_in_english_with_its_parameters(sentence_id: str) -> None:
+    sentence = SENTENCES[sentence_id]
+    for count in (1, 2) if sentence.count else (2,):
+        said = english(example(sentence, count))
+        assert "%(" not in said and said.strip()
+        for name, kind in sentence.kinds.items():
+            if name == sentence.count:
+                assert str(count) in said
+            elif kind in SAID["en"]:
+                assert SAID["en"][kind] in said, (name, said)
+            elif kind is Kind.TEXT:
+                assert SAMPLES[Kind.TEXT] in said
+
+
+@pytest.mark.parametrize("sentence_id", ALL)
+def test_every_sentence_is_said_in_spanish_with_spanish_numbers_and_dates(spanish: None, sentence_id: str) -> None:
+    sentence = SENTENCES[sentence_id]
+    for count in (1, 2) if sentence.count else (2,):
+        message = example(sentence, count)
+        said = say(message)
+        assert "%(" not in said and said.strip()
+        for name, kind in sentence.kinds.items():
+            if name == sentence.count:
+                assert str(count) in said
+            elif kind in SAID["es"]:
+                assert SAID["es"][kind] in said, (name, said)
+            elif kind is Kind.TEXT:
+                assert SAMPLES[Kind.TEXT] in said, "names, titles and a manager's words are never translated"
+
+
+def test_every_sentence_has_a_spanish_translation_in_the_catalog() -> None:
+    with (languages.TRANSLATIONS / "es" / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        catalog = read_po(po, locale="es")
+    for sentence in SENTENCES.values():
+        entry = catalog.get((sentence.text, sentence.plural) if sentence.plural else sentence.text)
+        assert entry is not None, f"{sentence.id} is not in the Spanish catalog"
+        forms = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        assert all(forms), f"{sentence.id} has no Spanish translation"
+
+
+def test_lists_levels_and_quotes_follow_the_language(spanish: None) -> None:
+    message = SENTENCES["explain.sweet_spot"](wants=[("Python", 3), ("SQL", 1)], needs=[("Excel", 2)])
+    assert (
+        english(message)
+        == "You want Python (top priority), SQL (curious), and the organisation needs Excel (important)."
+    )
+    assert say(message) == (
+        "A usted le interesa Python (máxima prioridad) y SQL (me da curiosidad), y la organización necesita "
+        "Excel (importante)."
+    )
+    finished = SENTENCES["replan.finished"](titles=["Python basics", "SQL joins", "Excel"])
+    assert say(finished) == "Ha terminado «Python basics», «SQL joins» y «Excel»."
+
+
+def test_a_message_survives_json_and_an_old_english_sentence_is_said_verbatim(spanish: None) -> None:
+    message = example(SENTENCES["stall.gone_quiet_rhythm"])
+    assert Message.from_json(message.to_json()) == message
+    old = Message.from_json("No learning activity for 21 days (last on 2026-11-02).")
+    assert old == verbatim("No learning activity for 21 days (last on 2026-11-02).")
+    assert english(old) == say(old) == "No learning activity for 21 days (last on 2026-11-02)."
+
+
+def test_a_sentence_refuses_parameters_it_does_not_name() -> None:
+    with pytest.raises(ValueError, match="takes"):
+        SENTENCES["plan.mandatory"](due="2026-12-15", colour="red")
+
+
+def test_evidence_is_said_line_by_line_and_unknown_evidence_keeps_its_name(spanish: None) -> None:
+    lines = evidence_lines({"days_quiet": 21, "last_activity_on": "2026-11-02", "retired_key": 3})
+    assert [english(line) for line in lines] == ["Days quiet: 21", "Last activity: 2026-11-02", "retired key: 3"]
+    assert [say(line) for line in lines] == [
+        "Días de inactividad: 21",
+        "Última actividad: 2 nov 2026",
+        "retired key: 3",
+    ]
