@@ -78,6 +78,26 @@ def test_an_admin_creates_an_xapi_credential_and_activates_a_deployment(page: Pa
     check(page, "admin-credential")
 
 
+def test_an_admin_previews_stall_rule_settings_then_saves_them(page: Page, demo: Demo) -> None:
+    frame = launch(page, demo, "Ines Admin")
+    frame.get_by_role("link", name=re.compile("Change the settings")).click()
+    expect(frame.get_by_role("heading", name="Stall rules and planning settings")).to_be_visible()
+    check(page, "admin-settings")
+    frame.get_by_label("Never started: days").fill("60")
+    frame.get_by_role("button", name="Preview").click()
+    preview = frame.get_by_role("region", name="Preview: learners each rule would flag today")
+    expect(preview.get_by_role("row", name=re.compile("Never started"))).to_be_visible()
+    expect(frame.get_by_label("Never started: days")).to_have_value("60")
+    check(page, "admin-settings-preview")
+    frame.get_by_label("Gone quiet: days").fill("0")
+    frame.get_by_role("button", name="Save").click()
+    expect(frame.get_by_role("alert")).to_contain_text("Nothing was saved: 1 setting needs a change.")
+    check(page, "admin-settings-refused")
+    frame.get_by_label("Gone quiet: days").fill("21")
+    frame.get_by_role("button", name="Save").click()
+    expect(frame.get_by_text("The settings are saved as version 1; the next sweep uses them.")).to_be_visible()
+
+
 def test_pages_fit_a_320_pixel_wide_frame_without_horizontal_scrolling(page: Page, demo: Demo) -> None:
     launch(page, demo, "Maya Stone")
     page.set_viewport_size({"width": 320, "height": 800})
