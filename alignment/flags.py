@@ -59,10 +59,10 @@ class StallFlagRecord(Base):
     rule: Mapped[str] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(15))
     severity: Mapped[str] = mapped_column(String(10))
-    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    summary: Mapped[str | dict[str, Any]] = mapped_column(JSON)
     """What holds, as a message (`Message.to_json`)."""
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
-    action: Mapped[dict[str, Any]] = mapped_column(JSON)
+    action: Mapped[str | dict[str, Any]] = mapped_column(JSON)
     """The suggested conversation, as a message."""
     opened_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -178,14 +178,15 @@ def _apply(
                 flag.holds_off = False
             continue
         if flag is not None and unresolved:
-            summary, action = finding.summary.to_json(), finding.action.to_json()
-            if (flag.severity, flag.summary, flag.evidence) != (finding.severity, summary, finding.evidence):
+            stored = (flag.severity, Message.from_json(flag.summary), flag.evidence)
+            if stored != (finding.severity, finding.summary, finding.evidence):
                 # Evidence moves every day a condition holds; only a change of severity is history.
                 if finding.severity != flag.severity:
                     kind = "escalated" if _rank(finding.severity) > _rank(Severity(flag.severity)) else "eased"
                     flag.severity = finding.severity.value
                     _event(uow, flag, now, kind, None, english(finding.summary))
-                flag.summary, flag.evidence, flag.action, flag.updated_at = summary, finding.evidence, action, now
+                flag.summary, flag.evidence = finding.summary.to_json(), finding.evidence
+                flag.action, flag.updated_at = finding.action.to_json(), now
                 updated.append(rule)
             continue
         if flag is not None and flag.holds_off:

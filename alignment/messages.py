@@ -10,12 +10,11 @@ organisation's *why*) are parameters of kind TEXT and are never translated.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 Value = str | int | float | None | tuple[Any, ...]
 """A parameter's value: JSON-safe, with lists frozen into tuples so messages compare and hash as values."""
@@ -66,14 +65,18 @@ class Sentence:
 
     def __call__(self, **params: Any) -> Message:
         """This sentence said with `params` (exactly the parameters it names)."""
-        if set(params) != set(self.kinds):
+        if params.keys() != self.kinds.keys():
             raise ValueError(f"{self.id} takes {sorted(self.kinds)}, got {sorted(params)}")
+        if not params:
+            return _bare(self.id)
         return Message(self.id, tuple(sorted((name, _frozen(value)) for name, value in params.items())))
 
 
-@dataclass(frozen=True)
-class Message:
-    """A sentence to say, by id, with its parameters (sorted by name)."""
+class Message(NamedTuple):
+    """A sentence to say, by id, with its parameters (sorted by name).
+
+    A tuple, so that plans holding a message per item compare and hash at C speed on every re-plan.
+    """
 
     id: str
     params: tuple[tuple[str, Value], ...] = ()
@@ -83,24 +86,34 @@ class Message:
         """The parameters by name."""
         return dict(self.params)
 
-    def to_json(self) -> dict[str, Any]:
-        """The message as JSON-safe values (what is stored)."""
-        return {"id": self.id, "params": {name: _thawed(value) for name, value in self.params}}
+    def to_json(self) -> str | dict[str, Any]:
+        """What is stored: the id alone when there are no parameters (most reasons a plan leaves out, stored
+        thousands of times a version), else `{"id": …, "params": {…}}` with tuples written as arrays."""
+        if not self.params:
+            return self.id
+        return {"id": self.id, "params": dict(self.params)}
 
     @classmethod
     def from_json(cls, data: Any) -> Message:
-        """The message `to_json` stored; a plain string (stored before messages had ids) is said verbatim."""
+        """The message `to_json` stored."""
         if isinstance(data, str):
-            return verbatim(data)
+            found = _BARE.get(data)  # every message without parameters is one shared value
+            return found if found is not None else _bare(data)
         params = data["params"]
         if not params:
-            return _bare(data["id"])  # most reasons a plan leaves out carry nothing: share one value
-        return cls(str(data["id"]), tuple(sorted((k, _frozen(v)) for k, v in dict(params).items())))
+            return _bare(str(data["id"]))
+        return cls(str(data["id"]), tuple(sorted([(k, _frozen(v)) for k, v in params.items()])))
 
 
-@functools.cache
+_BARE: dict[str, Message] = {}
+
+
 def _bare(id: str) -> Message:
-    return Message(id)
+    """The one message with this id and no parameters."""
+    found = _BARE.get(id)
+    if found is None:
+        found = _BARE[id] = Message(id)
+    return found
 
 
 VERBATIM = "verbatim"
@@ -136,7 +149,10 @@ def render(message: Message, wording: Wording, sentences: Mapping[str, Sentence]
     params = message.arguments
     if message.id == VERBATIM:
         return str(params["text"])
-    sentence = sentences[message.id]
+    sentence = sentences.get(message.id)
+    if sentence is None:
+        # Not a sentence this version knows: text stored before the domain kept message ids, said as it was.
+        return message.id if not params else f"{message.id} {params}"
     count = params.get(sentence.count) if sentence.count else None
     template = wording.template(sentence, int(count) if isinstance(count, int | float) else None)
     said = {name: _say(kind, params.get(name), wording, sentences) for name, kind in sentence.kinds.items()}
@@ -178,14 +194,14 @@ def _items(value: Value) -> tuple[Any, ...]:
 
 
 def _frozen(value: Any) -> Value:
-    if isinstance(value, list | tuple):
-        return tuple(_frozen(item) for item in value)
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is list or kind is tuple:
+        return tuple([item if type(item) in _SCALARS else _frozen(item) for item in value])
     if isinstance(value, date):
         return value.isoformat()
-    if value is None or isinstance(value, str | int | float):
-        return value
-    raise TypeError(f"a message parameter must be JSON-safe, got {type(value).__name__}")
+    raise TypeError(f"a message parameter must be JSON-safe, got {kind.__name__}")
 
 
-def _thawed(value: Value) -> Any:
-    return [_thawed(item) for item in value] if isinstance(value, tuple) else value
+_SCALARS = frozenset({str, int, float, bool, type(None)})

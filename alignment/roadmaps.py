@@ -53,9 +53,9 @@ class RoadmapRecord(Base):
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]
     trigger: Mapped[str] = mapped_column(String(20))
-    reason: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str | dict[str, Any]] = mapped_column(JSON)
     """Why it was re-planned, as a message (`Message.to_json`)."""
-    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    changes: Mapped[list[str | dict[str, Any]]] = mapped_column(JSON)
     """What changed from the version before, as messages."""
     starts_on: Mapped[date]
     weekly_hours: Mapped[float] = mapped_column(Float)

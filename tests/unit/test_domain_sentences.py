@@ -104,12 +104,15 @@ def test_lists_levels_and_quotes_follow_the_language(spanish: None) -> None:
     assert say(finished) == "Ha terminado «Python basics», «SQL joins» y «Excel»."
 
 
-def test_a_message_survives_json_and_an_old_english_sentence_is_said_verbatim(spanish: None) -> None:
+def test_a_message_survives_json_and_text_kept_from_before_is_said_as_it_was(spanish: None) -> None:
     message = example(SENTENCES["stall.gone_quiet_rhythm"])
     assert Message.from_json(message.to_json()) == message
-    old = Message.from_json("No learning activity for 21 days (last on 2026-11-02).")
-    assert old == verbatim("No learning activity for 21 days (last on 2026-11-02).")
-    assert english(old) == say(old) == "No learning activity for 21 days (last on 2026-11-02)."
+    bare = SENTENCES["changes.adjusted"]()
+    assert Message.from_json(bare.to_json()) is bare, "a message without parameters is stored as its id alone"
+    kept = verbatim("No learning activity for 21 days (last on 2026-11-02).")
+    assert english(kept) == say(kept) == "No learning activity for 21 days (last on 2026-11-02)."
+    old = Message.from_json("An English sentence stored by hand.")
+    assert english(old) == say(old) == "An English sentence stored by hand.", "an unknown id is said as it is"
 
 
 def test_a_sentence_refuses_parameters_it_does_not_name() -> None:

@@ -116,11 +116,12 @@ def _rewrite(
 # --- English sentences of revision 0011 read back into messages ------------------------------------------------
 
 
-def _message(id: str, **params: Any) -> dict[str, Any]:
-    return {"id": id, "params": dict(sorted(params.items()))}
+def _message(id: str, **params: Any) -> str | dict[str, Any]:
+    """A message as `Message.to_json` stores it: its id alone without parameters."""
+    return {"id": id, "params": dict(sorted(params.items()))} if params else id
 
 
-def _verbatim(text: str) -> dict[str, Any]:
+def _verbatim(text: str) -> str | dict[str, Any]:
     return _message("verbatim", text=text)
 
 
@@ -145,7 +146,7 @@ REPLAN_REASONS = {
 }
 
 
-def _replan_reason(text: str) -> dict[str, Any]:
+def _replan_reason(text: str) -> str | dict[str, Any]:
     if text in REPLAN_REASONS:
         return _message(REPLAN_REASONS[text])
     if found := re.fullmatch(r"“(.+)” changed\.", text, re.DOTALL):
@@ -161,7 +162,7 @@ def _titles(text: str) -> list[str] | None:
     return titles if ", ".join(f"“{t}”" for t in titles) == text else None
 
 
-def _changes(text: str) -> list[dict[str, Any]]:
+def _changes(text: str) -> list[str | dict[str, Any]]:
     if found := re.fullmatch(r"First roadmap: (\d+) items?\.", text):
         return [_message("changes.first", num=int(found.group(1)))]
     if not text.endswith("."):
@@ -244,7 +245,7 @@ def _flag_to_messages(connection: sa.Connection, row: dict[str, Any]) -> dict[st
     }
 
 
-def _flag_summary(rule: str, text: str, e: dict[str, Any]) -> dict[str, Any]:
+def _flag_summary(rule: str, text: str, e: dict[str, Any]) -> str | dict[str, Any]:
     """A flag's summary said again from its evidence, which holds every number the sentence named."""
     try:
         if rule == "never_started" and (
@@ -304,7 +305,7 @@ ACTIONS = (
 )  # fmt: skip
 
 
-def _flag_action(text: str) -> dict[str, Any]:
+def _flag_action(text: str) -> str | dict[str, Any]:
     for id, pattern in ACTIONS:
         if found := re.fullmatch(pattern, text, re.DOTALL):
             return _message(id, **found.groupdict())
