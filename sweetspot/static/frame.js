@@ -3,7 +3,8 @@
   if (window.parent === window) return;
   var last = 0;
   function resize() {
-    var height = document.documentElement.scrollHeight;
+    // The page's own height, not scrollHeight: that is never less than the frame, so the frame could only grow.
+    var height = Math.ceil(document.documentElement.getBoundingClientRect().height);
     if (height !== last) {
       last = height;
       window.parent.postMessage({ subject: "lti.frameResize", height: height }, "*");

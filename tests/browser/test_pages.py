@@ -89,6 +89,7 @@ def test_an_admin_previews_stall_rule_settings_then_saves_them(page: Page, demo:
     expect(preview.get_by_role("row", name=re.compile("Never started"))).to_be_visible()
     expect(frame.get_by_label("Never started: days")).to_have_value("60")
     check(page, "admin-settings-preview")
+    tall = page.evaluate("parseInt(document.getElementById('tool-frame').style.height, 10)")
     frame.get_by_label("Gone quiet: days").fill("0")
     frame.get_by_role("button", name="Save").click()
     expect(frame.get_by_role("alert")).to_contain_text("Nothing was saved: 1 setting needs a change.")
@@ -96,6 +97,8 @@ def test_an_admin_previews_stall_rule_settings_then_saves_them(page: Page, demo:
     frame.get_by_label("Gone quiet: days").fill("21")
     frame.get_by_role("button", name="Save").click()
     expect(frame.get_by_text("The settings are saved as version 1; the next sweep uses them.")).to_be_visible()
+    # The page without the preview is shorter, and the frame shrinks to it (lti.frameResize both ways).
+    page.wait_for_function(f"parseInt(document.getElementById('tool-frame').style.height, 10) < {tall}")
 
 
 def test_pages_fit_a_320_pixel_wide_frame_without_horizontal_scrolling(page: Page, demo: Demo) -> None:
