@@ -63,7 +63,9 @@ def create_app(runtime: Runtime, edges: Collection[Edge] = ALL_EDGES) -> Flask:
         )
     if "xapi" in edges:
         trigger = HandOffTrigger(jobs.hand_off)
-        listener = xapi_listener.web.create_blueprint(runtime.unit_of_work, partial(_enqueue_hand_off, trigger))
+        listener = xapi_listener.web.create_blueprint(
+            runtime.unit_of_work, partial(_enqueue_hand_off, trigger), runtime.autocommit_engine
+        )
         csrf.exempt(listener)  # an API authenticated by HTTP Basic, not a browser session
         app.register_blueprint(listener)
         app.wsgi_app = AlternateRequestSyntax(app.wsgi_app, "/xapi/", runtime.xapi.max_body_bytes)  # type: ignore[method-assign]
