@@ -13,9 +13,11 @@ import functools
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, Final, NoReturn
+from typing import Any, Final, NoReturn, TypeVar, cast
+
+import orjson
 
 from alignment.errors import json_kind
 
@@ -127,6 +129,13 @@ _TS_ISO_BASIC: Final = re.compile(
 _TS_WITHOUT_ZONE: Final = re.compile(r"[0-9]{4}-?[0-9]{2}-?[0-9]{2}T[0-9]{2}:?[0-9]{2}(?::?[0-9]{2}(?:[.,][0-9]+)?)?")
 
 
+_REMEMBERED_PARTS: Final = 16_384
+_REMEMBERED_BYTES: Final = 1_024
+_VALID_PARTS: dict[tuple[int, str, bytes], object] = {}
+"""Statement parts found valid (see _Validator.remembered): (family, part, JSON text) -> what the check returned."""
+_T = TypeVar("_T")
+
+
 class StatementError(ValueError):
     """A statement breaks a rule; `path` names the field (e.g. 'actor.mbox', 'context.contextActivities.parent[0].id'), `rule` says what is wrong."""  # noqa: E501
 
@@ -205,6 +214,31 @@ class _Validator:
     def __init__(self, family: int) -> None:
         self.family = family
 
+    def remembered(self, part: str, value: object, check: Callable[[], _T]) -> _T:
+        """`check()`'s result for `value`, from _VALID_PARTS when this very `part` was found valid before.
+
+        The actors, verbs, activities (with their definitions) and context activities of statements recur
+        from statement to statement: the same learners, verbs, courses and modules. Remembering them is
+        sound because their validation is a function of the value's JSON text, the family and `part` alone
+        (the path only words errors, and only successes are remembered), and because validate_statement has
+        already made sure the statement is plain JSON, which orjson writes one way per value: a key is equal
+        only for equal values of equal types. Values orjson cannot write, and large ones, are not remembered.
+        """
+        try:
+            text = orjson.dumps(value)
+        except orjson.JSONEncodeError:
+            return check()
+        if len(text) > _REMEMBERED_BYTES:
+            return check()
+        key = (self.family, part, text)
+        if key in _VALID_PARTS:
+            return cast(_T, _VALID_PARTS[key])
+        result = check()
+        if len(_VALID_PARTS) >= _REMEMBERED_PARTS:
+            _VALID_PARTS.clear()  # starting over costs a few misses; keeping the most used would cost every hit
+        _VALID_PARTS[key] = result
+        return result
+
     # --- statements -------------------------------------------------------------------------------------------------
 
     def statement(self, statement: Mapping[str, Any]) -> None:
@@ -235,10 +269,10 @@ class _Validator:
         self.actor(statement["actor"], _child(path, "actor"))
         self.verb(statement["verb"], _child(path, "verb"))
         kind = self.statement_object(statement["object"], _child(path, "object"), nested=path != "")
-        if "result" in statement:
-            self.result(statement["result"], _child(path, "result"))
         if "context" in statement:
             self.context(statement["context"], _child(path, "context"), object_kind=kind)
+        if "result" in statement:
+            self.result(statement["result"], _child(path, "result"))
         if "timestamp" in statement:
             self.timestamp(statement["timestamp"], _child(path, "timestamp"))
         if "attachments" in statement:
@@ -251,6 +285,9 @@ class _Validator:
 
     def actor(self, value: object, path: str) -> str:
         """An Agent or a Group (§2.4.2); returns which."""
+        return self.remembered("actor", value, lambda: self._actor(value, path))
+
+    def _actor(self, value: object, path: str) -> str:
         actor = self.mapping(value, path)
         kind = actor.get("objectType", "Agent")
         if kind == "Agent":
@@ -346,6 +383,9 @@ class _Validator:
 
     def verb(self, value: object, path: str) -> None:
         """A Verb (§2.4.3): an IRI id and an optional display language map."""
+        self.remembered("verb", value, lambda: self._verb(value, path))
+
+    def _verb(self, value: object, path: str) -> None:
         verb = self.mapping(value, path)
         self.properties(verb, path, frozenset({"id", "display"}), ("id",), "a Verb")
         self.iri(verb["id"], _child(path, "id"))
@@ -384,6 +424,9 @@ class _Validator:
 
     def activity(self, value: object, path: str) -> None:
         """An Activity (§2.4.4.1): objectType "Activity" or absent, an IRI id and an optional definition."""
+        self.remembered("activity", value, lambda: self._activity(value, path))
+
+    def _activity(self, value: object, path: str) -> None:
         activity = self.mapping(value, path)
         self.properties(activity, path, frozenset({"objectType", "id", "definition"}), ("id",), "an Activity")
         if "objectType" in activity and activity["objectType"] != "Activity":
@@ -528,6 +571,9 @@ class _Validator:
 
     def context_activities(self, value: object, path: str) -> None:
         """§2.4.6.2 s4: keys parent/grouping/category/other; each an Activity or an array of Activities."""
+        self.remembered("contextActivities", value, lambda: self._context_activities(value, path))
+
+    def _context_activities(self, value: object, path: str) -> None:
         activities = self.mapping(value, path)
         self.properties(activities, path, frozenset(_CONTEXT_ACTIVITY_KEYS), (), "contextActivities")
         for key in _CONTEXT_ACTIVITY_KEYS:
