@@ -21,10 +21,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     UniqueConstraint,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine
@@ -54,6 +56,13 @@ class StatementRecord(Base):
         UniqueConstraint("tenant_id", "statement_id"),
         Index("ix_xapi_statements_tenant_seq", "tenant_id", "seq"),
         Index("ix_xapi_statements_handoff", "tenant_id", "handed_off"),
+        # Almost no statement has a StatementRef object; those without are left out of the index.
+        Index(
+            "ix_xapi_statements_statement_ref",
+            "statement_ref",
+            postgresql_where=text("statement_ref IS NOT NULL"),
+            sqlite_where=text("statement_ref IS NOT NULL"),
+        ),
     )
 
     seq: Mapped[int] = mapped_column(SequenceId, primary_key=True, autoincrement=True)
@@ -64,7 +73,7 @@ class StatementRecord(Base):
     verb_id: Mapped[str] = mapped_column(String(1000))
     registration: Mapped[str | None] = mapped_column(String(36))
     voiding_target: Mapped[str | None] = mapped_column(String(36))
-    statement_ref: Mapped[str | None] = mapped_column(String(36), index=True)
+    statement_ref: Mapped[str | None] = mapped_column(String(36))
     """The id a StatementRef object points at, so filters can also return statements about matches."""
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
     credential_id: Mapped[int | None] = mapped_column(ForeignKey("xapi_credentials.id", ondelete="SET NULL"))
@@ -74,31 +83,34 @@ class StatementRecord(Base):
 
 
 class StatementAgentRecord(Base):
-    """An agent a statement names, and how (actor, object, or related), for the `agent` filter."""
+    """An agent a statement names, and how (actor, object, or related), for the `agent` filter.
+
+    Keyed for that filter's search. No foreign key to the statement: the row is written by the same SQL
+    statement as its statement and deleted with its tenant (migration 0015_statement_index_keys).
+    """
 
     __tablename__ = "xapi_statement_agents"
-    __table_args__ = (Index("ix_xapi_statement_agents_key", "tenant_id", "agent_key", "statement_seq"),)
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "agent_key", "statement_seq", "relation"),)
 
-    statement_seq: Mapped[int] = mapped_column(
-        SequenceId, ForeignKey("xapi_statements.seq", ondelete="CASCADE"), primary_key=True
-    )
-    agent_key: Mapped[str] = mapped_column(String(700), primary_key=True)
-    relation: Mapped[str] = mapped_column(String(10), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(Integer)
+    agent_key: Mapped[str] = mapped_column(String(700))
+    statement_seq: Mapped[int] = mapped_column(SequenceId)
+    relation: Mapped[str] = mapped_column(String(10))
 
 
 class StatementActivityRecord(Base):
-    """An activity a statement names, and whether it is the object, for the `activity` filter."""
+    """An activity a statement names, and whether it is the object, for the `activity` filter.
+
+    Keyed and kept like StatementAgentRecord.
+    """
 
     __tablename__ = "xapi_statement_activities"
-    __table_args__ = (Index("ix_xapi_statement_activities_id", "tenant_id", "activity_id", "statement_seq"),)
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "activity_id", "statement_seq", "is_object"),)
 
-    statement_seq: Mapped[int] = mapped_column(
-        SequenceId, ForeignKey("xapi_statements.seq", ondelete="CASCADE"), primary_key=True
-    )
-    activity_id: Mapped[str] = mapped_column(String(1000), primary_key=True)
-    is_object: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(Integer)
+    activity_id: Mapped[str] = mapped_column(String(1000))
+    statement_seq: Mapped[int] = mapped_column(SequenceId)
+    is_object: Mapped[bool] = mapped_column(Boolean)
 
 
 @dataclass(frozen=True)
