@@ -73,8 +73,8 @@ def create_autocommit_engine(url: str, settings: AlignmentSettings) -> Engine | 
     """An engine whose every SQL statement commits as it ends, for writes that fit in one statement; None on SQLite.
 
     Its pool does not ping a connection before lending it: that costs a round trip per checkout, and a
-    caller of this engine sends one idempotent statement that it can send again when the connection
-    turns out to be broken (SQLAlchemy then raises with `connection_invalidated` set).
+    caller of this engine sends one idempotent statement that it can send again on a fresh connection
+    when the one lent turns out to be broken.
     """
     if url.startswith("sqlite"):
         return None
