@@ -134,6 +134,8 @@ _REMEMBERED_BYTES: Final = 1_024
 _VALID_PARTS: dict[tuple[int, str, bytes], object] = {}
 """Statement parts found valid (see _Validator.remembered): (family, part, JSON text) -> what the check returned."""
 _T = TypeVar("_T")
+_MAPPING: Final = (dict, Mapping)
+"""For isinstance: decoded JSON objects are dicts, and checking for dict first spares the slower ABC check."""
 
 
 class StatementError(ValueError):
@@ -151,7 +153,7 @@ class StatementError(ValueError):
 def validate_statement(raw: object, version: str) -> None:
     """Raise StatementError unless `raw` (decoded JSON) is a valid statement for xAPI `version` ('1.0.x' family or '2.0.x')."""  # noqa: E501
     family = _family(version)
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, _MAPPING):
         _fail("", f"a statement must be a JSON object, not {json_kind(raw)}")
     if not _is_plain_json(raw, 1):
         _check_json(raw, "", 1)  # finds the offending value and names its path
@@ -161,7 +163,7 @@ def validate_statement(raw: object, version: str) -> None:
 def agent_key(agent: Mapping[str, Any]) -> str:
     """A canonical string for an Agent's (or identified Group's) inverse functional identifier: 'mbox:mailto:a@b.c', 'mbox_sha1sum:<hex lower>', 'openid:<iri>', 'account:<homePage> <name>'."""  # noqa: E501
     # 1.0.3 §2.2 s4.b4: parameter values (the Statement Resource's "agent") meet the same rules as in statements.
-    if not isinstance(agent, Mapping):
+    if not isinstance(agent, _MAPPING):
         raise ValueError(f"an Agent or identified Group must be a JSON object, not {json_kind(agent)}")
     _check_json(agent, "agent", 1)
     _Validator(2).actor(agent, "agent")
@@ -176,14 +178,14 @@ def related_agents(statement: Mapping[str, Any]) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     _collect_agent(statement.get("actor"), "actor", found)
     target = statement.get("object")
-    if isinstance(target, Mapping):
+    if isinstance(target, _MAPPING):
         kind = target.get("objectType")
         if kind in ("Agent", "Group"):
             _collect_agent(target, "object", found)
         elif kind == "SubStatement":
             _collect_agent(target.get("actor"), "related", found)
             inner = target.get("object")
-            if isinstance(inner, Mapping) and inner.get("objectType") in ("Agent", "Group"):
+            if isinstance(inner, _MAPPING) and inner.get("objectType") in ("Agent", "Group"):
                 _collect_agent(inner, "related", found)
             _collect_context_agents(target.get("context"), found)
     _collect_agent(statement.get("authority"), "related", found)
@@ -195,13 +197,13 @@ def related_activities(statement: Mapping[str, Any]) -> set[tuple[str, bool]]:
     """(activity id, is_object) pairs: the object Activity id with True; context activities (parent, grouping, category, other) and SubStatement activities with False."""  # noqa: E501
     found: set[tuple[str, bool]] = set()
     target = statement.get("object")
-    if isinstance(target, Mapping):
+    if isinstance(target, _MAPPING):
         kind = target.get("objectType", "Activity")
         if kind == "Activity":
             _collect_activity(target, True, found)
         elif kind == "SubStatement":
             inner = target.get("object")
-            if isinstance(inner, Mapping) and inner.get("objectType", "Activity") == "Activity":
+            if isinstance(inner, _MAPPING) and inner.get("objectType", "Activity") == "Activity":
                 _collect_activity(inner, False, found)
             _collect_context_activities(target.get("context"), found)
     _collect_context_activities(statement.get("context"), found)
@@ -338,7 +340,7 @@ class _Validator:
             for index, member in enumerate(members):
                 member_path = _item(_child(path, "member"), index)
                 # §2.4.2.2 s4.b2 and s5.b2: a Group MUST NOT contain Group Objects in "member".
-                if isinstance(member, Mapping) and member.get("objectType") == "Group":
+                if isinstance(member, _MAPPING) and member.get("objectType") == "Group":
                     _fail(_child(member_path, "objectType"), "a Group's members must be Agents, not Groups")
                 self.agent(member, member_path)
 
@@ -583,7 +585,7 @@ class _Validator:
             if isinstance(activities[key], list):
                 for index, activity in enumerate(activities[key]):
                     self.activity(activity, _item(where, index))
-            elif isinstance(activities[key], Mapping):
+            elif isinstance(activities[key], _MAPPING):
                 # The single-Activity form is allowed for compatibility with 0.95 (§2.4.6.2 s3).
                 self.activity(activities[key], where)
             else:
@@ -753,7 +755,7 @@ class _Validator:
 
     def mapping(self, value: object, path: str) -> Mapping[str, Any]:
         """A JSON object."""
-        if not isinstance(value, Mapping):
+        if not isinstance(value, _MAPPING):
             _fail(path, f"must be an object, not {json_kind(value)}")
         return value
 
@@ -874,7 +876,7 @@ def _is_language_tag(tag: str) -> bool:
 
 def _ifi_key(agent: object) -> str | None:
     """The canonical inverse functional identifier of an Agent or identified Group, or None without exactly one."""
-    if not isinstance(agent, Mapping):
+    if not isinstance(agent, _MAPPING):
         return None
     present = [key for key in _IFI_KEYS if key in agent]
     if len(present) != 1:
@@ -889,7 +891,7 @@ def _ifi_key(agent: object) -> str | None:
         return f"mbox_sha1sum:{value.lower()}"
     if key == "openid" and isinstance(value, str):
         return f"openid:{value}"
-    if key == "account" and isinstance(value, Mapping):
+    if key == "account" and isinstance(value, _MAPPING):
         home_page, name = value.get("homePage"), value.get("name")
         if isinstance(home_page, str) and isinstance(name, str):
             return f"account:{home_page} {name}"
@@ -898,7 +900,7 @@ def _ifi_key(agent: object) -> str | None:
 
 def _collect_agent(actor: object, relation: str, found: set[tuple[str, str]]) -> None:
     """Add an Agent or Group and the members of a Group under `relation`."""
-    if not isinstance(actor, Mapping):
+    if not isinstance(actor, _MAPPING):
         return
     key = _ifi_key(actor)
     if key is not None:
@@ -911,7 +913,7 @@ def _collect_agent(actor: object, relation: str, found: set[tuple[str, str]]) ->
 
 def _collect_context_agents(context: object, found: set[tuple[str, str]]) -> None:
     """Add instructor, team and the xAPI 2.0 contextAgents and contextGroups as 'related'."""
-    if not isinstance(context, Mapping):
+    if not isinstance(context, _MAPPING):
         return
     _collect_agent(context.get("instructor"), "related", found)
     _collect_agent(context.get("team"), "related", found)
@@ -919,20 +921,20 @@ def _collect_context_agents(context: object, found: set[tuple[str, str]]) -> Non
         entries = context.get(list_key)
         if isinstance(entries, list):
             for entry in entries:
-                if isinstance(entry, Mapping):
+                if isinstance(entry, _MAPPING):
                     _collect_agent(entry.get(member_key), "related", found)
 
 
 def _collect_activity(activity: object, is_object: bool, found: set[tuple[str, bool]]) -> None:
     """Add an Activity's id."""
-    if isinstance(activity, Mapping) and isinstance(activity.get("id"), str):
+    if isinstance(activity, _MAPPING) and isinstance(activity.get("id"), str):
         found.add((activity["id"], is_object))
 
 
 def _collect_context_activities(context: object, found: set[tuple[str, bool]]) -> None:
     """Add the ids of a context's parent, grouping, category and other Activities (single or array form)."""
-    activities = context.get("contextActivities") if isinstance(context, Mapping) else None
-    if not isinstance(activities, Mapping):
+    activities = context.get("contextActivities") if isinstance(context, _MAPPING) else None
+    if not isinstance(activities, _MAPPING):
         return
     for key in _CONTEXT_ACTIVITY_KEYS:
         value = activities.get(key)
