@@ -744,7 +744,8 @@ def ralph_venv() -> Path:
     """Ralph's own virtualenv outside the repository, made on first use."""
     python = RALPH_VENV / "bin" / "python"
     if (
-        subprocess.run(
+        not python.exists()
+        or subprocess.run(
             [str(python), "-c", "import ralph.cli, requests, fastapi, uvicorn"], capture_output=True
         ).returncode
         != 0
