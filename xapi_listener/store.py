@@ -269,7 +269,8 @@ def insert_at_once(engine: Engine, tenant_id: int, batch: PreparedBatch, credent
       contents and answers 409 or accepts the repeat);
     - the credential was revoked (or deleted) since it was cached: the INSERT checks it in the same
       snapshot it writes in, so a revocation stops writes at once;
-    - the batch voids statements (checked and applied in a transaction).
+    - the batch voids statements (checked and applied in a transaction), or keeps the `stored` of another
+      LRS beside its statements (forwarded statements).
 
     A connection found broken is replaced and the INSERT sent once more: the ids were fixed by
     `prepare_statements`, so if the first attempt had been committed, the second finds its ids stored
@@ -281,12 +282,12 @@ def insert_at_once(engine: Engine, tenant_id: int, batch: PreparedBatch, credent
     parameters = _insert_parameters(tenant_id, rows, batch.stored, credential_id)
     for attempt in (1, 2):
         # The driver's connection from the pool, without SQLAlchemy's Connection around it: for one SQL
-        # statement that wrapper cost more than the statement's own round trip in the driver.
+        # statement that wrapper cost about as much as the driver's own work.
         connection = engine.raw_connection()
         try:
             cursor = connection.cursor()
             cursor.execute(_INSERT_AT_ONCE, parameters)
-            row = cursor.fetchone()
+            answer = cursor.fetchone()
             cursor.close()
         except psycopg.IntegrityError:
             return None
@@ -298,7 +299,7 @@ def insert_at_once(engine: Engine, tenant_id: int, batch: PreparedBatch, credent
             raise
         finally:
             connection.close()
-        inserted = row[0] if row else 0
+        inserted = answer[0] if answer else 0
         if inserted != len(rows):
             return None  # the credential is no longer live: the INSERT wrote nothing
         return Accepted(tuple(row.statement_id for row in rows), inserted)

@@ -351,7 +351,11 @@ def _store(
         with unit_of_work() as uow:
             # The credential is checked again in the transaction that writes: it may have been revoked
             # since this process cached it.
-            credential = _authenticate(unit_of_work, None, uow)
+            try:
+                credential = _authenticate(unit_of_work, None, uow)
+            except Unauthorized:
+                credentials.forget(credential.key)
+                raise
             accepted = store_prepared(uow, credential.tenant_id, prepared, credential.id)
             store_parts(uow, credential.tenant_id, parts.values())
             uow.commit()
