@@ -69,6 +69,20 @@ def create_engine(url: str, settings: AlignmentSettings) -> Engine:
     return sa_create_engine(url, echo=settings.sql_echo, pool_size=settings.pool_size, pool_pre_ping=True)
 
 
+def create_autocommit_engine(url: str, settings: AlignmentSettings) -> Engine | None:
+    """An engine whose every SQL statement commits as it ends, for writes that fit in one statement; None on SQLite.
+
+    Its pool does not ping a connection before lending it: that costs a round trip per checkout, and a
+    caller of this engine sends one idempotent statement that it can send again on a fresh connection
+    when the one lent turns out to be broken.
+    """
+    if url.startswith("sqlite"):
+        return None
+    return sa_create_engine(
+        url, echo=settings.sql_echo, pool_size=settings.pool_size, pool_pre_ping=False, isolation_level="AUTOCOMMIT"
+    )
+
+
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers proceed while one process writes; foreign keys are off by default in SQLite.
     # pysqlite's own transaction handling is switched off so that `begin` below is the only BEGIN.

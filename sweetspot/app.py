@@ -7,8 +7,8 @@ from functools import partial
 from typing import Literal
 
 import structlog
-from flask import Flask, Response, current_app, request
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request, Response, current_app, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -63,7 +63,9 @@ def create_app(runtime: Runtime, edges: Collection[Edge] = ALL_EDGES) -> Flask:
         )
     if "xapi" in edges:
         trigger = HandOffTrigger(jobs.hand_off)
-        listener = xapi_listener.web.create_blueprint(runtime.unit_of_work, partial(_enqueue_hand_off, trigger))
+        listener = xapi_listener.web.create_blueprint(
+            runtime.unit_of_work, partial(_enqueue_hand_off, trigger), runtime.autocommit_engine
+        )
         csrf.exempt(listener)  # an API authenticated by HTTP Basic, not a browser session
         app.register_blueprint(listener)
         app.wsgi_app = AlternateRequestSyntax(app.wsgi_app, "/xapi/", runtime.xapi.max_body_bytes)  # type: ignore[method-assign]
@@ -85,6 +87,16 @@ class FramedSessionInterface(SecureCookieSessionInterface):
     cookies still accept per embedding site. Over plain HTTP (the demo on localhost, where the LMS and
     the tool are the same site) browsers refuse SameSite=None without Secure, so it is Lax.
     """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """A new empty session when the request carries no session cookie, without building the signer.
+
+        API requests (the xAPI listener above all) never carry one; Flask would make the signing
+        serializer for every one of them only to find nothing to verify.
+        """
+        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         """Secure whenever the request came over HTTPS."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import logging.config
 from typing import Any
 
@@ -52,6 +53,11 @@ def logging_config(level: str, fmt: str) -> dict[str, Any]:
 
 def configure_logging(level: str, fmt: str) -> None:
     """Set up structlog and the standard library logging for this process."""
+    # No log line shows the thread or process names the standard library would look up for every record
+    # (https://docs.python.org/3/howto/logging.html#optimization).
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     structlog.configure(
         processors=[*SHARED_PROCESSORS, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

@@ -9,7 +9,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from alignment.database import UnitOfWork, create_engine, session_factory
+from alignment.database import UnitOfWork, create_autocommit_engine, create_engine, session_factory
 from alignment.settings import AlignmentSettings
 from lti_tool.keys import KeyRing
 from lti_tool.settings import LtiSettings
@@ -36,6 +36,8 @@ class Runtime:
     secret_key: bytes = field(repr=False)
     keys: KeyRing = field(repr=False)
     connection_key: bytes = field(repr=False)
+    autocommit_engine: Engine | None = None
+    """For writes that are one SQL statement (the listener's INSERT of new statements); None on SQLite."""
 
     @property
     def connection_cipher(self) -> Fernet:
@@ -49,6 +51,8 @@ class Runtime:
     def close(self) -> None:
         """Release database connections."""
         self.engine.dispose()
+        if self.autocommit_engine is not None:
+            self.autocommit_engine.dispose()
 
 
 def bootstrap(
@@ -91,4 +95,5 @@ def bootstrap(
         secret_key=secret_key,
         keys=keys,
         connection_key=connection_key,
+        autocommit_engine=create_autocommit_engine(settings.resolved_database_url, alignment),
     )

@@ -9,6 +9,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -122,3 +125,46 @@ def authenticate(uow: UnitOfWork, key: str, secret: str) -> Credential | None:
     if record is None or not matches or record.revoked_at is not None:
         return None
     return _credential(record)
+
+
+class CredentialCache:
+    """Credentials this process authenticated recently, so that storing statements needs no credential query.
+
+    A credential never changes after it is issued except for being revoked, so an entry is only a question of
+    revocation. The cache serves only the statement writes whose INSERT checks revocation itself in the
+    snapshot it writes in (`store.insert_at_once`), and the transactional path authenticates again in its
+    transaction: a revoked credential writes nothing from the moment the revocation commits. Entries still
+    expire after `ttl_seconds`, which bounds how long a revoked credential is answered from the cache at all
+    (a revoked one then gets 401 from the INSERT's fallback, never a write).
+    """
+
+    def __init__(
+        self, ttl_seconds: float = 60.0, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._ttl = ttl_seconds
+        self._max_entries = max_entries
+        self._clock = clock
+        self._entries: dict[str, tuple[str, Credential, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str, secret: str) -> Credential | None:
+        """The cached credential for this key if the secret matches and the entry is fresh, else None."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        digest, credential, expires = entry
+        if self._clock() >= expires or not hmac.compare_digest(digest, _digest(secret)):
+            return None
+        return credential
+
+    def put(self, credential: Credential, secret: str) -> None:
+        """Remember a credential just authenticated with `secret` against the database."""
+        with self._lock:
+            if len(self._entries) >= self._max_entries:
+                self._entries.clear()  # many live keys at once is rare; starting over is cheaper than LRU upkeep
+            self._entries[credential.key] = (_digest(secret), credential, self._clock() + self._ttl)
+
+    def forget(self, key: str) -> None:
+        """Drop the entry for `key` (it failed to authenticate against the database)."""
+        with self._lock:
+            self._entries.pop(key, None)

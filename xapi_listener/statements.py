@@ -13,9 +13,11 @@ import functools
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, Final, NoReturn
+from typing import Any, Final, NoReturn, TypeVar, cast
+
+import orjson
 
 from alignment.errors import json_kind
 
@@ -127,6 +129,15 @@ _TS_ISO_BASIC: Final = re.compile(
 _TS_WITHOUT_ZONE: Final = re.compile(r"[0-9]{4}-?[0-9]{2}-?[0-9]{2}T[0-9]{2}:?[0-9]{2}(?::?[0-9]{2}(?:[.,][0-9]+)?)?")
 
 
+_REMEMBERED_PARTS: Final = 16_384
+_REMEMBERED_BYTES: Final = 1_024
+_VALID_PARTS: dict[tuple[int, str, bytes], object] = {}
+"""Statement parts found valid (see _Validator.remembered): (family, part, JSON text) -> what the check returned."""
+_T = TypeVar("_T")
+_MAPPING: Final = (dict, Mapping)
+"""For isinstance: decoded JSON objects are dicts, and checking for dict first spares the slower ABC check."""
+
+
 class StatementError(ValueError):
     """A statement breaks a rule; `path` names the field (e.g. 'actor.mbox', 'context.contextActivities.parent[0].id'), `rule` says what is wrong."""  # noqa: E501
 
@@ -142,7 +153,7 @@ class StatementError(ValueError):
 def validate_statement(raw: object, version: str) -> None:
     """Raise StatementError unless `raw` (decoded JSON) is a valid statement for xAPI `version` ('1.0.x' family or '2.0.x')."""  # noqa: E501
     family = _family(version)
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, _MAPPING):
         _fail("", f"a statement must be a JSON object, not {json_kind(raw)}")
     if not _is_plain_json(raw, 1):
         _check_json(raw, "", 1)  # finds the offending value and names its path
@@ -152,7 +163,7 @@ def validate_statement(raw: object, version: str) -> None:
 def agent_key(agent: Mapping[str, Any]) -> str:
     """A canonical string for an Agent's (or identified Group's) inverse functional identifier: 'mbox:mailto:a@b.c', 'mbox_sha1sum:<hex lower>', 'openid:<iri>', 'account:<homePage> <name>'."""  # noqa: E501
     # 1.0.3 §2.2 s4.b4: parameter values (the Statement Resource's "agent") meet the same rules as in statements.
-    if not isinstance(agent, Mapping):
+    if not isinstance(agent, _MAPPING):
         raise ValueError(f"an Agent or identified Group must be a JSON object, not {json_kind(agent)}")
     _check_json(agent, "agent", 1)
     _Validator(2).actor(agent, "agent")
@@ -167,14 +178,14 @@ def related_agents(statement: Mapping[str, Any]) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     _collect_agent(statement.get("actor"), "actor", found)
     target = statement.get("object")
-    if isinstance(target, Mapping):
+    if isinstance(target, _MAPPING):
         kind = target.get("objectType")
         if kind in ("Agent", "Group"):
             _collect_agent(target, "object", found)
         elif kind == "SubStatement":
             _collect_agent(target.get("actor"), "related", found)
             inner = target.get("object")
-            if isinstance(inner, Mapping) and inner.get("objectType") in ("Agent", "Group"):
+            if isinstance(inner, _MAPPING) and inner.get("objectType") in ("Agent", "Group"):
                 _collect_agent(inner, "related", found)
             _collect_context_agents(target.get("context"), found)
     _collect_agent(statement.get("authority"), "related", found)
@@ -186,13 +197,13 @@ def related_activities(statement: Mapping[str, Any]) -> set[tuple[str, bool]]:
     """(activity id, is_object) pairs: the object Activity id with True; context activities (parent, grouping, category, other) and SubStatement activities with False."""  # noqa: E501
     found: set[tuple[str, bool]] = set()
     target = statement.get("object")
-    if isinstance(target, Mapping):
+    if isinstance(target, _MAPPING):
         kind = target.get("objectType", "Activity")
         if kind == "Activity":
             _collect_activity(target, True, found)
         elif kind == "SubStatement":
             inner = target.get("object")
-            if isinstance(inner, Mapping) and inner.get("objectType", "Activity") == "Activity":
+            if isinstance(inner, _MAPPING) and inner.get("objectType", "Activity") == "Activity":
                 _collect_activity(inner, False, found)
             _collect_context_activities(target.get("context"), found)
     _collect_context_activities(statement.get("context"), found)
@@ -204,6 +215,31 @@ class _Validator:
 
     def __init__(self, family: int) -> None:
         self.family = family
+
+    def remembered(self, part: str, value: object, check: Callable[[], _T]) -> _T:
+        """`check()`'s result for `value`, from _VALID_PARTS when this very `part` was found valid before.
+
+        The actors, verbs, activities (with their definitions) and context activities of statements recur
+        from statement to statement: the same learners, verbs, courses and modules. Remembering them is
+        sound because their validation is a function of the value's JSON text, the family and `part` alone
+        (the path only words errors, and only successes are remembered), and because validate_statement has
+        already made sure the statement is plain JSON, which orjson writes one way per value: a key is equal
+        only for equal values of equal types. Values orjson cannot write, and large ones, are not remembered.
+        """
+        try:
+            text = orjson.dumps(value)
+        except orjson.JSONEncodeError:
+            return check()
+        if len(text) > _REMEMBERED_BYTES:
+            return check()
+        key = (self.family, part, text)
+        if key in _VALID_PARTS:
+            return cast(_T, _VALID_PARTS[key])
+        result = check()
+        if len(_VALID_PARTS) >= _REMEMBERED_PARTS:
+            _VALID_PARTS.clear()  # starting over costs a few misses; keeping the most used would cost every hit
+        _VALID_PARTS[key] = result
+        return result
 
     # --- statements -------------------------------------------------------------------------------------------------
 
@@ -235,10 +271,10 @@ class _Validator:
         self.actor(statement["actor"], _child(path, "actor"))
         self.verb(statement["verb"], _child(path, "verb"))
         kind = self.statement_object(statement["object"], _child(path, "object"), nested=path != "")
-        if "result" in statement:
-            self.result(statement["result"], _child(path, "result"))
         if "context" in statement:
             self.context(statement["context"], _child(path, "context"), object_kind=kind)
+        if "result" in statement:
+            self.result(statement["result"], _child(path, "result"))
         if "timestamp" in statement:
             self.timestamp(statement["timestamp"], _child(path, "timestamp"))
         if "attachments" in statement:
@@ -251,6 +287,9 @@ class _Validator:
 
     def actor(self, value: object, path: str) -> str:
         """An Agent or a Group (§2.4.2); returns which."""
+        return self.remembered("actor", value, lambda: self._actor(value, path))
+
+    def _actor(self, value: object, path: str) -> str:
         actor = self.mapping(value, path)
         kind = actor.get("objectType", "Agent")
         if kind == "Agent":
@@ -301,7 +340,7 @@ class _Validator:
             for index, member in enumerate(members):
                 member_path = _item(_child(path, "member"), index)
                 # §2.4.2.2 s4.b2 and s5.b2: a Group MUST NOT contain Group Objects in "member".
-                if isinstance(member, Mapping) and member.get("objectType") == "Group":
+                if isinstance(member, _MAPPING) and member.get("objectType") == "Group":
                     _fail(_child(member_path, "objectType"), "a Group's members must be Agents, not Groups")
                 self.agent(member, member_path)
 
@@ -346,6 +385,9 @@ class _Validator:
 
     def verb(self, value: object, path: str) -> None:
         """A Verb (§2.4.3): an IRI id and an optional display language map."""
+        self.remembered("verb", value, lambda: self._verb(value, path))
+
+    def _verb(self, value: object, path: str) -> None:
         verb = self.mapping(value, path)
         self.properties(verb, path, frozenset({"id", "display"}), ("id",), "a Verb")
         self.iri(verb["id"], _child(path, "id"))
@@ -384,6 +426,9 @@ class _Validator:
 
     def activity(self, value: object, path: str) -> None:
         """An Activity (§2.4.4.1): objectType "Activity" or absent, an IRI id and an optional definition."""
+        self.remembered("activity", value, lambda: self._activity(value, path))
+
+    def _activity(self, value: object, path: str) -> None:
         activity = self.mapping(value, path)
         self.properties(activity, path, frozenset({"objectType", "id", "definition"}), ("id",), "an Activity")
         if "objectType" in activity and activity["objectType"] != "Activity":
@@ -528,6 +573,9 @@ class _Validator:
 
     def context_activities(self, value: object, path: str) -> None:
         """§2.4.6.2 s4: keys parent/grouping/category/other; each an Activity or an array of Activities."""
+        self.remembered("contextActivities", value, lambda: self._context_activities(value, path))
+
+    def _context_activities(self, value: object, path: str) -> None:
         activities = self.mapping(value, path)
         self.properties(activities, path, frozenset(_CONTEXT_ACTIVITY_KEYS), (), "contextActivities")
         for key in _CONTEXT_ACTIVITY_KEYS:
@@ -537,7 +585,7 @@ class _Validator:
             if isinstance(activities[key], list):
                 for index, activity in enumerate(activities[key]):
                     self.activity(activity, _item(where, index))
-            elif isinstance(activities[key], Mapping):
+            elif isinstance(activities[key], _MAPPING):
                 # The single-Activity form is allowed for compatibility with 0.95 (§2.4.6.2 s3).
                 self.activity(activities[key], where)
             else:
@@ -707,7 +755,7 @@ class _Validator:
 
     def mapping(self, value: object, path: str) -> Mapping[str, Any]:
         """A JSON object."""
-        if not isinstance(value, Mapping):
+        if not isinstance(value, _MAPPING):
             _fail(path, f"must be an object, not {json_kind(value)}")
         return value
 
@@ -828,7 +876,7 @@ def _is_language_tag(tag: str) -> bool:
 
 def _ifi_key(agent: object) -> str | None:
     """The canonical inverse functional identifier of an Agent or identified Group, or None without exactly one."""
-    if not isinstance(agent, Mapping):
+    if not isinstance(agent, _MAPPING):
         return None
     present = [key for key in _IFI_KEYS if key in agent]
     if len(present) != 1:
@@ -843,7 +891,7 @@ def _ifi_key(agent: object) -> str | None:
         return f"mbox_sha1sum:{value.lower()}"
     if key == "openid" and isinstance(value, str):
         return f"openid:{value}"
-    if key == "account" and isinstance(value, Mapping):
+    if key == "account" and isinstance(value, _MAPPING):
         home_page, name = value.get("homePage"), value.get("name")
         if isinstance(home_page, str) and isinstance(name, str):
             return f"account:{home_page} {name}"
@@ -852,7 +900,7 @@ def _ifi_key(agent: object) -> str | None:
 
 def _collect_agent(actor: object, relation: str, found: set[tuple[str, str]]) -> None:
     """Add an Agent or Group and the members of a Group under `relation`."""
-    if not isinstance(actor, Mapping):
+    if not isinstance(actor, _MAPPING):
         return
     key = _ifi_key(actor)
     if key is not None:
@@ -865,7 +913,7 @@ def _collect_agent(actor: object, relation: str, found: set[tuple[str, str]]) ->
 
 def _collect_context_agents(context: object, found: set[tuple[str, str]]) -> None:
     """Add instructor, team and the xAPI 2.0 contextAgents and contextGroups as 'related'."""
-    if not isinstance(context, Mapping):
+    if not isinstance(context, _MAPPING):
         return
     _collect_agent(context.get("instructor"), "related", found)
     _collect_agent(context.get("team"), "related", found)
@@ -873,20 +921,20 @@ def _collect_context_agents(context: object, found: set[tuple[str, str]]) -> Non
         entries = context.get(list_key)
         if isinstance(entries, list):
             for entry in entries:
-                if isinstance(entry, Mapping):
+                if isinstance(entry, _MAPPING):
                     _collect_agent(entry.get(member_key), "related", found)
 
 
 def _collect_activity(activity: object, is_object: bool, found: set[tuple[str, bool]]) -> None:
     """Add an Activity's id."""
-    if isinstance(activity, Mapping) and isinstance(activity.get("id"), str):
+    if isinstance(activity, _MAPPING) and isinstance(activity.get("id"), str):
         found.add((activity["id"], is_object))
 
 
 def _collect_context_activities(context: object, found: set[tuple[str, bool]]) -> None:
     """Add the ids of a context's parent, grouping, category and other Activities (single or array form)."""
-    activities = context.get("contextActivities") if isinstance(context, Mapping) else None
-    if not isinstance(activities, Mapping):
+    activities = context.get("contextActivities") if isinstance(context, _MAPPING) else None
+    if not isinstance(activities, _MAPPING):
         return
     for key in _CONTEXT_ACTIVITY_KEYS:
         value = activities.get(key)

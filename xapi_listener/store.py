@@ -11,9 +11,10 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import orjson
+import psycopg
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -21,12 +22,15 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     UniqueConstraint,
     insert,
     select,
+    text,
     update,
 )
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alignment.database import Base, UnitOfWork
@@ -52,6 +56,13 @@ class StatementRecord(Base):
         UniqueConstraint("tenant_id", "statement_id"),
         Index("ix_xapi_statements_tenant_seq", "tenant_id", "seq"),
         Index("ix_xapi_statements_handoff", "tenant_id", "handed_off"),
+        # Almost no statement has a StatementRef object; those without are left out of the index.
+        Index(
+            "ix_xapi_statements_statement_ref",
+            "statement_ref",
+            postgresql_where=text("statement_ref IS NOT NULL"),
+            sqlite_where=text("statement_ref IS NOT NULL"),
+        ),
     )
 
     seq: Mapped[int] = mapped_column(SequenceId, primary_key=True, autoincrement=True)
@@ -62,7 +73,7 @@ class StatementRecord(Base):
     verb_id: Mapped[str] = mapped_column(String(1000))
     registration: Mapped[str | None] = mapped_column(String(36))
     voiding_target: Mapped[str | None] = mapped_column(String(36))
-    statement_ref: Mapped[str | None] = mapped_column(String(36), index=True)
+    statement_ref: Mapped[str | None] = mapped_column(String(36))
     """The id a StatementRef object points at, so filters can also return statements about matches."""
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
     credential_id: Mapped[int | None] = mapped_column(ForeignKey("xapi_credentials.id", ondelete="SET NULL"))
@@ -72,31 +83,34 @@ class StatementRecord(Base):
 
 
 class StatementAgentRecord(Base):
-    """An agent a statement names, and how (actor, object, or related), for the `agent` filter."""
+    """An agent a statement names, and how (actor, object, or related), for the `agent` filter.
+
+    Keyed for that filter's search. No foreign key to the statement: the row is written by the same SQL
+    statement as its statement and deleted with its tenant (migration 0015_statement_index_keys).
+    """
 
     __tablename__ = "xapi_statement_agents"
-    __table_args__ = (Index("ix_xapi_statement_agents_key", "tenant_id", "agent_key", "statement_seq"),)
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "agent_key", "statement_seq", "relation"),)
 
-    statement_seq: Mapped[int] = mapped_column(
-        SequenceId, ForeignKey("xapi_statements.seq", ondelete="CASCADE"), primary_key=True
-    )
-    agent_key: Mapped[str] = mapped_column(String(700), primary_key=True)
-    relation: Mapped[str] = mapped_column(String(10), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(Integer)
+    agent_key: Mapped[str] = mapped_column(String(700))
+    statement_seq: Mapped[int] = mapped_column(SequenceId)
+    relation: Mapped[str] = mapped_column(String(10))
 
 
 class StatementActivityRecord(Base):
-    """An activity a statement names, and whether it is the object, for the `activity` filter."""
+    """An activity a statement names, and whether it is the object, for the `activity` filter.
+
+    Keyed and kept like StatementAgentRecord.
+    """
 
     __tablename__ = "xapi_statement_activities"
-    __table_args__ = (Index("ix_xapi_statement_activities_id", "tenant_id", "activity_id", "statement_seq"),)
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "activity_id", "statement_seq", "is_object"),)
 
-    statement_seq: Mapped[int] = mapped_column(
-        SequenceId, ForeignKey("xapi_statements.seq", ondelete="CASCADE"), primary_key=True
-    )
-    activity_id: Mapped[str] = mapped_column(String(1000), primary_key=True)
-    is_object: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(Integer)
+    activity_id: Mapped[str] = mapped_column(String(1000))
+    statement_seq: Mapped[int] = mapped_column(SequenceId)
+    is_object: Mapped[bool] = mapped_column(Boolean)
 
 
 @dataclass(frozen=True)
@@ -126,7 +140,48 @@ def store_statements(
     beside it as `upstream_stored`: the document's `stored` is always this LRS's own (xAPI 1.0.3 Part
     Two §2.4.8), because `since`, `until` and `more` must order statements by when they arrived here.
     """
-    prepared: list[dict[str, Any]] = []
+    batch = prepare_statements(
+        statements,
+        stored=stored,
+        authority=authority,
+        version=version,
+        reject_repeated_ids=reject_repeated_ids,
+        keep_upstream_stored=keep_upstream_stored,
+    )
+    return store_prepared(uow, tenant_id, batch, credential_id)
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    """Validated statements made ready to store: ids given, LRS-set properties filled in, repeats removed."""
+
+    statements: tuple[dict[str, Any], ...]
+    stored: datetime
+    timed_by_lrs: frozenset[str]
+    """Ids of the statements whose timestamp the LRS set (it is then ignored when comparing with a known one)."""
+    upstream: Mapping[str, datetime | None]
+    """The upstream `stored` of each statement from another LRS, by id."""
+
+    @property
+    def voids(self) -> bool:
+        """Whether any statement of the batch voids another."""
+        return any(_voiding_target(s) is not None for s in self.statements)
+
+
+def prepare_statements(
+    statements: Sequence[Mapping[str, Any]],
+    *,
+    stored: datetime,
+    authority: Mapping[str, Any],
+    version: str,
+    reject_repeated_ids: bool = False,
+    keep_upstream_stored: bool = False,
+) -> PreparedBatch:
+    """Give each statement its id and the properties the LRS sets; refuse an id used twice with other content.
+
+    Preparing once and storing the result keeps a retry of the same batch idempotent: the ids the LRS
+    chose for statements sent without one stay the same.
+    """
     by_id: dict[str, dict[str, Any]] = {}
     timed_by_lrs: set[str] = set()
     upstream: dict[str, datetime | None] = {}
@@ -135,7 +190,8 @@ def store_statements(
         statement = normalised(raw)
         statement_id = str(statement.get("id") or uuid.uuid4()).lower()
         statement["id"] = statement_id
-        statement.setdefault("authority", dict(authority))
+        if "authority" not in statement:
+            statement["authority"] = dict(authority)
         if keep_upstream_stored and isinstance(statement.get("stored"), str):
             upstream[statement_id] = _parse_stored(statement["stored"])
         statement["stored"] = stamp
@@ -143,23 +199,29 @@ def store_statements(
         if "timestamp" not in statement:
             statement["timestamp"] = stamp
             timed_by_lrs.add(statement_id)
-        statement.setdefault("version", version)
+        if "version" not in statement:
+            statement["version"] = version
         earlier = by_id.get(statement_id)
         if earlier is not None:
             if reject_repeated_ids or not same_statement(earlier, statement):
                 raise InvalidInput(f"[{index}].id: {statement_id} is used more than once in the batch")
             continue
         by_id[statement_id] = statement
-        prepared.append(statement)
+    return PreparedBatch(tuple(by_id.values()), stored, frozenset(timed_by_lrs), upstream)
 
+
+def store_prepared(uow: UnitOfWork, tenant_id: int, batch: PreparedBatch, credential_id: int | None) -> Accepted:
+    """Store a prepared batch in the unit of work, all or none (see `store_statements`)."""
+    prepared = batch.statements
+    by_id = {s["id"]: s for s in prepared}
     targets = [target for s in prepared if (target := _voiding_target(s)) is not None]
     if targets:
         _refuse_voiding_voids(uow, tenant_id, targets)
     rows = [_Row.of(s) for s in prepared]
     if uow.session.get_bind().dialect.name == "postgresql":
-        inserted = _insert_postgresql(uow, tenant_id, rows, stored, credential_id)
+        inserted = _insert_postgresql(uow, tenant_id, rows, batch.stored, credential_id)
     else:
-        inserted = _insert_portable(uow, tenant_id, rows, stored, credential_id)
+        inserted = _insert_portable(uow, tenant_id, rows, batch.stored, credential_id)
     # A statement id already stored: the same statement again is accepted, other content is refused
     # (xAPI 1.0.3 Part Three §2.1.2: 409 Conflict; §2.2 says how statements compare).
     known_ids = [s["id"] for s in prepared if s["id"] not in inserted]
@@ -172,9 +234,9 @@ def store_statements(
             ).all()
         )
         for statement_id in known_ids:
-            if not same_statement(known[statement_id], by_id[statement_id], statement_id in timed_by_lrs):
+            if not same_statement(known[statement_id], by_id[statement_id], statement_id in batch.timed_by_lrs):
                 raise Conflict(f"statement {statement_id} already exists with different content")
-    for statement_id, upstream_stored in upstream.items():
+    for statement_id, upstream_stored in batch.upstream.items():
         if statement_id in inserted and upstream_stored is not None:
             uow.session.execute(
                 update(StatementRecord)
@@ -193,6 +255,55 @@ def store_statements(
             .values(voided=True)
         )
     return Accepted(tuple(s["id"] for s in prepared), len(inserted))
+
+
+def insert_at_once(engine: Engine, tenant_id: int, batch: PreparedBatch, credential_id: int) -> Accepted | None:
+    """Store a batch of new statements in one autocommitted INSERT on PostgreSQL, or return None to say it did not.
+
+    The common case, a batch whose ids are all new from a live credential, costs one round trip: no BEGIN,
+    no separate COMMIT, no credential query, no pool pre-ping. The INSERT is one SQL statement, so it is
+    atomic and durable when it returns (it commits as it ends, with the server's synchronous commit). It
+    stores nothing, and None sends the caller to `store_prepared` in a transaction, when:
+
+    - an id is already stored (the unique constraint refuses the whole statement; that path compares
+      contents and answers 409 or accepts the repeat);
+    - the credential was revoked (or deleted) since it was cached: the INSERT checks it in the same
+      snapshot it writes in, so a revocation stops writes at once;
+    - the batch voids statements (checked and applied in a transaction), or keeps the `stored` of another
+      LRS beside its statements (forwarded statements).
+
+    A connection found broken is replaced and the INSERT sent once more: the ids were fixed by
+    `prepare_statements`, so if the first attempt had been committed, the second finds its ids stored
+    and goes to the comparing path, which accepts the same content again.
+    """
+    if batch.voids or batch.upstream:
+        return None
+    rows = [_Row.of(s) for s in batch.statements]
+    parameters = _insert_parameters(tenant_id, rows, batch.stored, credential_id)
+    for attempt in (1, 2):
+        # The driver's connection from the pool, without SQLAlchemy's Connection around it: for one SQL
+        # statement that wrapper cost about as much as the driver's own work.
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(_INSERT_AT_ONCE, parameters)
+            answer = cursor.fetchone()
+            cursor.close()
+        except psycopg.IntegrityError:
+            return None
+        except psycopg.Error:
+            driver = cast(psycopg.Connection[Any], connection.dbapi_connection)
+            if attempt == 1 and (driver.broken or driver.closed):
+                connection.invalidate()
+                continue
+            raise
+        finally:
+            connection.close()
+        inserted = answer[0] if answer else 0
+        if inserted != len(rows):
+            return None  # the credential is no longer live: the INSERT wrote nothing
+        return Accepted(tuple(row.statement_id for row in rows), inserted)
+    return None  # pragma: no cover - the loop returns or raises
 
 
 @dataclass(frozen=True)
@@ -224,63 +335,84 @@ class _Row:
         )
 
 
-# One round trip on PostgreSQL: the statements and their index rows go in as arrays bound in binary (no
-# quoting or escaping on either side), in the order sent so that `seq` follows it; an id already stored is
-# skipped by ON CONFLICT, and the caller compares its content. psycopg's `%(name)b` asks for binary binding.
-_INSERT_POSTGRESQL = """
-    WITH new AS (
+# One round trip on PostgreSQL, in the order sent so that `seq` follows it. The documents go as one text
+# array bound in binary (no quoting or escaping on either side); the other columns and the index rows as
+# JSON texts read by json_to_recordset: a few text parameters cost the driver far less to send than an
+# array per column. The index rows join the statements actually inserted, so they follow them in and out.
+_INSERT_STATEMENTS = """
         INSERT INTO xapi_statements (tenant_id, statement_id, document, stored, verb_id, registration,
                                      voiding_target, statement_ref, voided, credential_id, handed_off)
         SELECT %(tenant_id)s, s.i, CAST(s.d AS json), %(stored)s, s.v, s.r, s.t, s.s, false,
                CAST(%(credential_id)s AS integer), false
-        FROM unnest(CAST(%(ids)b AS text[]), CAST(%(documents)b AS text[]), CAST(%(verbs)b AS text[]),
-                    CAST(%(registrations)b AS text[]), CAST(%(voiding_targets)b AS text[]),
-                    CAST(%(statement_refs)b AS text[])) WITH ORDINALITY AS s(i, d, v, r, t, s, n)
-        ORDER BY s.n
-        ON CONFLICT (tenant_id, statement_id) DO NOTHING
-        RETURNING seq, statement_id
-    ), agents AS (
+        FROM ROWS FROM (json_to_recordset(CAST(%(statements)s AS json)) AS (i text, v text, r text, t text, s text),
+                        unnest(CAST(%(documents)b AS text[]))) WITH ORDINALITY AS s(i, v, r, t, s, d, n)
+"""
+_INSERT_INDEX_ROWS = """
+    agents AS (
         INSERT INTO xapi_statement_agents (statement_seq, agent_key, relation, tenant_id)
         SELECT new.seq, a.k, a.r, %(tenant_id)s
-        FROM unnest(CAST(%(agent_ids)b AS text[]), CAST(%(agent_keys)b AS text[]),
-                    CAST(%(agent_relations)b AS text[])) AS a(i, k, r)
+        FROM json_to_recordset(CAST(%(agents)s AS json)) AS a(i text, k text, r text)
         JOIN new ON new.statement_id = a.i
     ), activities AS (
         INSERT INTO xapi_statement_activities (statement_seq, activity_id, is_object, tenant_id)
         SELECT new.seq, a.a, a.o, %(tenant_id)s
-        FROM unnest(CAST(%(activity_statements)b AS text[]), CAST(%(activity_ids)b AS text[]),
-                    CAST(%(activity_is_object)b AS boolean[])) AS a(i, a, o)
+        FROM json_to_recordset(CAST(%(activities)s AS json)) AS a(i text, a text, o boolean)
         JOIN new ON new.statement_id = a.i
     )
-    SELECT statement_id FROM new
 """
+# In a transaction: an id already stored is skipped by ON CONFLICT, and the caller compares its content.
+_INSERT_POSTGRESQL = f"""
+    WITH new AS ({_INSERT_STATEMENTS}
+        ORDER BY s.n
+        ON CONFLICT (tenant_id, statement_id) DO NOTHING
+        RETURNING seq, statement_id
+    ), {_INSERT_INDEX_ROWS}
+    SELECT statement_id FROM new
+"""  # noqa: S608 (constant SQL fragments joined, no input)
+# Autocommitted, all or nothing (see `insert_at_once`): an id already stored violates the unique constraint
+# and undoes the whole statement; a credential revoked in the meantime lets no row in.
+_INSERT_AT_ONCE = f"""
+    WITH new AS ({_INSERT_STATEMENTS}
+        WHERE EXISTS (SELECT FROM xapi_credentials c WHERE c.id = %(credential_id)s
+                      AND c.tenant_id = %(tenant_id)s AND c.revoked_at IS NULL)
+        ORDER BY s.n
+        RETURNING seq, statement_id
+    ), {_INSERT_INDEX_ROWS}
+    SELECT count(*) FROM new
+"""  # noqa: S608 (constant SQL fragments joined, no input)
+
+
+def _insert_parameters(
+    tenant_id: int, rows: Sequence[_Row], stored: datetime, credential_id: int | None
+) -> dict[str, Any]:
+    return {
+        "tenant_id": tenant_id,
+        "stored": stored,
+        "credential_id": credential_id,
+        "documents": [_json(row.document) for row in rows],
+        "statements": _json(
+            [
+                {
+                    "i": row.statement_id,
+                    "v": row.verb_id,
+                    "r": row.registration,
+                    "t": row.voiding_target,
+                    "s": row.statement_ref,
+                }
+                for row in rows
+            ]
+        ),
+        "agents": _json([{"i": row.statement_id, "k": k, "r": r} for row in rows for k, r in row.agents]),
+        "activities": _json([{"i": row.statement_id, "a": a, "o": o} for row in rows for a, o in row.activities]),
+    }
 
 
 def _insert_postgresql(
     uow: UnitOfWork, tenant_id: int, rows: Sequence[_Row], stored: datetime, credential_id: int | None
 ) -> set[str]:
     """Insert the rows not stored yet in one statement; return the ids inserted."""
-    agents = [(row.statement_id, key, relation) for row in rows for key, relation in row.agents]
-    activities = [(row.statement_id, activity, is_object) for row in rows for activity, is_object in row.activities]
     result = uow.session.connection().exec_driver_sql(
-        _INSERT_POSTGRESQL,
-        {
-            "tenant_id": tenant_id,
-            "stored": stored,
-            "credential_id": credential_id,
-            "ids": [row.statement_id for row in rows],
-            "documents": [_json(row.document) for row in rows],
-            "verbs": [row.verb_id for row in rows],
-            "registrations": [row.registration for row in rows],
-            "voiding_targets": [row.voiding_target for row in rows],
-            "statement_refs": [row.statement_ref for row in rows],
-            "agent_ids": [a[0] for a in agents],
-            "agent_keys": [a[1] for a in agents],
-            "agent_relations": [a[2] for a in agents],
-            "activity_statements": [a[0] for a in activities],
-            "activity_ids": [a[1] for a in activities],
-            "activity_is_object": [a[2] for a in activities],
-        },
+        _INSERT_POSTGRESQL, _insert_parameters(tenant_id, rows, stored, credential_id)
     )
     return {row[0] for row in result}
 

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 import structlog
 from flask import Blueprint, Response, g, jsonify, request
+from sqlalchemy.engine import Engine
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound, Unauthorized
 
@@ -31,12 +32,19 @@ from xapi_listener.attachments import (
     parts_for,
     store_parts,
 )
-from xapi_listener.credentials import Credential, authenticate
+from xapi_listener.credentials import Credential, CredentialCache, authenticate
 from xapi_listener.formats import canonical_format, ids_format
 from xapi_listener.forwarding import forwarded_statements, forwarded_version
 from xapi_listener.params import refuse_unknown, timestamp
 from xapi_listener.statements import StatementError, agent_key, validate_statement
-from xapi_listener.store import StatementQuery, find_statement, query_statements, store_statements
+from xapi_listener.store import (
+    StatementQuery,
+    find_statement,
+    insert_at_once,
+    prepare_statements,
+    query_statements,
+    store_prepared,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -60,13 +68,25 @@ QUERY_PARAMETERS = frozenset(
     }
 )
 STATEMENT_WRITES = frozenset({"xapi.post_statements", "xapi.put_statement", "xapi.forwarded"})
-"""The endpoints that store statements; they authenticate inside their write transaction."""
+"""The endpoints that store statements; their credential is checked again where the statements are written."""
 SINGLE_PARAMETERS = frozenset({"statementId", "voidedStatementId", "format", "attachments"})
 
 
-def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callable[[int], None]) -> Blueprint:
-    """The xAPI routes; `statements_stored(tenant_id)` is called after each commit of new statements."""
+def create_blueprint(
+    unit_of_work: UnitOfWorkFactory,
+    statements_stored: Callable[[int], None],
+    autocommit_engine: Engine | None = None,
+) -> Blueprint:
+    """The xAPI routes; `statements_stored(tenant_id)` is called after each commit of new statements.
+
+    With `autocommit_engine` (PostgreSQL), a batch of new statements is stored in one autocommitted INSERT
+    that also checks the credential (`store.insert_at_once`); anything else goes through a transaction.
+    """
     blueprint = Blueprint("xapi", __name__, url_prefix="/xapi")
+    credentials = CredentialCache()
+
+    def store(batch: list[dict[str, Any]], parts: dict[str, Part], forwarded: bool = False) -> tuple[str, ...]:
+        return _store(unit_of_work, autocommit_engine, credentials, statements_stored, batch, parts, forwarded)
 
     @blueprint.before_request
     def negotiate_and_authenticate() -> None:
@@ -78,21 +98,12 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callabl
         else:
             g.xapi_version = _negotiate_version()
         if request.endpoint in STATEMENT_WRITES:
-            # A statement write checks its credential in the transaction that stores it: one pooled
-            # connection and one transaction per request instead of two.
-            g.write_uow = unit_of_work().__enter__()
-            g.credential = _authenticate(g.write_uow)
+            # Where the statements are written, revocation is checked again (see CredentialCache).
+            g.credential = _authenticate(unit_of_work, credentials)
         else:
-            with unit_of_work(read_only=True) as uow:
-                g.credential = _authenticate(uow)
+            g.credential = _authenticate(unit_of_work)
         if request.method not in ("GET", "HEAD") and g.credential.read_only:
             raise Forbidden("this credential is read-only: it may not write statements")
-
-    @blueprint.teardown_request
-    def close_write_uow(_error: BaseException | None) -> None:
-        uow: UnitOfWork | None = g.pop("write_uow", None)
-        if uow is not None:
-            uow.__exit__(None, None, None)
 
     @blueprint.after_request
     def declare_version(response: Response) -> Response:
@@ -119,7 +130,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callabl
             raise BadRequest("the request body is an empty array: send at least one statement")
         _validate(batch, many=isinstance(body, list))
         _check_attachments(batch, parts)
-        ids = _store(g.write_uow, statements_stored, batch, parts)
+        ids = store(batch, parts)
         return jsonify(list(ids))
 
     @blueprint.put("/statements")
@@ -137,7 +148,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callabl
         statement = {**body, "id": statement_id}
         _validate([statement], many=False)
         _check_attachments([statement], parts)
-        _store(g.write_uow, statements_stored, [statement], parts)
+        store([statement], parts)
         return Response(status=204)
 
     @blueprint.get("/statements")
@@ -199,7 +210,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, statements_stored: Callabl
         if statement_id and (len(batch) != 1 or str(batch[0]["id"]).lower() != statement_id):
             raise BadRequest(f"statementId: {statement_id} is not the id of the one statement forwarded")
         _check_attachments(batch, parts)
-        ids = _store(g.write_uow, statements_stored, batch, parts, forwarded=True)
+        ids = store(batch, parts, forwarded=True)
         return jsonify(list(ids))
 
     document_api.register(blueprint, unit_of_work)
@@ -225,16 +236,29 @@ def _negotiate_version() -> str:
     return "2.0.0" if parts[0] == "2" else "1.0.3"
 
 
-def _authenticate(uow: UnitOfWork) -> Credential:
+def _authenticate(
+    unit_of_work: UnitOfWorkFactory, cache: CredentialCache | None = None, uow: UnitOfWork | None = None
+) -> Credential:
+    """The request's live credential (from `cache` when given and fresh, else the database), or 401."""
     challenge = WWWAuthenticate("basic", {"realm": "Sweetspot xAPI"})
     auth = request.authorization
     if auth is None or auth.type != "basic" or not auth.username or auth.password is None:
         raise Unauthorized(
             "HTTP Basic credentials are required: the key and secret issued for your tenant", www_authenticate=challenge
         )
-    credential = authenticate(uow, auth.username, auth.password)
+    credential = cache.get(auth.username, auth.password) if cache is not None else None
     if credential is None:
-        raise Unauthorized("the key and secret do not match a live credential", www_authenticate=challenge)
+        if uow is not None:
+            credential = authenticate(uow, auth.username, auth.password)
+        else:
+            with unit_of_work(read_only=True) as reading:
+                credential = authenticate(reading, auth.username, auth.password)
+        if credential is None:
+            if cache is not None:
+                cache.forget(auth.username)
+            raise Unauthorized("the key and secret do not match a live credential", www_authenticate=challenge)
+        if cache is not None:
+            cache.put(credential, auth.password)
     structlog.contextvars.bind_contextvars(tenant_id=credential.tenant_id, credential=credential.key)
     return credential
 
@@ -296,11 +320,13 @@ def _validate(batch: list[Any], many: bool) -> None:
 
 
 def _store(
-    uow: UnitOfWork,
+    unit_of_work: UnitOfWorkFactory,
+    autocommit_engine: Engine | None,
+    credentials: CredentialCache,
     statements_stored: Callable[[int], None],
     batch: list[dict[str, Any]],
     parts: dict[str, Part],
-    forwarded: bool = False,
+    forwarded: bool,
 ) -> tuple[str, ...]:
     credential: Credential = g.credential
     authority = {
@@ -308,23 +334,32 @@ def _store(
         "name": credential.label or credential.key,
         "account": {"homePage": request.url_root + "xapi/", "name": credential.key},
     }
-    accepted = store_statements(
-        uow,
-        credential.tenant_id,
+    prepared = prepare_statements(
         batch,
         stored=utcnow(),
         authority=authority,
         version="2.0.0" if g.xapi_version == "2.0.0" else "1.0.0",
-        credential_id=credential.id,
         # xAPI 2.0 (IEEE 9274.1.1 §4.1.2.1) rejects a batch that uses one id twice; a forwarder's
         # batch may repeat a statement it is retrying, which is harmless when the content is the same.
         reject_repeated_ids=g.xapi_version == "2.0.0" and not forwarded,
         keep_upstream_stored=forwarded,
     )
-    store_parts(uow, credential.tenant_id, parts.values())
-    uow.commit()
+    accepted = None
+    if autocommit_engine is not None and not parts:
+        accepted = insert_at_once(autocommit_engine, credential.tenant_id, prepared, credential.id)
+    if accepted is None:
+        with unit_of_work() as uow:
+            # The credential is checked again in the transaction that writes: it may have been revoked
+            # since this process cached it.
+            try:
+                credential = _authenticate(unit_of_work, None, uow)
+            except Unauthorized:
+                credentials.forget(credential.key)
+                raise
+            accepted = store_prepared(uow, credential.tenant_id, prepared, credential.id)
+            store_parts(uow, credential.tenant_id, parts.values())
+            uow.commit()
     if accepted.new:
-        log.info("statements stored", new=accepted.new, sent=len(batch))
         statements_stored(credential.tenant_id)
     return accepted.ids
 

@@ -3,9 +3,12 @@
 import json
 import uuid
 
+import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 from sweetspot.runtime import Runtime
+from tests.conftest import TestDatabases
 from tests.integration.conftest import World
 from tests.integration.xapi.conftest import Lrs, make_credential, statement, with_id
 from xapi_listener.credentials import revoke_credential
@@ -237,3 +240,53 @@ def test_ids_format_reduces_activities_and_agents(lrs: Lrs) -> None:
     assert reduced["object"] == {"id": "https://lms.acme.test/course/python"}
     assert reduced["verb"] == {"id": "http://adlnet.gov/expapi/verbs/experienced"}
     assert reduced["actor"] == {"objectType": "Agent", "mbox": "mailto:ana@acme.test"}
+
+
+def test_a_credential_revoked_after_writing_writes_nothing_more(
+    client: FlaskClient, runtime: Runtime, world: World
+) -> None:
+    lrs = Lrs(client, make_credential(runtime, world.tenant.id))
+    assert lrs.post(statement()).status_code == 200  # the process now knows this credential
+    key = __import__("base64").b64decode(lrs.authorization.split()[1]).decode().split(":")[0]
+    with runtime.unit_of_work() as uow:
+        revoke_credential(uow, key)
+        uow.commit()
+    refused = lrs.post([statement(email="ben@acme.test"), statement(email="chloe@acme.test")])
+    assert refused.status_code == 401
+    assert lrs.put(str(uuid.uuid4()), statement(email="dev@acme.test")).status_code == 401
+    reader = Lrs(client, make_credential(runtime, world.tenant.id))
+    assert count(reader) == 1
+
+
+def test_deleting_a_tenant_deletes_its_statements_and_their_index_rows(
+    lrs: Lrs, runtime: Runtime, world: World
+) -> None:
+    lrs.post([statement(), statement(email="ben@acme.test", activity="https://lms.acme.test/course/rust")])
+    other = Lrs(lrs.client, make_credential(runtime, world.other_tenant.id))
+    other.post(statement(email="x@globex.test"))
+    with runtime.unit_of_work() as uow:
+        uow.session.execute(text("DELETE FROM tenants WHERE id = :id"), {"id": world.tenant.id})
+        uow.commit()
+    with runtime.unit_of_work(read_only=True) as uow:
+        for table in ("xapi_statements", "xapi_statement_agents", "xapi_statement_activities"):
+            tenants = uow.session.execute(text(f"SELECT DISTINCT tenant_id FROM {table}")).scalars().all()
+            assert tenants == [world.other_tenant.id], table
+    assert len(other.get().get_json()["statements"]) == 1
+
+
+def test_statements_are_stored_when_the_database_dropped_the_connection(
+    lrs: Lrs, runtime: Runtime, databases: TestDatabases
+) -> None:
+    if databases.backend != "postgresql" or runtime.autocommit_engine is None:
+        pytest.skip("the one-statement write path is PostgreSQL's")
+    assert lrs.post(statement()).status_code == 200  # a pooled connection now waits for the next request
+    with runtime.engine.connect() as admin:
+        admin.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    sent = with_id(statement(email="ben@acme.test"))
+    assert lrs.post(sent).get_json() == [sent["id"]]
+    assert lrs.get(statementId=sent["id"]).status_code == 200

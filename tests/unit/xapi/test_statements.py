@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from xapi_listener import statements as statements_module
 from xapi_listener.statements import (
     MAX_DEPTH,
     StatementError,
@@ -1212,3 +1213,45 @@ def test_any_change_to_a_valid_statement_is_accepted_or_refused_with_a_statement
     assert error is None or (error.path and error.rule)
     assert isinstance(related_agents(statement), set)
     assert isinstance(related_activities(statement), set)
+
+
+# --- parts remembered as valid ----------------------------------------------------------------------------------------
+
+
+def fresh_outcome(raw: Any, version: str) -> str | None:
+    """The error `raw` gets from a validator that remembers nothing yet, as text."""
+    remembered = dict(statements_module._VALID_PARTS)
+    statements_module._VALID_PARTS.clear()
+    try:
+        error = outcome(raw, version)
+    finally:
+        statements_module._VALID_PARTS.clear()
+        statements_module._VALID_PARTS.update(remembered)
+    return None if error is None else str(error)
+
+
+@given(
+    changes=st.lists(st.tuples(st.sampled_from(paths(full())), JSON_VALUES), min_size=1, max_size=3),
+    version=st.sampled_from(BOTH),
+)
+def test_parts_remembered_as_valid_never_change_a_verdict(changes: list[tuple[str, Any]], version: str) -> None:
+    # Validate the untouched statement first so that its actor, verb, activities and context activities
+    # are remembered, then a changed one: the verdict and message are those of a validator that starts afresh.
+    assert outcome(full(), version) is None
+    for change in changes:
+        statement = changed(full(), change)
+        error = outcome(statement, version)
+        assert (None if error is None else str(error)) == fresh_outcome(statement, version)
+
+
+def test_a_remembered_part_differing_only_in_a_value_type_is_checked_again() -> None:
+    choice = {
+        "id": "http://example.com/q1",
+        "definition": {"interactionType": "choice", "choices": [{"id": "1", "description": {"en": "one"}}]},
+    }
+    valid = {"actor": {"mbox": "mailto:a@example.com"}, "verb": {"id": VERB}, "object": choice}
+    validate_statement(valid, V1)
+    same_but_number = copy.deepcopy(valid)
+    same_but_number["object"]["definition"]["choices"][0]["id"] = 1
+    with pytest.raises(StatementError, match=r"object\.definition\.choices\[0\]\.id: must be a string"):
+        validate_statement(same_but_number, V1)
