@@ -11,7 +11,6 @@ as pending); `target_link_uri` must point at this tool; only the message types S
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,7 +20,6 @@ from urllib.parse import urlsplit
 import jwt
 from flask_babel import force_locale, lazy_gettext
 from flask_babel.speaklater import LazyString
-from jwcrypto.jwk import JWK
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskRequest
 from pylti1p3.deployment import Deployment as LibraryDeployment
 from pylti1p3.exception import LtiException
@@ -31,7 +29,7 @@ from pylti1p3.tool_config.abstract import ToolConfAbstract
 from alignment.database import UnitOfWork, UnitOfWorkFactory
 from lti_tool import claims
 from lti_tool.keys import KeyRing
-from lti_tool.platform_keys import KeySetError, PlatformKeySets
+from lti_tool.platform_keys import KeySetError, PlatformKeySets, UnusableKey
 from lti_tool.registrations import (
     DeploymentStatus,
     Registration,
@@ -39,6 +37,7 @@ from lti_tool.registrations import (
     find_deployment,
     find_registration,
     use_nonce,
+    use_nonce_through_active_deployment,
 )
 
 SUPPORTED_MESSAGES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
@@ -299,14 +298,13 @@ class HardenedLaunch(FlaskMessageLaunch):
         assert self._sweetspot_registration is not None
         registration = self._sweetspot_registration
         try:
-            jwk = self._checks.key_sets.key(registration.key_set_url, kid)
-            public_key = JWK.from_json(json.dumps(jwk)).export_to_pem()
-        except KeySetError as error:
-            raise LaunchRejected(str(error), ADVICE_PLATFORM) from error
-        except (ValueError, TypeError) as error:
+            public_key = self._checks.key_sets.public_key(registration.key_set_url, kid)
+        except UnusableKey as error:
             raise LaunchRejected(
                 lazy_gettext("the platform's key %(kid)s is not a usable RSA key", kid=repr(kid)), ADVICE_PLATFORM
             ) from error
+        except KeySetError as error:
+            raise LaunchRejected(str(error), ADVICE_PLATFORM) from error
         try:
             jwt.decode(
                 self._get_id_token(),
@@ -330,34 +328,42 @@ class HardenedLaunch(FlaskMessageLaunch):
             raise LaunchRejected(lazy_gettext("the id_token was issued in the future (iat)"), ADVICE_PLATFORM)
         return self
 
+    def validate_deployment(self) -> HardenedLaunch:
+        """The id_token must name its deployment; whether it is active is checked with the nonce, in one query."""
+        deployment_id = self._claims().get(claims.DEPLOYMENT_ID)
+        if not isinstance(deployment_id, str) or not deployment_id:
+            raise LaunchRejected(lazy_gettext("the id_token has no deployment_id claim"), ADVICE_PLATFORM)
+        return self
+
     def validate_nonce(self) -> HardenedLaunch:
-        """The nonce must be the one this browser's login made, and never seen in an accepted launch before."""
+        """The nonce must be the one this browser's login made, and never seen in an accepted launch before.
+
+        The database records the nonce only through a known, active deployment (one statement); when it
+        does not, the deployment is looked up to say why: unknown (recorded as pending), pending, disabled,
+        or else the nonce was used before.
+        """
         nonce = self._claims().get("nonce")
         if not isinstance(nonce, str) or not nonce:
             raise LaunchRejected(lazy_gettext("the id_token has no nonce"), ADVICE_PLATFORM)
         if not self._session_service.check_nonce(nonce):
             raise LaunchRejected(lazy_gettext("the id_token's nonce was not issued to this browser"), ADVICE_RETRY, 401)
-        assert self._sweetspot_registration is not None
+        registration = self._sweetspot_registration
+        assert registration is not None
+        deployment_id = str(self._claims()[claims.DEPLOYMENT_ID])
         expires_at = datetime.fromtimestamp(float(self._claims()["exp"]), UTC) + timedelta(
             seconds=self._checks.leeway_seconds
         )
-        if not use_nonce(self._uow, self._sweetspot_registration.id, nonce, expires_at):
-            raise LaunchRejected(
-                lazy_gettext("this launch was already used (the nonce was seen before)"), ADVICE_RETRY, 401
-            )
-        return self
-
-    def validate_deployment(self) -> HardenedLaunch:
-        """The deployment must be known and active; one seen for the first time is recorded as pending."""
-        deployment_id = self._claims().get(claims.DEPLOYMENT_ID)
-        if not isinstance(deployment_id, str) or not deployment_id:
-            raise LaunchRejected(lazy_gettext("the id_token has no deployment_id claim"), ADVICE_PLATFORM)
-        assert self._sweetspot_registration is not None
-        deployment = find_deployment(self._uow, self._sweetspot_registration, deployment_id)
+        if use_nonce_through_active_deployment(self._uow, registration.id, deployment_id, nonce, expires_at):
+            return self
+        deployment = find_deployment(self._uow, registration, deployment_id)
         if deployment is None:
-            # Committed at once, before anything else of this launch: it is refused, but the admin must see it.
-            deployment = deployment_seen_at_launch(self._uow, self._sweetspot_registration, deployment_id)
+            # Committed at once: the launch is refused, but the admin must see the new deployment.
+            deployment = deployment_seen_at_launch(self._uow, registration, deployment_id)
             self._uow.commit()
+            if deployment.status is DeploymentStatus.ACTIVE and use_nonce(
+                self._uow, registration.id, nonce, expires_at
+            ):
+                return self  # the registration activates new deployments by itself
         if deployment.status is DeploymentStatus.PENDING:
             raise LaunchRejected(
                 lazy_gettext(
@@ -375,7 +381,9 @@ class HardenedLaunch(FlaskMessageLaunch):
                 ADVICE_REGISTER,
                 403,
             )
-        return self
+        raise LaunchRejected(
+            lazy_gettext("this launch was already used (the nonce was seen before)"), ADVICE_RETRY, 401
+        )
 
     def validate_message(self) -> HardenedLaunch:
         """A message type Sweetspot handles, with its required claims, aimed at this tool."""
