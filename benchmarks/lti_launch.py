@@ -351,10 +351,20 @@ browser sends them; the time is the tool's two answers. Targets for Sweetspot: p
 |---|---|---|---|---|---|---|---|
 {rows}
 
+`sweetspot` is a launch by cookie: the login initiation answered with a redirect, then the id_token
+POST. `sweetspot_platform_storage` is a launch in a frame whose browser keeps no cookie: the login
+answers its page, the id_token POST answers the page that reads the state and nonce back from the
+platform's storage, and that page's confirmation POST completes the launch; the time is the tool's
+three answers (the browser's postMessage round trips with the platform are not counted). The targets
+are for the first.
+
 Sweetspot does more per launch than the reference: it records the person, context, membership,
-identities, service endpoints and an engagement event, checks the nonce against the database, and
-writes the session; the reference only validates the token. The reference downloads the platform's
-key set on every launch; Sweetspot caches it as the platform's Cache-Control allows.
+identities, service endpoints and an engagement event, records the nonce as used in the database
+(only through an active deployment), and writes the session; the reference only validates the token.
+That is 7 SQL statements besides BEGIN and COMMIT (`benchmarks/lti_launch_profile.py` lists them and
+profiles the handler; [docs/lti-launch.md](../../docs/lti-launch.md) says where the time goes). The
+reference downloads the platform's key set on every launch; Sweetspot caches it as the platform's
+Cache-Control allows.
 """
 
 
