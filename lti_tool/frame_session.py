@@ -27,7 +27,7 @@ import hashlib
 import time
 from typing import Any
 
-from flask import Flask, Request, Response, current_app, g, request, session
+from flask import Flask, Request, Response, current_app, g, has_request_context, request, session
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_wtf.csrf import generate_csrf
@@ -122,7 +122,7 @@ def token() -> str | None:
 
 def add_token(endpoint: str, values: dict[str, Any]) -> None:
     """`url_for` defaults: links and forms of the pages carry the session token of a token session."""
-    if endpoint.startswith(ENDPOINT_PREFIXES) and PARAMETER not in values:
+    if has_request_context() and endpoint.startswith(ENDPOINT_PREFIXES) and PARAMETER not in values:
         current = token()
         if current is not None:
             values[PARAMETER] = current
