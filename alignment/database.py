@@ -5,13 +5,16 @@ Every table of every package is declared on `Base`, so one set of Alembic migrat
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, ClassVar, Protocol
 
 from sqlalchemy import MetaData, event
 from sqlalchemy import create_engine as sa_create_engine
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -66,7 +69,31 @@ def create_engine(url: str, settings: AlignmentSettings) -> Engine:
         event.listen(engine, "connect", _configure_sqlite_connection)
         event.listen(engine, "begin", _begin_sqlite_transaction)
         return engine
-    return sa_create_engine(url, echo=settings.sql_echo, pool_size=settings.pool_size, pool_pre_ping=True)
+    if settings.pool_ping_after_idle_seconds <= 0:
+        return sa_create_engine(url, echo=settings.sql_echo, pool_size=settings.pool_size, pool_pre_ping=True)
+    engine = sa_create_engine(url, echo=settings.sql_echo, pool_size=settings.pool_size)
+    idle_seconds = settings.pool_ping_after_idle_seconds
+
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_CHECKED_IN_AT] = time.monotonic()
+
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        # pool_pre_ping, but only for connections that sat idle: a dead one is replaced (the pool retries).
+        last_used = record.info.get(_CHECKED_IN_AT)
+        if last_used is not None and time.monotonic() - last_used < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise DisconnectionError("the pooled connection is gone") from error
+
+    event.listen(engine, "connect", checked_in)  # a new connection is alive
+    event.listen(engine, "checkin", checked_in)
+    event.listen(engine, "checkout", checked_out)
+    return engine
+
+
+_CHECKED_IN_AT = "sweetspot_checked_in_at"
 
 
 def create_autocommit_engine(url: str, settings: AlignmentSettings) -> Engine | None:
@@ -154,6 +181,21 @@ class UnitOfWork:
         if self._read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
         self.session.commit()
+
+
+def dialect_of(uow: UnitOfWork) -> str:
+    """The name of the unit of work's database dialect (`postgresql` or `sqlite`)."""
+    return uow.session.get_bind().dialect.name
+
+
+def insert_for(dialect: str, entity: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into `entity`'s table that can take ON CONFLICT (PostgreSQL and SQLite both have it).
+
+    One statement instead of a SELECT then an INSERT or UPDATE: one round trip to the database, and no
+    race between two first launches of the same person. Callers build such statements once per dialect
+    (with bind parameters, memoised) because building one costs more than running it.
+    """
+    return postgresql.insert(entity) if dialect == "postgresql" else sqlite.insert(entity)
 
 
 class UnitOfWorkFactory(Protocol):

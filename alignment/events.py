@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, String, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from alignment.database import Base, UnitOfWork, utcnow
+from alignment.database import Base, UnitOfWork, dialect_of, insert_for, utcnow
 from alignment.errors import InvalidInput
 from alignment.people import PersonRecord
 from alignment.rules.progress import LearningEvent
@@ -44,50 +46,60 @@ class LearningEventRecord(Base):
     recorded_at: Mapped[datetime]
 
 
-def record_events(uow: UnitOfWork, tenant_id: int, events: Iterable[LearningEvent]) -> int:
-    """Store the events not stored before (by event id); return how many were new."""
+def record_events(
+    uow: UnitOfWork, tenant_id: int, events: Iterable[LearningEvent], *, people_checked: bool = False
+) -> int:
+    """Store the events not stored before (by event id); return how many were new.
+
+    The learners must be people of the tenant: checked here, unless the caller has just read or written
+    them in this unit of work (`people_checked`, a launch) and the query would only repeat that.
+    """
     batch = list(events)
     if not batch:
         return 0
-    _check_people(uow, tenant_id, {e.learner_id for e in batch})
+    if not people_checked:
+        _check_people(uow, tenant_id, {e.learner_id for e in batch})
     for event in batch:
         if event.occurred_at.tzinfo is None:
             raise InvalidInput(f"event {event.event_id}: occurred_at must carry a time zone")
         if event.progress is not None and not 0 <= event.progress <= 1:
             raise InvalidInput(f"event {event.event_id}: progress must be between 0 and 1")
-    ids = [e.event_id for e in batch]
-    known = set(
-        uow.session.scalars(
-            select(LearningEventRecord.event_id).where(
-                LearningEventRecord.tenant_id == tenant_id, LearningEventRecord.event_id.in_(ids)
-            )
-        )
-    )
     now = utcnow()
     fresh: dict[str, LearningEvent] = {}
     for event in batch:
-        if event.event_id not in known:
-            fresh.setdefault(event.event_id, event)
-    uow.session.add_all(
-        LearningEventRecord(
-            tenant_id=tenant_id,
-            person_id=e.learner_id,
-            event_id=e.event_id,
-            occurred_at=e.occurred_at,
-            verb=e.verb,
-            activity_id=e.activity_id,
-            context_activity_ids=list(e.context_activity_ids),
-            lti_resource_link_id=e.lti_resource_link_id,
-            completion=e.completion,
-            success=e.success,
-            progress=e.progress,
-            voids=e.voids,
-            recorded_at=now,
-        )
-        for e in fresh.values()
+        fresh.setdefault(event.event_id, event)
+    # ON CONFLICT DO NOTHING: events stored before (the same event id) are skipped in the one statement.
+    stored = uow.session.execute(
+        _event_insert(dialect_of(uow)),
+        [
+            {
+                "tenant_id": tenant_id,
+                "person_id": e.learner_id,
+                "event_id": e.event_id,
+                "occurred_at": e.occurred_at,
+                "verb": e.verb,
+                "activity_id": e.activity_id,
+                "context_activity_ids": list(e.context_activity_ids),
+                "lti_resource_link_id": e.lti_resource_link_id,
+                "completion": e.completion,
+                "success": e.success,
+                "progress": e.progress,
+                "voids": e.voids,
+                "recorded_at": now,
+            }
+            for e in fresh.values()
+        ],
     )
-    uow.session.flush()
-    return len(fresh)
+    return len(stored.all())
+
+
+@cache
+def _event_insert(dialect: str) -> Any:
+    return (
+        insert_for(dialect, LearningEventRecord.__table__)
+        .on_conflict_do_nothing(index_elements=[LearningEventRecord.tenant_id, LearningEventRecord.event_id])
+        .returning(LearningEventRecord.id)
+    )
 
 
 def events_by_person(

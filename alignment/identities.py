@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ForeignKey, Select, String, UniqueConstraint, delete, func, select, tuple_, update
+from sqlalchemy import ForeignKey, Select, String, UniqueConstraint, bindparam, delete, func, select, tuple_, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from alignment.database import Base, UnitOfWork, utcnow
+from alignment.database import Base, UnitOfWork, dialect_of, insert_for, utcnow
 from alignment.errors import InvalidInput
 from alignment.events import reassign_events
 from alignment.flags import StallFlagRecord
@@ -56,18 +57,57 @@ def email_sha1(email: str) -> str:
 
 
 def link(uow: UnitOfWork, tenant_id: int, person_id: int, identifier: Identifier) -> None:
-    """Record that the identifier names this person (an LTI custom `$User.id`, say)."""
+    """Record that the identifier names this person (an LTI custom `$User.id`, say); a known one stays as it is."""
     if identifier.kind not in KINDS:
         raise InvalidInput(f"unknown identifier kind {identifier.kind!r}")
-    value = _normal(identifier)
-    existing = uow.session.scalar(
-        select(IdentityRecord).where(
-            IdentityRecord.tenant_id == tenant_id, IdentityRecord.kind == identifier.kind, IdentityRecord.value == value
+    _insert_new(uow, tenant_id, person_id, [(identifier.kind, _normal(identifier))])
+
+
+def identify(uow: UnitOfWork, tenant_id: int, person_id: int, identifiers: Sequence[Identifier]) -> None:
+    """Link the identifiers to the person, folding in any provisional person xAPI made for one of them.
+
+    One query finds who holds each identifier; provisional holders are merged into the person; the
+    identifiers nobody holds are linked in one statement. An identifier another real person holds stays theirs.
+    """
+    for identifier in identifiers:
+        if identifier.kind not in KINDS:
+            raise InvalidInput(f"unknown identifier kind {identifier.kind!r}")
+    wanted = list(dict.fromkeys((i.kind, _normal(i)) for i in identifiers))
+    if not wanted:
+        return
+    held = uow.session.execute(_holders(), {"tenant_id": tenant_id, "pairs": wanted}).all()
+    for provisional in sorted({row.person_id for row in held if row.provisional and row.person_id != person_id}):
+        merge_people(uow, tenant_id, provisional, person_id)
+    known = {(row.kind, row.value) for row in held}
+    _insert_new(uow, tenant_id, person_id, [pair for pair in wanted if pair not in known])
+
+
+@cache
+def _holders() -> Any:
+    return (
+        select(IdentityRecord.kind, IdentityRecord.value, IdentityRecord.person_id, PersonRecord.provisional)
+        .join(PersonRecord, PersonRecord.id == IdentityRecord.person_id)
+        .where(
+            IdentityRecord.tenant_id == bindparam("tenant_id"),
+            tuple_(IdentityRecord.kind, IdentityRecord.value).in_(bindparam("pairs", expanding=True)),
         )
     )
-    if existing is None:
-        uow.session.add(IdentityRecord(tenant_id=tenant_id, person_id=person_id, kind=identifier.kind, value=value))
-        uow.session.flush()
+
+
+def _insert_new(uow: UnitOfWork, tenant_id: int, person_id: int, pairs: list[tuple[str, str]]) -> None:
+    # ON CONFLICT DO NOTHING: an identifier someone linked meanwhile stays theirs, without an error.
+    if pairs:
+        uow.session.execute(
+            _identity_insert(dialect_of(uow)),
+            [{"tenant_id": tenant_id, "person_id": person_id, "kind": kind, "value": value} for kind, value in pairs],
+        )
+
+
+@cache
+def _identity_insert(dialect: str) -> Any:
+    return insert_for(dialect, IdentityRecord.__table__).on_conflict_do_nothing(
+        index_elements=[IdentityRecord.tenant_id, IdentityRecord.kind, IdentityRecord.value]
+    )
 
 
 def resolve_actor(

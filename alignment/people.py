@@ -10,11 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, select
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, bindparam, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from alignment.database import Base, UnitOfWork, utcnow
+from alignment.database import Base, UnitOfWork, dialect_of, insert_for, utcnow
 from alignment.errors import InvalidInput, NotFound
 
 
@@ -132,18 +134,41 @@ def upsert_person(
     """The person with this LMS user id in the tenant, created or updated with what the LMS says now."""
     if not lms_user_id.strip():
         raise InvalidInput("lms_user_id must not be empty")
-    record = uow.session.scalar(
-        select(PersonRecord).where(PersonRecord.tenant_id == tenant_id, PersonRecord.lms_user_id == lms_user_id)
-    )
-    if record is None:
-        record = PersonRecord(tenant_id=tenant_id, lms_user_id=lms_user_id, name="", created_at=utcnow())
-        uow.session.add(record)
-    record.name = _display_name(name, lms_user_id)
-    record.email = email or record.email
-    record.role_started_on = role_started_on or record.role_started_on
-    record.provisional = False
-    uow.session.flush()
+    values = {
+        "tenant_id": tenant_id,
+        "lms_user_id": lms_user_id,
+        "name": _display_name(name, lms_user_id),
+        "email": email or None,
+        "role_started_on": role_started_on,
+        "created_at": utcnow(),
+    }
+    # populate_existing: a record of this person already loaded in the session shows the new values.
+    record = uow.session.scalars(
+        _person_upsert(dialect_of(uow)), values, execution_options={"populate_existing": True}
+    ).one()
     return _person(record)
+
+
+@cache
+def _person_upsert(dialect: str) -> Any:
+    statement = insert_for(dialect, PersonRecord).values(
+        tenant_id=bindparam("tenant_id"),
+        lms_user_id=bindparam("lms_user_id"),
+        name=bindparam("name"),
+        email=bindparam("email"),
+        provisional=False,
+        role_started_on=bindparam("role_started_on"),
+        created_at=bindparam("created_at"),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[PersonRecord.tenant_id, PersonRecord.lms_user_id],
+        set_={
+            "name": statement.excluded.name,
+            "email": func.coalesce(statement.excluded.email, PersonRecord.email),
+            "role_started_on": func.coalesce(statement.excluded.role_started_on, PersonRecord.role_started_on),
+            "provisional": False,
+        },
+    ).returning(PersonRecord)
 
 
 def get_person(uow: UnitOfWork, tenant_id: int, person_id: int) -> Person:
@@ -158,17 +183,30 @@ def upsert_context(uow: UnitOfWork, tenant_id: int, lms_context_id: str, title: 
     """The context with this LMS id in the tenant, created or renamed."""
     if not lms_context_id.strip():
         raise InvalidInput("lms_context_id must not be empty")
-    record = uow.session.scalar(
-        select(ContextRecord).where(
-            ContextRecord.tenant_id == tenant_id, ContextRecord.lms_context_id == lms_context_id
-        )
-    )
-    if record is None:
-        record = ContextRecord(tenant_id=tenant_id, lms_context_id=lms_context_id, title="", created_at=utcnow())
-        uow.session.add(record)
-    record.title = (title.strip() or lms_context_id)[:300]
-    uow.session.flush()
+    values = {
+        "tenant_id": tenant_id,
+        "lms_context_id": lms_context_id,
+        "title": (title.strip() or lms_context_id)[:300],
+        "created_at": utcnow(),
+    }
+    record = uow.session.scalars(
+        _context_upsert(dialect_of(uow)), values, execution_options={"populate_existing": True}
+    ).one()
     return _context(record)
+
+
+@cache
+def _context_upsert(dialect: str) -> Any:
+    statement = insert_for(dialect, ContextRecord).values(
+        tenant_id=bindparam("tenant_id"),
+        lms_context_id=bindparam("lms_context_id"),
+        title=bindparam("title"),
+        created_at=bindparam("created_at"),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[ContextRecord.tenant_id, ContextRecord.lms_context_id],
+        set_={"title": statement.excluded.title},
+    ).returning(ContextRecord)
 
 
 def find_context(uow: UnitOfWork, tenant_id: int, lms_context_id: str) -> Context:
@@ -195,20 +233,25 @@ def join(uow: UnitOfWork, context: Context, person: Person, role: Role, now: dat
     """Put the person on the context's roster in `role` from `now` (again active if they had left)."""
     if context.tenant_id != person.tenant_id:
         raise InvalidInput("a person can only join a context of their own tenant")
-    record = uow.session.scalar(
-        select(MembershipRecord).where(
-            MembershipRecord.context_id == context.id,
-            MembershipRecord.person_id == person.id,
-            MembershipRecord.role == role.value,
-        )
+    values = {"context_id": context.id, "person_id": person.id, "role": role.value, "joined_at": now or utcnow()}
+    uow.session.scalars(
+        _membership_upsert(dialect_of(uow)), values, execution_options={"populate_existing": True}
+    ).one()
+
+
+@cache
+def _membership_upsert(dialect: str) -> Any:
+    statement = insert_for(dialect, MembershipRecord).values(
+        context_id=bindparam("context_id"),
+        person_id=bindparam("person_id"),
+        role=bindparam("role"),
+        active=True,
+        joined_at=bindparam("joined_at"),
     )
-    if record is None:
-        uow.session.add(
-            MembershipRecord(context_id=context.id, person_id=person.id, role=role.value, joined_at=now or utcnow())
-        )
-    else:
-        record.active = True
-    uow.session.flush()
+    return statement.on_conflict_do_update(
+        index_elements=[MembershipRecord.context_id, MembershipRecord.person_id, MembershipRecord.role],
+        set_={"active": True},
+    ).returning(MembershipRecord)
 
 
 def leave(uow: UnitOfWork, context: Context, person: Person, role: Role) -> bool:

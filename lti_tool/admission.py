@@ -18,14 +18,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, or_, select
-
 from alignment.database import UnitOfWork
 from alignment.errors import NotFound
 from alignment.events import record_events
-from alignment.identities import Identifier, IdentityRecord, link, merge_people
+from alignment.identities import Identifier, identify
 from alignment.opportunities import OpportunityDraft, get_opportunity, update_opportunity
-from alignment.people import PersonRecord, Role, join, upsert_context, upsert_person
+from alignment.people import Role, join, upsert_context, upsert_person
 from alignment.rules.progress import LearningEvent
 from lti_tool import claims
 from lti_tool.deep_linking import OPPORTUNITY_PARAMETER
@@ -112,7 +110,7 @@ def admit(uow: UnitOfWork, launch: ValidLaunch, now: datetime) -> Visitor:
         _place_opportunity(uow, tenant_id, custom.get(OPPORTUNITY_PARAMETER), str(link_claim["id"]))
     if audience is Audience.LEARNER and link_claim.get("id"):
         # A launch finishes nothing, so it is recorded without a re-planning pass.
-        record_events(uow, tenant_id, [_engagement(body, person.id, str(link_claim["id"]), now)])
+        record_events(uow, tenant_id, [_engagement(body, person.id, str(link_claim["id"]), now)], people_checked=True)
     presentation = body.get(claims.LAUNCH_PRESENTATION)
     locale = body.get("locale") or (presentation.get("locale") if isinstance(presentation, dict) else None)
     settings = body.get(claims.DEEP_LINKING_SETTINGS)
@@ -170,13 +168,6 @@ def _place_opportunity(uow: UnitOfWork, tenant_id: int, opportunity: object, res
     update_opportunity(uow, tenant_id, found.id, draft)
 
 
-def identify(uow: UnitOfWork, tenant_id: int, person_id: int, identifiers: list[Identifier]) -> None:
-    """Link the identifiers to the person, merging any provisional learner xAPI made for one of them."""
-    _merge_provisional(uow, tenant_id, person_id, identifiers)
-    for identifier in identifiers:
-        link(uow, tenant_id, person_id, identifier)
-
-
 def _object(body: dict[str, Any], claim: str) -> dict[str, Any]:
     value = body.get(claim)
     return value if isinstance(value, dict) else {}
@@ -210,23 +201,6 @@ def _role_started_on(custom: dict[str, Any], today: date) -> date | None:
     if value is not None and 0 <= value < 80:
         return today - timedelta(days=round(value * 365.25))
     return None
-
-
-def _merge_provisional(uow: UnitOfWork, tenant_id: int, person_id: int, identifiers: list[Identifier]) -> None:
-    values = [(i.kind, i.value.strip().lower() if i.kind == "email" else i.value.strip()) for i in identifiers]
-    provisional = set(
-        uow.session.scalars(
-            select(IdentityRecord.person_id)
-            .join(PersonRecord, PersonRecord.id == IdentityRecord.person_id)
-            .where(
-                IdentityRecord.tenant_id == tenant_id,
-                or_(*(and_(IdentityRecord.kind == kind, IdentityRecord.value == value) for kind, value in values)),
-                PersonRecord.provisional.is_(True),
-            )
-        )
-    )
-    for other in sorted(provisional - {person_id}):
-        merge_people(uow, tenant_id, other, person_id)
 
 
 def _engagement(body: dict[str, Any], person_id: int, resource_link_id: str, now: datetime) -> LearningEvent:

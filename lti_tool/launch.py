@@ -11,7 +11,7 @@ as pending); `target_link_uri` must point at this tool; only the message types S
 
 from __future__ import annotations
 
-import json
+import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,7 +21,6 @@ from urllib.parse import urlsplit
 import jwt
 from flask_babel import force_locale, lazy_gettext
 from flask_babel.speaklater import LazyString
-from jwcrypto.jwk import JWK
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskRequest
 from pylti1p3.deployment import Deployment as LibraryDeployment
 from pylti1p3.exception import LtiException
@@ -31,7 +30,8 @@ from pylti1p3.tool_config.abstract import ToolConfAbstract
 from alignment.database import UnitOfWork, UnitOfWorkFactory
 from lti_tool import claims
 from lti_tool.keys import KeyRing
-from lti_tool.platform_keys import KeySetError, PlatformKeySets
+from lti_tool.platform_keys import KeySetError, PlatformKeySets, UnusableKey
+from lti_tool.platform_storage import IssuedState, LaunchStates, platform_origin
 from lti_tool.registrations import (
     DeploymentStatus,
     Registration,
@@ -39,6 +39,7 @@ from lti_tool.registrations import (
     find_deployment,
     find_registration,
     use_nonce,
+    use_nonce_through_active_deployment,
 )
 
 SUPPORTED_MESSAGES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
@@ -151,12 +152,13 @@ class DatabaseToolConf(ToolConfAbstract[FlaskRequest]):
 
 @dataclass(frozen=True)
 class LaunchChecks:
-    """What the hardened launch needs besides the request: storage, key sets, clock and our address."""
+    """What the hardened launch needs besides the request: storage, key sets, clock, our address, state signer."""
 
     unit_of_work: UnitOfWorkFactory
     key_sets: PlatformKeySets
     leeway_seconds: int
     tool_origin: str
+    states: LaunchStates
 
 
 @dataclass
@@ -166,57 +168,108 @@ class ValidLaunch:
     registration: Registration
     deployment_id: str
     body: dict[str, Any] = field(repr=False)
+    through_platform_storage: bool = False
+    """True when the platform's storage, not a cookie, bound the launch to the browser."""
+
+
+@dataclass(frozen=True)
+class StorageCheck:
+    """A launch whose browser kept no state cookie: its page must read the state and nonce from the platform.
+
+    Everything that needs no database has been checked; nothing is recorded yet.
+    """
+
+    storage_target: str
+    platform_origin: str
+    state: str
+    nonce: str
+    id_token: str = field(repr=False)
+    registration: Registration
 
 
 class HardenedLaunch(FlaskMessageLaunch):
     """A pylti1p3 message launch with Sweetspot's extra checks, in the order that makes them meaningful."""
 
-    def __init__(self, request: FlaskRequest, tool_conf: DatabaseToolConf, checks: LaunchChecks) -> None:
+    def __init__(
+        self,
+        request: FlaskRequest,
+        tool_conf: DatabaseToolConf,
+        checks: LaunchChecks,
+        storage_values: tuple[str, str] | None = None,
+    ) -> None:
+        """`storage_values`: the state and nonce the launch page read back from the platform's storage."""
         super().__init__(request, tool_conf)
         # The library would otherwise run its own validate() the first time a claim is read.
         self.set_auto_validation(enable=False)
         self._checks = checks
         self._sweetspot_registration: Registration | None = None
-        self._uow: UnitOfWork
+        self._uow: UnitOfWork | None = None
+        self._storage_values = storage_values
+        self._issued: IssuedState | None = None
 
-    def run(self, uow: UnitOfWork) -> ValidLaunch:
+    def run(self, uow: UnitOfWork) -> ValidLaunch | StorageCheck:
         """Validate everything, or raise LaunchRejected saying what was wrong.
 
         The nonce is recorded in `uow`, the transaction the caller then records the launch in, so an
         accepted launch costs one commit; a launch refused afterwards rolls its nonce back with it.
+        A browser without the state cookie, whose login offered platform storage, first gets a
+        `StorageCheck` (nothing recorded); the launch page then sends the values it read back.
         """
-        self._uow = uow
         try:
-            (
-                self.validate_state()
-                .validate_jwt_format()
-                .validate_registration()
-                .validate_jwt_signature()
-                .validate_deployment()
-                .validate_nonce()
-                .validate_message()
-            )
+            self.validate_state().validate_jwt_format().validate_registration().validate_jwt_signature()
+            self.validate_deployment()
+            if self._issued is not None and self._storage_values is None:
+                self.validate_nonce().validate_message()  # no database: nothing is recorded yet
+                return self._storage_check()
+            self._uow = uow
+            self.validate_nonce().validate_message()
         except LtiException as error:
             raise LaunchRejected(str(error), ADVICE_PLATFORM) from error
-        id_token_hash = self._get_id_token_hash()
-        self._session_service.set_state_valid(self._get_request_param("state"), id_token_hash)
+        if self._issued is None:
+            self._session_service.set_state_valid(self._get_request_param("state"), self._get_id_token_hash())
         assert self._sweetspot_registration is not None
-        return ValidLaunch(self._sweetspot_registration, self._get_deployment_id(), dict(self._claims()))
+        return ValidLaunch(
+            self._sweetspot_registration,
+            self._get_deployment_id(),
+            dict(self._claims()),
+            through_platform_storage=self._issued is not None,
+        )
+
+    def _storage_check(self) -> StorageCheck:
+        assert self._issued is not None
+        assert self._issued.storage_target is not None
+        assert self._sweetspot_registration is not None
+        return StorageCheck(
+            storage_target=self._issued.storage_target,
+            platform_origin=platform_origin(self._sweetspot_registration.auth_login_url),
+            state=self._get_request_param("state"),
+            nonce=str(self._claims()["nonce"]),
+            id_token=self._get_id_token(),
+            registration=self._sweetspot_registration,
+        )
 
     def _claims(self) -> dict[str, Any]:
         body = self._jwt.get("body")
         return dict(body) if isinstance(body, dict) else {}
 
     def validate_state(self) -> HardenedLaunch:
-        """The state must be the one this browser was given at login (its cookie)."""
+        """The state must be one Sweetspot signed, and this browser's: its cookie, or else the platform's storage."""
+        state = self._get_request_param("state")
+        issued = self._checks.states.read(state) if state else None
+        if issued is None:
+            raise LaunchRejected(
+                lazy_gettext("the launch's state was not issued by Sweetspot, or has expired"), ADVICE_RETRY, 401
+            )
         try:
             super().validate_state()
         except LtiException as error:
-            raise LaunchRejected(
-                lazy_gettext("the launch's state does not match this browser's login (state not found)"),
-                ADVICE_RETRY,
-                401,
-            ) from error
+            if issued.storage_target is None:
+                raise LaunchRejected(
+                    lazy_gettext("the launch's state does not match this browser's login (state not found)"),
+                    ADVICE_RETRY,
+                    401,
+                ) from error
+            self._issued = issued  # no cookie: the platform's storage must vouch for the browser
         return self
 
     def validate_jwt_format(self) -> HardenedLaunch:
@@ -299,14 +352,13 @@ class HardenedLaunch(FlaskMessageLaunch):
         assert self._sweetspot_registration is not None
         registration = self._sweetspot_registration
         try:
-            jwk = self._checks.key_sets.key(registration.key_set_url, kid)
-            public_key = JWK.from_json(json.dumps(jwk)).export_to_pem()
-        except KeySetError as error:
-            raise LaunchRejected(str(error), ADVICE_PLATFORM) from error
-        except (ValueError, TypeError) as error:
+            public_key = self._checks.key_sets.public_key(registration.key_set_url, kid)
+        except UnusableKey as error:
             raise LaunchRejected(
                 lazy_gettext("the platform's key %(kid)s is not a usable RSA key", kid=repr(kid)), ADVICE_PLATFORM
             ) from error
+        except KeySetError as error:
+            raise LaunchRejected(str(error), ADVICE_PLATFORM) from error
         try:
             jwt.decode(
                 self._get_id_token(),
@@ -330,34 +382,58 @@ class HardenedLaunch(FlaskMessageLaunch):
             raise LaunchRejected(lazy_gettext("the id_token was issued in the future (iat)"), ADVICE_PLATFORM)
         return self
 
-    def validate_nonce(self) -> HardenedLaunch:
-        """The nonce must be the one this browser's login made, and never seen in an accepted launch before."""
-        nonce = self._claims().get("nonce")
-        if not isinstance(nonce, str) or not nonce:
-            raise LaunchRejected(lazy_gettext("the id_token has no nonce"), ADVICE_PLATFORM)
-        if not self._session_service.check_nonce(nonce):
-            raise LaunchRejected(lazy_gettext("the id_token's nonce was not issued to this browser"), ADVICE_RETRY, 401)
-        assert self._sweetspot_registration is not None
-        expires_at = datetime.fromtimestamp(float(self._claims()["exp"]), UTC) + timedelta(
-            seconds=self._checks.leeway_seconds
-        )
-        if not use_nonce(self._uow, self._sweetspot_registration.id, nonce, expires_at):
-            raise LaunchRejected(
-                lazy_gettext("this launch was already used (the nonce was seen before)"), ADVICE_RETRY, 401
-            )
-        return self
-
     def validate_deployment(self) -> HardenedLaunch:
-        """The deployment must be known and active; one seen for the first time is recorded as pending."""
+        """The id_token must name its deployment; whether it is active is checked with the nonce, in one query."""
         deployment_id = self._claims().get(claims.DEPLOYMENT_ID)
         if not isinstance(deployment_id, str) or not deployment_id:
             raise LaunchRejected(lazy_gettext("the id_token has no deployment_id claim"), ADVICE_PLATFORM)
-        assert self._sweetspot_registration is not None
-        deployment = find_deployment(self._uow, self._sweetspot_registration, deployment_id)
+        return self
+
+    def validate_nonce(self) -> HardenedLaunch:
+        """The nonce must be the one this browser's login made, and never seen in an accepted launch before.
+
+        The database records the nonce only through a known, active deployment (one statement); when it
+        does not, the deployment is looked up to say why: unknown (recorded as pending), pending, disabled,
+        or else the nonce was used before.
+        """
+        nonce = self._claims().get("nonce")
+        if not isinstance(nonce, str) or not nonce:
+            raise LaunchRejected(lazy_gettext("the id_token has no nonce"), ADVICE_PLATFORM)
+        if self._issued is None:
+            if not self._session_service.check_nonce(nonce):
+                raise LaunchRejected(
+                    lazy_gettext("the id_token's nonce was not issued to this browser"), ADVICE_RETRY, 401
+                )
+        elif not self._issued.matches(nonce):
+            raise LaunchRejected(
+                lazy_gettext("the id_token's nonce is not the one its login issued with this state"), ADVICE_RETRY, 401
+            )
+        elif self._storage_values is not None and not _stored_values_match(
+            self._storage_values, (self._get_request_param("state"), nonce)
+        ):
+            raise LaunchRejected(
+                lazy_gettext("the LMS's storage in this browser does not hold this launch's state and nonce"),
+                ADVICE_RETRY,
+                401,
+            )
+        if self._uow is None:
+            return self  # the first step of a launch through platform storage records nothing
+        registration = self._sweetspot_registration
+        assert registration is not None
+        deployment_id = str(self._claims()[claims.DEPLOYMENT_ID])
+        expires_at = datetime.fromtimestamp(float(self._claims()["exp"]), UTC) + timedelta(
+            seconds=self._checks.leeway_seconds
+        )
+        uow = self._uow
+        if use_nonce_through_active_deployment(uow, registration.id, deployment_id, nonce, expires_at):
+            return self
+        deployment = find_deployment(uow, registration, deployment_id)
         if deployment is None:
-            # Committed at once, before anything else of this launch: it is refused, but the admin must see it.
-            deployment = deployment_seen_at_launch(self._uow, self._sweetspot_registration, deployment_id)
-            self._uow.commit()
+            # Committed at once: the launch is refused, but the admin must see the new deployment.
+            deployment = deployment_seen_at_launch(uow, registration, deployment_id)
+            uow.commit()
+            if deployment.status is DeploymentStatus.ACTIVE and use_nonce(uow, registration.id, nonce, expires_at):
+                return self  # the registration activates new deployments by itself
         if deployment.status is DeploymentStatus.PENDING:
             raise LaunchRejected(
                 lazy_gettext(
@@ -375,7 +451,9 @@ class HardenedLaunch(FlaskMessageLaunch):
                 ADVICE_REGISTER,
                 403,
             )
-        return self
+        raise LaunchRejected(
+            lazy_gettext("this launch was already used (the nonce was seen before)"), ADVICE_RETRY, 401
+        )
 
     def validate_message(self) -> HardenedLaunch:
         """A message type Sweetspot handles, with its required claims, aimed at this tool."""
@@ -424,6 +502,10 @@ class HardenedLaunch(FlaskMessageLaunch):
                 ADVICE_PLATFORM,
             )
         return self
+
+
+def _stored_values_match(stored: tuple[str, str], expected: tuple[str, str]) -> bool:
+    return all(secrets.compare_digest(a.encode(), b.encode()) for a, b in zip(stored, expected, strict=True))
 
 
 def _same_origin(url: str, origin: str) -> bool:

@@ -7,12 +7,17 @@ tool hammer a platform.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from threading import Lock
 from typing import Any
 
 import requests
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from jwcrypto.common import JWException
+from jwcrypto.jwk import JWK
 from werkzeug.http import parse_cache_control_header
 
 MAX_CACHE_SECONDS = 24 * 3600
@@ -22,6 +27,14 @@ FETCH_TIMEOUT_SECONDS = 10.0
 
 class KeySetError(Exception):
     """The platform's key set could not be fetched or does not hold the key asked for."""
+
+
+class UnusableKey(KeySetError):
+    """The key set holds the key asked for, but it is not an RSA public key."""
+
+    def __init__(self, kid: str) -> None:
+        super().__init__(f"the platform's key {kid!r} is not a usable RSA key")
+        self.kid = kid
 
 
 @dataclass
@@ -39,7 +52,23 @@ class PlatformKeySets:
         self._default_max_age = default_max_age
         self._session = session or requests.Session()
         self._cache: dict[str, _Cached] = {}
+        self._public_keys: dict[tuple[str, str], tuple[dict[str, Any], RSAPublicKey]] = {}
         self._lock = Lock()
+
+    def public_key(self, url: str, kid: str) -> RSAPublicKey:
+        """The RSA public key with `kid` from the key set at `url`, converted once per key and kept."""
+        jwk = self.key(url, kid)
+        known = self._public_keys.get((url, kid))
+        if known is not None and known[0] == jwk:
+            return known[1]
+        try:
+            public_key = load_pem_public_key(JWK.from_json(json.dumps(jwk)).export_to_pem())
+        except (ValueError, TypeError, JWException) as error:
+            raise UnusableKey(kid) from error
+        if not isinstance(public_key, RSAPublicKey):
+            raise UnusableKey(kid)
+        self._public_keys[(url, kid)] = (jwk, public_key)
+        return public_key
 
     def key(self, url: str, kid: str) -> dict[str, Any]:
         """The JWK with `kid` from the key set at `url`; an unknown kid is looked for once more, freshly."""

@@ -13,13 +13,28 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
+from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from alignment.database import Base, UnitOfWork, utcnow
+from alignment.database import Base, UnitOfWork, UtcDateTime, dialect_of, insert_for, utcnow
 from alignment.errors import Conflict, InvalidInput, NotFound
 
 
@@ -236,17 +251,57 @@ def deployments_of(uow: UnitOfWork, registration_id: int) -> list[Deployment]:
 
 def use_nonce(uow: UnitOfWork, registration_id: int, nonce: str, expires_at: datetime) -> bool:
     """Record the nonce as used; False if it was used before (a replayed launch)."""
+    return _use_nonce(uow, registration_id, nonce, expires_at, None)
+
+
+def use_nonce_through_active_deployment(
+    uow: UnitOfWork, registration_id: int, deployment_id: str, nonce: str, expires_at: datetime
+) -> bool:
+    """Record the nonce as used if the deployment is active, in one statement.
+
+    False if the nonce was used before or the deployment is not known and active; the launch then asks
+    `find_deployment` which it was. One round trip to the database for the two checks every launch needs.
+    """
+    return _use_nonce(uow, registration_id, nonce, expires_at, deployment_id)
+
+
+def _use_nonce(
+    uow: UnitOfWork, registration_id: int, nonce: str, expires_at: datetime, deployment_id: str | None
+) -> bool:
     if not nonce or len(nonce) > 255:
         return False
     if secrets.randbelow(100) == 0:
         # Now and then, forget nonces whose tokens have long expired (a replay of those fails on exp).
         uow.session.execute(delete(UsedNonceRecord).where(UsedNonceRecord.expires_at < utcnow() - timedelta(minutes=5)))
-    try:
-        with uow.session.begin_nested():
-            uow.session.add(UsedNonceRecord(registration_id=registration_id, nonce=nonce, expires_at=expires_at))
-    except IntegrityError:
-        return False
-    return True
+    values = {"registration_id": registration_id, "nonce": nonce, "expires_at": expires_at}
+    if deployment_id is None:
+        return uow.session.execute(_nonce_insert(dialect_of(uow), False), values).first() is not None
+    values |= {"deployment_id": deployment_id, "active": DeploymentStatus.ACTIVE.value}
+    return uow.session.execute(_nonce_insert(dialect_of(uow), True), values).first() is not None
+
+
+@cache
+def _nonce_insert(dialect: str, through_deployment: bool) -> Any:
+    # INSERT … SELECT … WHERE: SQLite needs the WHERE to read ON CONFLICT as the upsert clause.
+    row = select(
+        bindparam("registration_id", type_=Integer()),
+        bindparam("nonce", type_=String()),
+        bindparam("expires_at", type_=UtcDateTime()),
+    ).where(true())
+    if through_deployment:
+        row = row.where(
+            exists().where(
+                DeploymentRecord.registration_id == bindparam("registration_id", type_=Integer()),
+                DeploymentRecord.deployment_id == bindparam("deployment_id"),
+                DeploymentRecord.status == bindparam("active"),
+            )
+        )
+    return (
+        insert_for(dialect, UsedNonceRecord.__table__)
+        .from_select(["registration_id", "nonce", "expires_at"], row)
+        .on_conflict_do_nothing(index_elements=[UsedNonceRecord.registration_id, UsedNonceRecord.nonce])
+        .returning(UsedNonceRecord.id)
+    )
 
 
 def _deployment_record(uow: UnitOfWork, registration_id: int, deployment_id: str) -> DeploymentRecord | None:
@@ -323,22 +378,54 @@ def remember_service_links(
     ags_scopes: list[str],
     memberships_url: str | None,
 ) -> None:
-    """Keep the AGS and NRPS endpoints a launch named for the context (the latest launch wins)."""
-    record = uow.session.scalar(
-        select(ServiceLinkRecord).where(
-            ServiceLinkRecord.registration_id == registration_id, ServiceLinkRecord.context_id == context_id
-        )
+    """Keep the AGS and NRPS endpoints a launch named for the context (the latest launch wins).
+
+    What a launch leaves out keeps its earlier value. One statement: the row is written only when
+    something changed, so `updated_at` says when the platform last told us something new.
+    """
+    values = {
+        "registration_id": registration_id,
+        "context_id": context_id,
+        "deployment_id": deployment_id,
+        "lineitems_url": lineitems_url,
+        "ags_scopes": " ".join(sorted(ags_scopes)),
+        "memberships_url": memberships_url,
+        "updated_at": utcnow(),
+    }
+    uow.session.execute(_service_link_upsert(dialect_of(uow)), values)
+
+
+@cache
+def _service_link_upsert(dialect: str) -> Any:
+    table = ServiceLinkRecord.__table__.c
+    statement = insert_for(dialect, ServiceLinkRecord.__table__).values(
+        {name: bindparam(name) for name in SERVICE_LINK_VALUES}
     )
-    if record is None:
-        record = ServiceLinkRecord(registration_id=registration_id, context_id=context_id, ags_scopes="")
-        uow.session.add(record)
-    wanted = (
-        deployment_id,
-        lineitems_url or record.lineitems_url,
-        " ".join(sorted(ags_scopes)) or record.ags_scopes,
-        memberships_url or record.memberships_url,
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[table.registration_id, table.context_id],
+        set_={
+            "deployment_id": new.deployment_id,
+            "lineitems_url": func.coalesce(new.lineitems_url, table.lineitems_url),
+            "ags_scopes": func.coalesce(func.nullif(new.ags_scopes, ""), table.ags_scopes),
+            "memberships_url": func.coalesce(new.memberships_url, table.memberships_url),
+            "updated_at": new.updated_at,
+        },
+        where=or_(
+            table.deployment_id != new.deployment_id,
+            and_(new.lineitems_url.is_not(None), table.lineitems_url.is_distinct_from(new.lineitems_url)),
+            and_(new.ags_scopes != "", table.ags_scopes != new.ags_scopes),
+            and_(new.memberships_url.is_not(None), table.memberships_url.is_distinct_from(new.memberships_url)),
+        ),
     )
-    if (record.deployment_id, record.lineitems_url, record.ags_scopes, record.memberships_url) != wanted:
-        record.deployment_id, record.lineitems_url, record.ags_scopes, record.memberships_url = wanted
-        record.updated_at = utcnow()
-    uow.session.flush()
+
+
+SERVICE_LINK_VALUES = (
+    "registration_id",
+    "context_id",
+    "deployment_id",
+    "lineitems_url",
+    "ags_scopes",
+    "memberships_url",
+    "updated_at",
+)

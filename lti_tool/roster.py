@@ -20,9 +20,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from alignment.database import Base, UnitOfWork, UnitOfWorkFactory
 from alignment.errors import NotFound
-from alignment.identities import Identifier
+from alignment.identities import Identifier, identify
 from alignment.people import ContextRecord, Role, find_person, get_context, join, leave, roster, upsert_person
-from lti_tool.admission import identify
 from lti_tool.registrations import Registration, RegistrationRecord, ServiceLinkRecord, registration_by_id
 from lti_tool.roles import MANAGING, context_role_names
 from lti_tool.services import PlatformClient, ServiceError

@@ -24,24 +24,36 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext, lazy_gettext
-from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
+from pylti1p3.contrib.flask import FlaskRequest
 from pylti1p3.exception import OIDCException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from alignment.database import UnitOfWorkFactory
-from lti_tool import dynamic_registration
+from lti_tool import dynamic_registration, frame_session
 from lti_tool.admission import Visitor, admit
 from lti_tool.dynamic_registration import RegistrationFailed, fetch_platform_configuration, tenant_of_token
 from lti_tool.keys import KeyRing, key_set
 from lti_tool.launch import (
     ADVICE_PLATFORM,
     ADVICE_REGISTER,
+    ADVICE_RETRY,
     DatabaseToolConf,
     HardenedLaunch,
     LaunchChecks,
     LaunchRejected,
+    StorageCheck,
 )
 from lti_tool.platform_keys import PlatformKeySets
+from lti_tool.platform_storage import (
+    STORAGE_NONCE_FIELD,
+    STORAGE_STATE_FIELD,
+    STORAGE_TARGET_PARAMETER,
+    LaunchStates,
+    SignedStateLogin,
+    nonce_digest,
+    platform_origin,
+    storage_target,
+)
 from lti_tool.roles import Audience
 from lti_tool.settings import LtiSettings
 from lti_tool.setup import canvas_configuration
@@ -66,6 +78,7 @@ def create_blueprint(
     """
     blueprint = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
     tool_conf = DatabaseToolConf(unit_of_work, keys)
+    states = LaunchStates(secret_key)
     key_sets = PlatformKeySets(settings.key_set_cache_seconds)
     http = requests.Session()
 
@@ -99,7 +112,8 @@ def create_blueprint(
             )
         if not params.get("iss") or not params.get("login_hint"):
             raise LaunchRejected(lazy_gettext("the login request needs iss and login_hint"), ADVICE_PLATFORM)
-        if tool_conf.registration(params["iss"], params.get("client_id")) is None:
+        registration = tool_conf.registration(params["iss"], params.get("client_id"))
+        if registration is None:
             reason = (
                 lazy_gettext(
                     "no platform is registered with issuer %(iss)s and client id %(client_id)s",
@@ -110,35 +124,65 @@ def create_blueprint(
                 else lazy_gettext("no platform is registered with issuer %(iss)s", iss=params["iss"])
             )
             raise LaunchRejected(reason, ADVICE_REGISTER, 403)
+        # A platform that shows Sweetspot in its iframe may offer its storage for the state and nonce.
+        frame = None if params.get("new_window") else storage_target(params.get(STORAGE_TARGET_PARAMETER))
         try:
-            oidc = FlaskOIDCLogin(FlaskRequest(request_data=params), tool_conf)
+            oidc = SignedStateLogin(FlaskRequest(request_data=params), tool_conf, states, frame)
             redirection = oidc.get_redirect_object(our_url("lti.launch"))
         except OIDCException as error:
             raise LaunchRejected(str(error), ADVICE_PLATFORM) from error
         if request.headers.get("Sec-Fetch-Dest") != "iframe" or params.get("new_window"):
             response: Response = redirection.do_redirect()
             return response
-        # Inside the LMS's iframe a browser that blocks third-party cookies would lose the state cookie
-        # and refuse the launch: a script checks first and offers to open Sweetspot in a new window.
+        # Inside the LMS's iframe a browser that blocks third-party cookies would lose the state cookie:
+        # the page's script puts the state and nonce in the platform's storage when it offers one, else
+        # checks that cookies work, else offers to open Sweetspot in a new window.
         new_window = our_url("lti.login") + "?" + urlencode({**params.to_dict(), "new_window": "1"})
         page = make_response(
-            render_template("lti/login.html", auth_url=redirection.get_redirect_url(), new_window=new_window)
+            render_template(
+                "lti/login.html",
+                auth_url=redirection.get_redirect_url(),
+                new_window=new_window,
+                storage_target=frame,
+                platform_origin=platform_origin(registration.auth_login_url),
+                state=oidc.state,
+                nonce=oidc.nonce,
+            )
         )
+        page.headers["Cache-Control"] = "no-store"
         oidc._cookie_service.update_response(page)
         return page
 
     @blueprint.post("/launch")
     def launch() -> WerkzeugResponse:
-        """The id_token POST: every check, then the person, context and role are recorded and pages open."""
-        checks = LaunchChecks(unit_of_work, key_sets, settings.clock_leeway_seconds, tool_origin())
+        """The id_token POST: every check, then the person, context and role are recorded and pages open.
+
+        Without the state cookie, when the login offered platform storage, the first POST answers a page
+        that reads the state and nonce back from the platform and POSTs them with the id_token again.
+        """
+        checks = LaunchChecks(unit_of_work, key_sets, settings.clock_leeway_seconds, tool_origin(), states)
+        stored = None
+        if STORAGE_STATE_FIELD in request.form or STORAGE_NONCE_FIELD in request.form:
+            # Only Sweetspot's own launch page sends these, after reading them from the platform's frame.
+            if request.headers.get("Origin") != tool_origin():
+                raise LaunchRejected(
+                    lazy_gettext("the launch's confirmation did not come from Sweetspot's own page"),
+                    ADVICE_RETRY,
+                    403,
+                )
+            stored = (request.form.get(STORAGE_STATE_FIELD, ""), request.form.get(STORAGE_NONCE_FIELD, ""))
         with unit_of_work() as uow:
-            valid = HardenedLaunch(FlaskRequest(), tool_conf, checks).run(uow)
-            visitor = admit(uow, valid, datetime.now(UTC))
+            outcome = HardenedLaunch(FlaskRequest(), tool_conf, checks, stored).run(uow)
+            if isinstance(outcome, StorageCheck):
+                return storage_check_page(outcome)
+            visitor = admit(uow, outcome, datetime.now(UTC))
             uow.commit()
         if on_manager_launch and visitor.audience in (Audience.MANAGER, Audience.ADMIN):
             on_manager_launch(visitor)
         session.clear()
         session[VISITOR] = dataclasses.asdict(visitor)
+        if outcome.through_platform_storage:
+            frame_session.start(nonce_digest(str(outcome.body["nonce"])))
         log.info(
             "lti launch",
             tenant_id=visitor.tenant_id,
@@ -146,12 +190,32 @@ def create_blueprint(
             context_id=visitor.context_id,
             audience=visitor.audience.value,
             message_type=visitor.message_type,
+            through_platform_storage=outcome.through_platform_storage,
         )
         response = redirect(url_for("pages.start"), 303)
         # The state cookie has done its job; without this every launch in the last five minutes would
         # add one to the Cookie header until servers refuse it as too large.
-        response.delete_cookie(f"lti1p3-{request.form.get('state', '')}", path="/")
+        state_cookie = f"lti1p3-{request.form.get('state', '')}"
+        if state_cookie in request.cookies:
+            response.delete_cookie(state_cookie, path="/")
         return response
+
+    def storage_check_page(check: StorageCheck) -> Response:
+        """The page that reads the launch's state and nonce from the platform's storage and sends them back."""
+        page = make_response(render_template("lti/storage_check.html", check=check))
+        origins = " ".join(
+            dict.fromkeys(
+                platform_origin(url) for url in (check.registration.issuer, check.registration.auth_login_url)
+            )
+        )
+        # It holds the id_token: only the platform may frame it, it goes nowhere but back to Sweetspot.
+        page.headers["Content-Security-Policy"] = (
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+            f"base-uri 'none'; form-action 'self'; frame-ancestors {origins}"
+        )
+        page.headers["Referrer-Policy"] = "same-origin"
+        page.headers["Cache-Control"] = "no-store"
+        return page
 
     @blueprint.get("/register/<token>")
     def register(token: str) -> str:

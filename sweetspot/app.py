@@ -7,11 +7,11 @@ from functools import partial
 from typing import Literal
 
 import structlog
-from flask import Flask, Request, Response, current_app, request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask import Flask, Response, current_app
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import lti_tool.frame_session
 import lti_tool.pages
 import lti_tool.web
 import xapi_listener.web
@@ -37,7 +37,7 @@ def create_app(runtime: Runtime, edges: Collection[Edge] = ALL_EDGES) -> Flask:
         MAX_CONTENT_LENGTH=runtime.xapi.max_body_bytes,
         SESSION_COOKIE_HTTPONLY=True,
     )
-    app.session_interface = FramedSessionInterface()
+    lti_tool.frame_session.init_app(app)
     app.extensions["sweetspot.runtime"] = runtime
     request_context.init_app(app)
     languages.init_app(app)
@@ -78,37 +78,6 @@ def create_app(runtime: Runtime, edges: Collection[Edge] = ALL_EDGES) -> Flask:
             x_host=runtime.settings.trusted_proxies,
         )
     return app
-
-
-class FramedSessionInterface(SecureCookieSessionInterface):
-    """The session cookie for pages inside an LMS iframe, which is a third-party context.
-
-    Over HTTPS it is SameSite=None; Secure; Partitioned (CHIPS), which browsers that block third-party
-    cookies still accept per embedding site. Over plain HTTP (the demo on localhost, where the LMS and
-    the tool are the same site) browsers refuse SameSite=None without Secure, so it is Lax.
-    """
-
-    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        """A new empty session when the request carries no session cookie, without building the signer.
-
-        API requests (the xAPI listener above all) never carry one; Flask would make the signing
-        serializer for every one of them only to find nothing to verify.
-        """
-        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
-            return self.session_class()
-        return super().open_session(app, request)
-
-    def get_cookie_secure(self, app: Flask) -> bool:
-        """Secure whenever the request came over HTTPS."""
-        return request.is_secure
-
-    def get_cookie_samesite(self, app: Flask) -> str:
-        """None over HTTPS (third-party iframe), Lax otherwise."""
-        return "None" if request.is_secure else "Lax"
-
-    def get_cookie_partitioned(self, app: Flask) -> bool:
-        """Partitioned over HTTPS."""
-        return request.is_secure
 
 
 def _enqueue_hand_off(trigger: HandOffTrigger, tenant_id: int) -> None:

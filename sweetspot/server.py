@@ -101,6 +101,8 @@ class SweetspotServer(BaseApplication):
             "threads": self._options.threads,
             # One control socket per user would clash between servers of several data directories.
             "control_socket_disable": True,
+            # Cookie-less sessions travel in the URL (lti_tool/frame_session.py): allow gunicorn's longest line.
+            "limit_request_line": 8190,
             "logconfig_dict": logging_config(self._settings.log_level, self._settings.log_format),
             "logger_class": QuietAccessLogger,
             "post_worker_init": self._post_worker_init,

@@ -40,8 +40,16 @@ def serve_command(state: CliState, host: str, port: int, workers: int, threads: 
 
 @click.command()
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65534))
+@click.option(
+    "--lms-host",
+    type=click.Choice(["127.0.0.1", "localhost"]),
+    default="127.0.0.1",
+    show_default=True,
+    help="Host name of the development LMS. `localhost` puts it on another site than Sweetspot (127.0.0.1), so "
+    "Sweetspot's frame is a third-party context, as under a real LMS: launches then go through platform storage.",
+)
 @pass_state
-def demo(state: CliState, port: int) -> None:
+def demo(state: CliState, port: int, lms_host: str) -> None:
     """Sweetspot beside a development LMS with a demo course, registered and filled with eight weeks of activity.
 
     The LMS listens on PORT+1. Sweetspot registers itself there through LTI Dynamic Registration, the
@@ -56,7 +64,7 @@ def demo(state: CliState, port: int) -> None:
     configure_logging(settings.log_level, settings.log_format)
     runtime = state.runtime
     database.upgrade(runtime.engine)
-    tool_url, lms_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port + 1}"
+    tool_url, lms_url = f"http://127.0.0.1:{port}", f"http://{lms_host}:{port + 1}"
     lms = DevLms(str(runtime.data_dir.path / "dev-lms"), lms_url)
     cast = seed_demo_cast(lms)
     tenant = demo_setup.prepare(runtime, cast)

@@ -20,7 +20,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, FrameLocator, Page, sync_playwright
 
-from tests.e2e.conftest import free_port
+from tests.e2e.conftest import free_port_pair
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -40,15 +40,20 @@ class Demo:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """`sweetspot demo` on free ports, on a data directory of its own."""
+    yield from run_demo(tmp_path_factory, "127.0.0.1")
+
+
+def run_demo(tmp_path_factory: pytest.TempPathFactory, lms_host: str) -> Iterator[Demo]:
+    """Start `sweetspot demo --lms-host LMS_HOST`, yield it once it is ready, and stop it."""
     data_dir = tmp_path_factory.mktemp("browser-demo")
-    port = free_port()
+    port = free_port_pair()
     env = {
         k: v for k, v in os.environ.items() if not k.startswith("SWEETSPOT_") and k not in ("DATABASE_URL", "REDIS_URL")
     }
     env["SWEETSPOT_DATA_DIR"] = str(data_dir / "instance")
     with (data_dir / "demo.log").open("wb") as log:
         process = subprocess.Popen(
-            [SWEETSPOT, "demo", "--port", str(port)],
+            [SWEETSPOT, "demo", "--port", str(port), "--lms-host", lms_host],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -60,7 +65,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail((data_dir / "demo.log").read_text(errors="replace"))
             time.sleep(0.5)
-        yield Demo(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port + 1}", data_dir / "instance")
+        yield Demo(f"http://127.0.0.1:{port}", f"http://{lms_host}:{port + 1}", data_dir / "instance")
     finally:
         os.killpg(process.pid, 15)
         process.wait(timeout=30)

@@ -25,7 +25,10 @@ globalThis.sessionStorage = {
   setItem: (k, v) => store.set(k, String(v)),
   removeItem: (k) => store.delete(k),
 };
-const frame = { style: {} };
+const answers = [];
+const toolWindow = { postMessage: (message, targetOrigin) => answers.push({ message, targetOrigin }) };
+const otherWindow = { postMessage: (message, targetOrigin) => answers.push({ message, targetOrigin }) };
+const frame = { style: {}, contentWindow: toolWindow };
 let submitted = false;
 globalThis.document = {
   getElementById: (id) => (id === "tool-frame" ? frame : { submit: () => { submitted = true; } }),
@@ -33,16 +36,15 @@ globalThis.document = {
 const listeners = [];
 globalThis.window = { addEventListener: (type, fn) => { if (type === "message") listeners.push(fn); } };
 eval(input.script);
-const answers = [];
-for (const [origin, data] of input.messages) {
-  const source = { postMessage: (message, targetOrigin) => answers.push({ message, targetOrigin }) };
+for (const [origin, data, fromAnotherWindow] of input.messages) {
+  const source = fromAnotherWindow ? otherWindow : toolWindow;
   listeners.forEach((fn) => fn({ data, origin, source }));
 }
 console.log(JSON.stringify({ submitted, answers, height: frame.style.height || null }));
 """
 
 
-def run_page_script(page: str, messages: list[tuple[str, Any]]) -> dict[str, Any]:
+def run_page_script(page: str, messages: list[tuple[Any, ...]]) -> dict[str, Any]:
     node = shutil.which("node")
     if node is None:
         pytest.skip("Node is not installed")
@@ -71,6 +73,7 @@ def test_the_launch_page_answers_platform_storage_and_resizes_the_frame(
             (tool_origin, {"subject": "lti.put_data", "message_id": "m1", "key": "state-1", "value": "nonce-1"}),
             (tool_origin, {"subject": "lti.get_data", "message_id": "m2", "key": "state-1"}),
             ("http://evil.example.com", {"subject": "lti.get_data", "message_id": "m3", "key": "state-1"}),
+            (tool_origin, {"subject": "lti.get_data", "message_id": "m7", "key": "state-1"}, True),
             (tool_origin, {"subject": "lti.get_data", "message_id": "m4", "key": "unknown"}),
             (tool_origin, {"subject": "lti.put_data", "message_id": "m5", "value": "no key"}),
             (tool_origin, {"subject": "lti.frameResize", "height": 900}),
@@ -82,6 +85,7 @@ def test_the_launch_page_answers_platform_storage_and_resizes_the_frame(
     answers = {answer["message"]["message_id"]: answer for answer in result["answers"]}
     assert all(answer["targetOrigin"] == tool_origin for answer in result["answers"])
     assert "m3" not in answers  # another origin gets nothing
+    assert "m7" not in answers  # nor another window of the tool's origin than its frame
     subjects = {m["subject"] for m in answers["m0"]["message"]["supported_messages"]}
     assert {"lti.put_data", "lti.get_data", "lti.frameResize"} <= subjects
     assert answers["m1"]["message"] == {

@@ -27,6 +27,19 @@ def free_port() -> int:
         return port
 
 
+def free_port_pair() -> int:
+    """A port P such that P and P + 1 are both free right now (the demo serves its LMS on P + 1)."""
+    for _ in range(100):
+        port = free_port()
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no two neighbouring free ports")
+
+
 class Process:
     """A `sweetspot` command running in the background, its output kept in a file."""
 

@@ -9,7 +9,7 @@ import time
 import requests
 
 from dev_lms import Browser, forms_in
-from tests.e2e.conftest import Launcher, free_port
+from tests.e2e.conftest import Launcher, free_port_pair
 
 
 def launch_from_the_course_page(lms: str, person: str) -> requests.Response:
@@ -30,7 +30,7 @@ def launch_from_the_course_page(lms: str, person: str) -> requests.Response:
 
 
 def test_the_demo_registers_sweetspot_in_its_lms_and_every_role_can_click_through(launcher: Launcher) -> None:
-    port = free_port()
+    port = free_port_pair()
     demo = launcher.start("demo", "--port", str(port))
     deadline = time.monotonic() + 180
     while "Stop with Ctrl+C." not in demo.output:
@@ -59,7 +59,7 @@ def test_the_demo_registers_sweetspot_in_its_lms_and_every_role_can_click_throug
 
 
 def test_a_manager_places_sweetspot_in_the_course_through_deep_linking(launcher: Launcher) -> None:
-    port = free_port()
+    port = free_port_pair()
     demo = launcher.start("demo", "--port", str(port))
     deadline = time.monotonic() + 180
     while "Stop with Ctrl+C." not in demo.output:

@@ -379,7 +379,7 @@ def test_a_login_inside_an_iframe_checks_cookies_first_and_offers_a_new_window(
     }
     page = client.post("/lti/login", data=data, headers={"Sec-Fetch-Dest": "iframe"})
     assert page.status_code == 200
-    assert "cookie-check.js" in page.text and "Open Sweetspot in a new window" in page.text
+    assert "lti-login.js" in page.text and "Open Sweetspot in a new window" in page.text
     assert "new_window=1" in page.text
     auth_url = page.text.split('data-auth-url="')[1].split('"')[0].replace("&amp;", "&")
     query = parse_qs(urlsplit(auth_url).query)
