@@ -4,6 +4,10 @@ Mandatory items come first by due date, then sweet-spot items by combined value,
 (carrying the organisation's why), then gifts while the tenant's gift budget lasts; waste never,
 unless it is mandatory or a prerequisite of something planned. Prerequisites always come before what
 needs them. Work is scheduled from `today` at the learner's weekly hours, spread evenly over the week.
+
+A plan lists what it left out only where a person can act on it: gifts beyond the gift budget. Waste —
+everything neither side needs, most of a large catalogue — is not listed: it follows from the alignment,
+and listing it made every stored roadmap as large as the catalogue.
 """
 
 from __future__ import annotations
@@ -66,11 +70,6 @@ class Candidate:
             case Quadrant.WASTE:
                 return (4, 0.0, self.title, self.opportunity_id)
 
-    @cached_property
-    def left_out_as_waste(self) -> LeftOut:
-        """The candidate left out because nobody needs it."""
-        return _left_out(self, "Neither your agenda nor the organisation's needs it.")
-
 
 @dataclass(frozen=True)
 class PlannedItem:
@@ -110,7 +109,7 @@ class LeftOut:
 
 @dataclass(frozen=True)
 class Plan:
-    """A roadmap: the planned steps in order, and what was left out."""
+    """A roadmap: the planned steps in order, and the gifts left out for the gift budget."""
 
     starts_on: date
     weekly_hours: float
@@ -177,7 +176,6 @@ def plan_roadmap(
         if candidate.opportunity_id in placed:
             continue
         if candidate.quadrant is Quadrant.WASTE and candidate.mandatory_due is None:
-            left_out.append(candidate.left_out_as_waste)
             continue
         chain = _unplaced_chain(candidate, by_id, placed)
         if candidate.quadrant is Quadrant.GIFT and candidate.mandatory_due is None:

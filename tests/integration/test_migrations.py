@@ -1,12 +1,13 @@
 """Every migration upgrades and downgrades on the real database, and the models match the migrations."""
 
+import json
 from collections.abc import Iterator
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from alignment.database import create_engine
@@ -15,6 +16,8 @@ from sweetspot import database
 from sweetspot.schema import metadata
 from sweetspot.settings import normalise_database_url
 from tests.conftest import TestDatabases
+
+NOW = {"now": "2026-11-23 12:00:00+00:00"}
 
 
 @pytest.fixture
@@ -56,3 +59,49 @@ def test_upgrade_twice_changes_nothing(empty_engine: Engine) -> None:
     database.upgrade(empty_engine)
     assert set(inspect(empty_engine).get_table_names()) == tables
     assert database.schema_status(empty_engine).is_current
+
+
+def test_compacting_roadmaps_drops_only_the_waste_they_listed(empty_engine: Engine) -> None:
+    database.upgrade(empty_engine, "0011_lti_services")
+    item = {"opportunity_id": 1, "title": "SQL", "quadrant": "uphill", "reason": "Needed.", "hours": 8.333333333333334}
+    gift = {"opportunity_id": 3, "title": "Swahili", "quadrant": "gift", "reason": "A gift beyond the budget."}
+    waste = {"opportunity_id": 2, "title": "Knots", "quadrant": "waste", "reason": "Neither needs it."}
+    late_gift = {**gift, "opportunity_id": 4, "title": "Welsh"}
+    plans = [
+        {"starts_on": "2026-11-23", "weekly_hours": 2.0, "items": [item], "left_out": [waste, gift, waste, late_gift]},
+        {"starts_on": "2026-11-23", "weekly_hours": 2.0, "items": [item], "left_out": [waste]},
+        {"starts_on": "2026-11-23", "weekly_hours": 2.0, "items": [], "left_out": [gift]},
+    ]
+    with empty_engine.begin() as connection:
+        connection.execute(text("INSERT INTO tenants (id, slug, name, created_at) VALUES (1, 't', 'T', :now)"), NOW)
+        connection.execute(
+            text("INSERT INTO people (id, tenant_id, name, provisional, created_at) VALUES (1, 1, 'Ana', false, :now)"),
+            NOW,
+        )
+        connection.execute(
+            text(
+                "INSERT INTO contexts (id, tenant_id, lms_context_id, title, created_at) VALUES (1, 1, 'c', 'C', :now)"
+            ),
+            NOW,
+        )
+        for version, plan in enumerate(plans, start=1):
+            connection.execute(
+                text(
+                    "INSERT INTO roadmaps (tenant_id, person_id, context_id, version, created_at, trigger, reason, "
+                    "changes, starts_on, weekly_hours, plan) VALUES (1, 1, 1, :version, :now, 'first', 'r', 'c', "
+                    "'2026-11-23', 2.0, :plan)"
+                ),
+                {"version": version, "plan": json.dumps(plan), **NOW},
+            )
+    database.upgrade(empty_engine, "0013_compact_roadmaps")
+    with empty_engine.connect() as connection:
+        stored = [
+            json.loads(plan) if isinstance(plan, str) else plan
+            for plan in connection.execute(text("SELECT plan FROM roadmaps ORDER BY version")).scalars()
+        ]
+    assert stored == [
+        {**plans[0], "left_out": [gift, late_gift]},
+        {**plans[1], "left_out": []},
+        plans[2],
+    ]
+    assert stored[0]["items"][0]["hours"] == 8.333333333333334
