@@ -23,6 +23,7 @@ from alignment.agendas import (
     PersonalInterestRecord,
     current_org_agenda,
 )
+from alignment.candidates import Catalogue, OrgView
 from alignment.catalogue import SkillRecord
 from alignment.database import UnitOfWork
 from alignment.events import events_by_person
@@ -30,7 +31,7 @@ from alignment.opportunities import ACTIVE, Opportunity, list_opportunities
 from alignment.people import Context, Member, Role, get_context, roster
 from alignment.policies import Policy, get_policy
 from alignment.roadmaps import RoadmapVersion, roadmap_versions_by_person
-from alignment.rules.planning import Candidate, Plan, check_no_prerequisite_cycle, plan_roadmap
+from alignment.rules.planning import Plan, plan_roadmap
 from alignment.rules.progress import (
     ItemProgress,
     LearningEvent,
@@ -39,7 +40,7 @@ from alignment.rules.progress import (
     effective_events,
     progress_by_opportunity,
 )
-from alignment.rules.quadrants import Alignment, Interest, align
+from alignment.rules.quadrants import Alignment, Interest
 from alignment.rules.stalls import Activity, Situation, Step
 
 
@@ -52,44 +53,36 @@ class ContextSnapshot:
     as_of: datetime
     policy: Policy
     org_agenda: OrgAgenda | None
-    opportunities: tuple[Opportunity, ...]
-    skill_names: Mapping[int, str]
+    catalogue: Catalogue
     members: tuple[Member, ...]
     agendas: Mapping[int, PersonalAgenda]
     events: Mapping[int, Sequence[LearningEvent]]
     roadmaps: Mapping[int, Sequence[RoadmapVersion]]
 
-    @cached_property
+    @property
+    def opportunities(self) -> tuple[Opportunity, ...]:
+        """The tenant's active opportunities."""
+        return self.catalogue.opportunities
+
+    @property
     def index(self) -> MatcherIndex:
-        """Finds the opportunities a learning event belongs to (built once per snapshot)."""
-        return MatcherIndex([o.matcher for o in self.opportunities])
+        """Finds the opportunities a learning event belongs to."""
+        return self.catalogue.index
+
+    @cached_property
+    def org_view(self) -> OrgView:
+        """The catalogue as the context's org agenda places it (worked out once per snapshot)."""
+        agenda = self.org_agenda
+        return OrgView(
+            self.catalogue,
+            agenda.needs if agenda else {},
+            agenda.mandatory if agenda else {},
+            self.policy.thresholds,
+        )
 
     @cached_property
     def _alignments(self) -> dict[tuple[int, int] | None, dict[int, Alignment]]:
         return {}
-
-    @cached_property
-    def _by_skill(self) -> dict[int, list[int]]:
-        """The opportunities that build each skill (with a positive weight)."""
-        found: dict[int, list[int]] = defaultdict(list)
-        for o in self.opportunities:
-            for skill, weight in o.skills.items():
-                if weight > 0:
-                    found[skill].append(o.id)
-        return found
-
-    @cached_property
-    def _prerequisites_checked(self) -> bool:
-        """True once the catalogue's prerequisites are known to form no cycle (raises PrerequisiteCycle if not)."""
-        check_no_prerequisite_cycle({o.id: o.prerequisites for o in self.opportunities})
-        return True
-
-    @cached_property
-    def _shared_candidates(self) -> dict[int, Candidate]:
-        """Each opportunity as the planner sees it for a learner who wants none of its skills and has not
-        touched it: the same for everyone in the context, so built once."""
-        alignments = learner_alignments(self, None)
-        return {o.id: _candidate(self, o, alignments[o.id], None) for o in self.opportunities}
 
     @cached_property
     def _progress(self) -> dict[int, dict[int, ItemProgress]]:
@@ -106,8 +99,12 @@ def load_snapshot(
     context_id: int,
     as_of: datetime,
     person_ids: Sequence[int] | None = None,
+    catalogue: Catalogue | None = None,
 ) -> ContextSnapshot:
-    """Load the context's learners (all, or `person_ids`) and everything their roadmaps depend on."""
+    """Load the context's learners (all, or `person_ids`) and everything their roadmaps depend on.
+
+    A `catalogue` loaded once serves every context of a tenant-wide pass.
+    """
     context = get_context(uow, tenant_id, context_id)
     members = tuple(m for m in roster(uow, context, Role.LEARNER, person_ids) if m.joined_at < as_of)
     ids = [m.person.id for m in members]
@@ -117,6 +114,17 @@ def load_snapshot(
         as_of=as_of,
         policy=get_policy(uow, tenant_id),
         org_agenda=current_org_agenda(uow, tenant_id, context_id, as_of=as_of),
+        catalogue=catalogue if catalogue is not None else load_catalogue(uow, tenant_id),
+        members=members,
+        agendas=_personal_agendas_as_of(uow, tenant_id, ids, as_of),
+        events=events_by_person(uow, tenant_id, ids, until=as_of),
+        roadmaps=roadmap_versions_by_person(uow, tenant_id, context_id, ids, until=as_of),
+    )
+
+
+def load_catalogue(uow: UnitOfWork, tenant_id: int) -> Catalogue:
+    """The tenant's active opportunities and skill names."""
+    return Catalogue(
         opportunities=tuple(list_opportunities(uow, tenant_id, (ACTIVE,))),
         skill_names={
             skill_id: name
@@ -124,10 +132,6 @@ def load_snapshot(
                 select(SkillRecord.id, SkillRecord.name).where(SkillRecord.tenant_id == tenant_id)
             )
         },
-        members=members,
-        agendas=_personal_agendas_as_of(uow, tenant_id, ids, as_of),
-        events=events_by_person(uow, tenant_id, ids, until=as_of),
-        roadmaps=roadmap_versions_by_person(uow, tenant_id, context_id, ids, until=as_of),
     )
 
 
@@ -187,17 +191,16 @@ def learner_alignments(snapshot: ContextSnapshot, person_id: int | None) -> dict
     key = (agenda.person_id, agenda.version) if agenda else None
     cached = snapshot._alignments.get(key)
     if cached is None:
-        needs = snapshot.org_agenda.needs if snapshot.org_agenda else {}
-        thresholds = snapshot.policy.thresholds
+        view = snapshot.org_view
         if agenda is None:
-            names = snapshot.skill_names
-            cached = {o.id: align(o.skills, names, {}, needs, thresholds) for o in snapshot.opportunities}
+            cached = {o.id: view.alignment(o) for o in snapshot.opportunities}
         else:
             cached = dict(learner_alignments(snapshot, None))
-            wanted = {o for skill, level in agenda.interests.items() if level > 0 for o in snapshot._by_skill[skill]}
-            for o in snapshot.opportunities:
-                if o.id in wanted:
-                    cached[o.id] = align(o.skills, snapshot.skill_names, agenda.interests, needs, thresholds)
+            shares = snapshot.catalogue.shares
+            by_id = snapshot.catalogue.by_id
+            wanted = {o for skill, level in agenda.interests.items() if level > 0 for o, _ in shares.get(skill, ())}
+            for o in wanted:
+                cached[o] = view.learner_alignment(by_id[o], agenda.interests)
         snapshot._alignments[key] = cached
     return cached
 
@@ -211,43 +214,16 @@ def learner_progress(snapshot: ContextSnapshot, person_id: int) -> dict[int, Ite
 
 def learner_plan(snapshot: ContextSnapshot, person_id: int, today: date) -> Plan:
     """The roadmap the rules give the learner today, from the snapshot's agendas and progress."""
-    alignments = learner_alignments(snapshot, person_id)
-    shared_alignments = learner_alignments(snapshot, None)
-    shared = snapshot._shared_candidates
-    progress = learner_progress(snapshot, person_id)
     agenda = snapshot.agendas.get(person_id)
-    candidates = [
-        shared[o.id]
-        if alignments[o.id] is shared_alignments[o.id] and o.id not in progress
-        else _candidate(snapshot, o, alignments[o.id], progress.get(o.id))
-        for o in snapshot.opportunities
-    ]
+    candidates = snapshot.org_view.learner_candidates(
+        agenda.interests if agenda else {}, learner_progress(snapshot, person_id)
+    )
     return plan_roadmap(
         candidates,
         today=today,
         weekly_hours=agenda.weekly_hours if agenda else DEFAULT_WEEKLY_HOURS,
         gift_budget_hours_per_quarter=snapshot.policy.gift_budget_hours_per_quarter,
-        prerequisites_checked=snapshot._prerequisites_checked,
-    )
-
-
-def _candidate(
-    snapshot: ContextSnapshot, opportunity: Opportunity, alignment: Alignment, progress: ItemProgress | None
-) -> Candidate:
-    mandatory = snapshot.org_agenda.mandatory if snapshot.org_agenda else {}
-    return Candidate(
-        opportunity_id=opportunity.id,
-        title=opportunity.title,
-        effort_hours=opportunity.effort_hours,
-        quadrant=alignment.quadrant,
-        personal_value=alignment.personal_value,
-        org_value=alignment.org_value,
-        explanation=alignment.explain(),
-        org_why=alignment.org_whys[0] if alignment.org_whys else "",
-        mandatory_due=mandatory.get(opportunity.id),
-        prerequisites=opportunity.prerequisites,
-        done_fraction=progress.done_fraction if progress is not None else 0.0,
-        finished=progress is not None and progress.finished,
+        prerequisites_checked=snapshot.catalogue.prerequisites_checked,
     )
 
 

@@ -13,7 +13,7 @@ and listing it made every stored roadmap as large as the catalogue.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -45,6 +45,20 @@ class Candidate:
     prerequisites: frozenset[int] = frozenset()
     done_fraction: float = 0.0
     finished: bool = False
+    explain: Callable[[], str] | None = field(default=None, compare=False, repr=False)
+    """Works the explanation out when it is needed, if `explanation` was left empty: most candidates are
+    never planned for their own sake, and naming the skills behind each costs more than planning it."""
+
+    @cached_property
+    def remaining_minutes(self) -> int:
+        """Learning time still needed, in whole minutes."""
+        done = min(max(self.done_fraction, 0.0), 1.0)
+        return round(self.effort_hours * (1 - done) * MINUTES_PER_HOUR)
+
+    @property
+    def reason(self) -> str:
+        """Why it is on the roadmap when planned for its own sake."""
+        return self.explain() if self.explain is not None else self.explanation
 
     @property
     def combined_value(self) -> float:
@@ -127,24 +141,6 @@ class Plan:
         return sum(item.hours for item in self.items)
 
 
-@dataclass
-class _Schedule:
-    today: date
-    weekly_minutes: int
-    cursor_minutes: int = 0
-    items: list[PlannedItem] = field(default_factory=list)
-
-    def day_of(self, minutes: int) -> date:
-        return self.today + timedelta(days=minutes * DAYS_PER_WEEK // self.weekly_minutes)
-
-    def last_day_of(self, start_minutes: int, end_minutes: int) -> date:
-        if end_minutes == start_minutes:
-            return self.day_of(start_minutes)
-        # The day in which the work's last instant falls (the instant just before `end_minutes`).
-        last_day = (end_minutes * DAYS_PER_WEEK - 1) // self.weekly_minutes
-        return self.today + timedelta(days=last_day)
-
-
 def plan_roadmap(
     candidates: Sequence[Candidate],
     *,
@@ -158,50 +154,125 @@ def plan_roadmap(
     `prerequisites_checked` says the caller already ran `check_no_prerequisite_cycle` on these
     candidates' prerequisites (once for a whole context rather than once per learner).
     """
-    if weekly_hours <= 0:
-        raise InvalidInput(f"weekly hours must be more than 0, got {weekly_hours}")
-    if gift_budget_hours_per_quarter < 0:
-        raise InvalidInput("gift budget must be 0 hours or more")
-    by_id = {c.opportunity_id: c for c in candidates}
-    if not prerequisites_checked:
-        check_no_prerequisite_cycle({c.opportunity_id: c.prerequisites for c in candidates})
-    # Rounded down: the plan never asks for more time than the learner gave.
-    schedule = _Schedule(today, max(1, math.floor(weekly_hours * MINUTES_PER_HOUR)))
-    placed: set[int] = {c.opportunity_id for c in candidates if c.finished}
-    left_out: list[LeftOut] = []
-    gift_minutes_by_quarter: dict[tuple[int, int], int] = {}
-    budget_minutes = round(gift_budget_hours_per_quarter * MINUTES_PER_HOUR)
+    schedule = _Schedule(candidates, today, weekly_hours, gift_budget_hours_per_quarter, prerequisites_checked)
+    days: dict[int, date] = {}
 
-    for candidate in _ranked(c for c in candidates if not c.finished):
-        if candidate.opportunity_id in placed:
-            continue
-        if candidate.quadrant is Quadrant.WASTE and candidate.mandatory_due is None:
-            continue
-        chain = _unplaced_chain(candidate, by_id, placed)
-        if candidate.quadrant is Quadrant.GIFT and candidate.mandatory_due is None:
-            quarter = _quarter(schedule.day_of(schedule.cursor_minutes))
-            chain_minutes = sum(_remaining_minutes(c) for c in chain)
-            spent = gift_minutes_by_quarter.get(quarter, 0)
-            if spent + chain_minutes > budget_minutes:
-                left_out.append(
-                    _left_out(
-                        candidate,
-                        f"A gift beyond the organisation's gift budget of "
-                        f"{gift_budget_hours_per_quarter:g} h a quarter.",
-                    )
-                )
-                continue
-            gift_minutes_by_quarter[quarter] = spent + chain_minutes
-        for step in chain:
-            _place(schedule, step, needed_by=candidate if step is not candidate else None)
-            placed.add(step.opportunity_id)
+    def day(offset: int) -> date:
+        found = days.get(offset)
+        if found is None:
+            found = days[offset] = today + timedelta(days=offset)
+        return found
+
+    items = []
+    for candidate, needed_by, start, end in schedule.placements:
+        if candidate.mandatory_due is not None:
+            reason = f"Mandatory for everyone here, due {candidate.mandatory_due.isoformat()}."
+        elif needed_by is not None:
+            reason = f"Needed before “{needed_by.title}”."
+        else:
+            reason = candidate.reason
+        items.append(
+            PlannedItem(
+                candidate.opportunity_id,
+                candidate.title,
+                candidate.quadrant,
+                reason,
+                (end - start) / MINUTES_PER_HOUR,
+                day(schedule.first_day(start)),
+                day(schedule.last_day(start, end)),
+                candidate.org_why,
+                candidate.mandatory_due,
+                (needed_by.opportunity_id,) if needed_by is not None else (),
+            )
+        )
+    over_budget = f"A gift beyond the organisation's gift budget of {gift_budget_hours_per_quarter:g} h a quarter."
     return Plan(
         starts_on=today,
         weekly_hours=weekly_hours,
-        items=tuple(schedule.items),
+        items=tuple(items),
         # Something left out early may have been pulled in later as a prerequisite.
-        left_out=tuple(item for item in left_out if item.opportunity_id not in placed),
+        left_out=tuple(
+            LeftOut(c.opportunity_id, c.title, c.quadrant, over_budget)
+            for c in schedule.left_out
+            if c.opportunity_id not in schedule.placed
+        ),
     )
+
+
+def projected_finish(
+    candidates: Sequence[Candidate],
+    *,
+    today: date,
+    weekly_hours: float,
+    gift_budget_hours_per_quarter: float = 0.0,
+    prerequisites_checked: bool = False,
+) -> date | None:
+    """The projected finish of the plan `plan_roadmap` would make, without writing the plan out."""
+    schedule = _Schedule(candidates, today, weekly_hours, gift_budget_hours_per_quarter, prerequisites_checked)
+    if not schedule.placements:
+        return None
+    _, _, start, end = schedule.placements[-1]
+    return today + timedelta(days=schedule.last_day(start, end))
+
+
+class _Schedule:
+    """Where each candidate goes, in minutes of the learner's learning time from `today`."""
+
+    def __init__(
+        self,
+        candidates: Sequence[Candidate],
+        today: date,
+        weekly_hours: float,
+        gift_budget_hours_per_quarter: float,
+        prerequisites_checked: bool,
+    ) -> None:
+        if weekly_hours <= 0:
+            raise InvalidInput(f"weekly hours must be more than 0, got {weekly_hours}")
+        if gift_budget_hours_per_quarter < 0:
+            raise InvalidInput("gift budget must be 0 hours or more")
+        if not prerequisites_checked:
+            check_no_prerequisite_cycle({c.opportunity_id: c.prerequisites for c in candidates})
+        self.today = today
+        # Rounded down: the plan never asks for more time than the learner gave.
+        self.weekly_minutes = max(1, math.floor(weekly_hours * MINUTES_PER_HOUR))
+        self.placements: list[tuple[Candidate, Candidate | None, int, int]] = []
+        self.placed: set[int] = {c.opportunity_id for c in candidates if c.finished}
+        self.left_out: list[Candidate] = []
+        by_id = {c.opportunity_id: c for c in candidates}
+        budget_minutes = round(gift_budget_hours_per_quarter * MINUTES_PER_HOUR)
+        gift_minutes_by_quarter: dict[tuple[int, int], int] = {}
+        placed = self.placed
+        cursor = 0
+        for candidate in _ranked(c for c in candidates if not c.finished):
+            if candidate.opportunity_id in placed:
+                continue
+            if candidate.quadrant is Quadrant.WASTE and candidate.mandatory_due is None:
+                continue
+            chain = _unplaced_chain(candidate, by_id, placed)
+            if candidate.quadrant is Quadrant.GIFT and candidate.mandatory_due is None:
+                quarter = _quarter(today + timedelta(days=self.first_day(cursor)))
+                chain_minutes = sum(c.remaining_minutes for c in chain)
+                spent = gift_minutes_by_quarter.get(quarter, 0)
+                if spent + chain_minutes > budget_minutes:
+                    self.left_out.append(candidate)
+                    continue
+                gift_minutes_by_quarter[quarter] = spent + chain_minutes
+            for step in chain:
+                end = cursor + step.remaining_minutes
+                self.placements.append((step, candidate if step is not candidate else None, cursor, end))
+                placed.add(step.opportunity_id)
+                cursor = end
+
+    def first_day(self, minutes: int) -> int:
+        """The day (counted from today) in which the minute `minutes` of learning time falls."""
+        return minutes * DAYS_PER_WEEK // self.weekly_minutes
+
+    def last_day(self, start_minutes: int, end_minutes: int) -> int:
+        """The day in which work from `start_minutes` to `end_minutes` ends."""
+        if end_minutes == start_minutes:
+            return self.first_day(start_minutes)
+        # The day in which the work's last instant falls (the instant just before `end_minutes`).
+        return (end_minutes * DAYS_PER_WEEK - 1) // self.weekly_minutes
 
 
 def check_no_prerequisite_cycle(prerequisites: dict[int, frozenset[int]]) -> None:
@@ -223,12 +294,40 @@ def check_no_prerequisite_cycle(prerequisites: dict[int, frozenset[int]]) -> Non
             visit(start, [start])
 
 
+def plannable(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """The candidates a plan can include — all but the waste nobody must do — and everything they need first.
+
+    Planning only these gives the same plan as planning them all: waste that is neither mandatory nor
+    needed first is never planned, and is not listed as left out. With a large catalogue, it is most of it.
+    """
+    given = list(candidates)
+    chosen = with_prerequisites(
+        (c.opportunity_id for c in given if c.quadrant is not Quadrant.WASTE or c.mandatory_due is not None),
+        {c.opportunity_id: c.prerequisites for c in given},
+    )
+    return [c for c in given if c.opportunity_id in chosen]
+
+
+def with_prerequisites(chosen: Iterable[int], prerequisites: Mapping[int, frozenset[int]]) -> set[int]:
+    """The chosen opportunities and, transitively, everything they need first (unknown ids kept as given)."""
+    found: set[int] = set()
+    waiting = list(chosen)
+    while waiting:
+        opportunity = waiting.pop()
+        if opportunity not in found:
+            found.add(opportunity)
+            waiting.extend(prerequisites.get(opportunity, ()))
+    return found
+
+
 def _ranked(candidates: Iterable[Candidate]) -> list[Candidate]:
     return sorted(candidates, key=lambda c: c.rank)
 
 
 def _unplaced_chain(candidate: Candidate, by_id: dict[int, Candidate], placed: set[int]) -> list[Candidate]:
     """The candidate preceded by its not-yet-planned prerequisites, deepest first."""
+    if not candidate.prerequisites:
+        return [candidate]
     chain: list[Candidate] = []
     seen: set[int] = set()
 
@@ -244,42 +343,6 @@ def _unplaced_chain(candidate: Candidate, by_id: dict[int, Candidate], placed: s
 
     add(candidate)
     return chain
-
-
-def _remaining_minutes(candidate: Candidate) -> int:
-    done = min(max(candidate.done_fraction, 0.0), 1.0)
-    return round(candidate.effort_hours * (1 - done) * MINUTES_PER_HOUR)
-
-
-def _place(schedule: _Schedule, candidate: Candidate, needed_by: Candidate | None) -> None:
-    minutes = _remaining_minutes(candidate)
-    start = schedule.cursor_minutes
-    end = start + minutes
-    if candidate.mandatory_due is not None:
-        reason = f"Mandatory for everyone here, due {candidate.mandatory_due.isoformat()}."
-    elif needed_by is not None:
-        reason = f"Needed before “{needed_by.title}”."
-    else:
-        reason = candidate.explanation
-    schedule.items.append(
-        PlannedItem(
-            opportunity_id=candidate.opportunity_id,
-            title=candidate.title,
-            quadrant=candidate.quadrant,
-            reason=reason,
-            hours=minutes / MINUTES_PER_HOUR,
-            start=schedule.day_of(start),
-            finish=schedule.last_day_of(start, end),
-            org_why=candidate.org_why,
-            due=candidate.mandatory_due,
-            prerequisite_of=(needed_by.opportunity_id,) if needed_by is not None else (),
-        )
-    )
-    schedule.cursor_minutes = end
-
-
-def _left_out(candidate: Candidate, reason: str) -> LeftOut:
-    return LeftOut(candidate.opportunity_id, candidate.title, candidate.quadrant, reason)
 
 
 def _quarter(day: date) -> tuple[int, int]:
