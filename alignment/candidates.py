@@ -171,13 +171,16 @@ class OrgView:
             return align(opportunity.skills, self.catalogue.skill_names, interests, self.needs, self.thresholds)
         return self.alignment(opportunity)
 
-    def _own_candidate(
-        self, opportunity: Opportunity, levels: Mapping[int, int], interests: Mapping[int, Interest]
-    ) -> Candidate:
-        """The opportunity placed for a learner who wants one of its skills, by `align`'s arithmetic; the
-        sentence naming the skills is only written if the plan needs it."""
+    def quadrant(self, opportunity: Opportunity, interests: Mapping[int, Interest]) -> Quadrant:
+        """Where the opportunity falls for a learner with these interests (without explaining why)."""
+        levels = {skill: int(level) for skill, level in interests.items() if level > 0}
+        if any(levels.get(skill, 0) > 0 for skill, weight in opportunity.skills.items() if weight > 0):
+            return self._place(opportunity, levels)[1]
+        return self.alignment(opportunity).quadrant
+
+    def _place(self, opportunity: Opportunity, levels: Mapping[int, int]) -> tuple[float, Quadrant]:
+        """The personal value and the quadrant, by `align`'s arithmetic."""
         personal = side_value(opportunity.skills, levels)
-        shared = self.alignment(opportunity)
         org = self._org_values.get(opportunity.id)
         if org is None:
             org = self._org_values[opportunity.id] = side_value(opportunity.skills, self._levels)
@@ -192,6 +195,15 @@ class OrgView:
             if wanted
             else Quadrant.WASTE
         )
+        return personal, quadrant
+
+    def _own_candidate(
+        self, opportunity: Opportunity, levels: Mapping[int, int], interests: Mapping[int, Interest]
+    ) -> Candidate:
+        """The opportunity placed for a learner who wants one of its skills, by `align`'s arithmetic; the
+        sentence naming the skills is only written if the plan needs it."""
+        personal, quadrant = self._place(opportunity, levels)
+        shared = self.alignment(opportunity)
         return Candidate(
             opportunity_id=opportunity.id,
             title=opportunity.title,

@@ -1,22 +1,62 @@
 """Learning events as stored: the hand-off from the xAPI listener and LTI launches to the domain.
 
 Recording is idempotent by event id (the xAPI statement id), so the hand-off can be replayed from
-the statement store at any time without double counting.
+the statement store at any time without double counting. Recording also keeps each learner's running
+tallies (`alignment.tallies`): what sweeps, re-plans and pages read instead of every event.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, String, UniqueConstraint, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ColumnElement,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    delete,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alignment.database import Base, UnitOfWork, utcnow
 from alignment.errors import InvalidInput
+from alignment.mappings import every_matcher, matchers_naming
 from alignment.people import PersonRecord
-from alignment.rules.progress import LearningEvent
+from alignment.rules.progress import (
+    ItemProgress,
+    LearningEvent,
+    MatcherIndex,
+    advance,
+    effective_events,
+    progress_by_opportunity,
+)
+from alignment.tallies import (
+    BUILT_FOR_EVER,
+    ItemProgressRecord,
+    LearnerActivityRecord,
+    Learning,
+    days_between,
+    encode_days,
+    progress_row,
+    with_days,
+)
+
+REBUILD_CHUNK = 500
+"""Learners whose tallies are rebuilt per round trip: their events are held in memory together."""
 
 
 class LearningEventRecord(Base):
@@ -26,6 +66,21 @@ class LearningEventRecord(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "event_id"),
         Index("ix_learning_events_person_time", "tenant_id", "person_id", "occurred_at"),
+        # Found by index: the few voiding statements, and the events of an LTI link when it gets mapped.
+        Index(
+            "ix_learning_events_links",
+            "tenant_id",
+            "lti_resource_link_id",
+            sqlite_where=text("lti_resource_link_id IS NOT NULL"),
+            postgresql_where=text("lti_resource_link_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_learning_events_voids",
+            "tenant_id",
+            "voids",
+            sqlite_where=text("voids IS NOT NULL"),
+            postgresql_where=text("voids IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,11 +99,25 @@ class LearningEventRecord(Base):
     recorded_at: Mapped[datetime]
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What recording a batch of events did."""
+
+    new: int
+    finished: Mapping[int, set[int]]
+    """For each learner, the opportunities (of any status) their new events finished."""
+
+
 def record_events(uow: UnitOfWork, tenant_id: int, events: Iterable[LearningEvent]) -> int:
     """Store the events not stored before (by event id); return how many were new."""
+    return record_learning(uow, tenant_id, events).new
+
+
+def record_learning(uow: UnitOfWork, tenant_id: int, events: Iterable[LearningEvent]) -> Recorded:
+    """Store the events not stored before (by event id) and add them to their learners' tallies."""
     batch = list(events)
     if not batch:
-        return 0
+        return Recorded(0, {})
     _check_people(uow, tenant_id, {e.learner_id for e in batch})
     for event in batch:
         if event.occurred_at.tzinfo is None:
@@ -68,26 +137,30 @@ def record_events(uow: UnitOfWork, tenant_id: int, events: Iterable[LearningEven
     for event in batch:
         if event.event_id not in known:
             fresh.setdefault(event.event_id, event)
-    uow.session.add_all(
-        LearningEventRecord(
-            tenant_id=tenant_id,
-            person_id=e.learner_id,
-            event_id=e.event_id,
-            occurred_at=e.occurred_at,
-            verb=e.verb,
-            activity_id=e.activity_id,
-            context_activity_ids=list(e.context_activity_ids),
-            lti_resource_link_id=e.lti_resource_link_id,
-            completion=e.completion,
-            success=e.success,
-            progress=e.progress,
-            voids=e.voids,
-            recorded_at=now,
-        )
-        for e in fresh.values()
+    if not fresh:
+        return Recorded(0, {})
+    uow.session.execute(
+        insert(LearningEventRecord),
+        [
+            {
+                "tenant_id": tenant_id,
+                "person_id": e.learner_id,
+                "event_id": e.event_id,
+                "occurred_at": e.occurred_at,
+                "verb": e.verb,
+                "activity_id": e.activity_id,
+                "context_activity_ids": list(e.context_activity_ids),
+                "lti_resource_link_id": e.lti_resource_link_id,
+                "completion": e.completion,
+                "success": e.success,
+                "progress": e.progress,
+                "voids": e.voids,
+                "recorded_at": now,
+            }
+            for e in fresh.values()
+        ],
     )
-    uow.session.flush()
-    return len(fresh)
+    return Recorded(len(fresh), tally(uow, tenant_id, list(fresh.values())))
 
 
 def events_by_person(
@@ -144,7 +217,266 @@ def reassign_events(uow: UnitOfWork, tenant_id: int, from_person_id: int, to_per
         .where(LearningEventRecord.tenant_id == tenant_id, LearningEventRecord.person_id == from_person_id)
         .values(person_id=to_person_id)
     )
+    rebuild_learners(uow, tenant_id, sorted({from_person_id, to_person_id}))
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- tallies --------------------------------------------------------------------------------------------
+
+
+def learning_as_of(
+    uow: UnitOfWork,
+    tenant_id: int,
+    person_ids: Sequence[int],
+    as_of: datetime,
+    index: MatcherIndex,
+    days_since: date,
+) -> dict[int, Learning]:
+    """Each learner's learning before `as_of`: progress on the opportunities `index` knows, and active days
+    from `days_since` on. Read from the tallies where they hold at `as_of`, else from the events."""
+    if not person_ids:
+        return {}
+    wanted = index.opportunities
+    a = LearnerActivityRecord
+    rows = {
+        row.person_id: row
+        for row in uow.session.execute(
+            select(a.person_id, a.latest_event_at, a.last_activity_at, a.days_from, a.active_days).where(
+                a.tenant_id == tenant_id, a.person_id.in_(list(person_ids))
+            )
+        )
+    }
+    tallied = [
+        p for p in person_ids if p in rows and rows[p].latest_event_at is not None and rows[p].latest_event_at < as_of
+    ]
+    progress: dict[int, dict[int, ItemProgress]] = defaultdict(dict)
+    if tallied:
+        i = ItemProgressRecord
+        for person, opportunity, first, last, finished, done, count, parts in uow.session.execute(
+            select(
+                i.person_id,
+                i.opportunity_id,
+                i.first_activity_at,
+                i.last_activity_at,
+                i.finished_at,
+                i.done_fraction,
+                i.events,
+                i.completed_parts,
+            ).where(i.tenant_id == tenant_id, i.person_id.in_(tallied))
+        ):
+            if opportunity in wanted:
+                progress[person][opportunity] = ItemProgress(opportunity, first, last, finished, done, count, parts)
+    last_day = as_of.date()
+    result = {
+        person: Learning(
+            progress[person],
+            rows[person].last_activity_at,
+            days_between(rows[person].days_from, rows[person].active_days, days_since, last_day),
+        )
+        for person in tallied
+    }
+    rest = [p for p in person_ids if p not in result]
+    for person, events in events_by_person(uow, tenant_id, rest, until=as_of).items():
+        standing = effective_events(events)
+        result[person] = Learning(
+            progress_by_opportunity(standing, index),
+            standing[-1].occurred_at if standing else None,
+            frozenset(day for e in standing if (day := e.occurred_at.date()) >= days_since),
+        )
+    nothing = Learning({}, None, frozenset())
+    return {person: result.get(person, nothing) for person in person_ids}
+
+
+def tally(uow: UnitOfWork, tenant_id: int, events: Sequence[LearningEvent]) -> dict[int, set[int]]:
+    """Add newly stored events to their learners' tallies; return, per learner, the opportunities (of any
+    status) those events finished.
+
+    Learners whose tallies the events cannot simply be added to — a voiding event, an event a stored one
+    voids, or no tally yet — are rebuilt from all their events instead.
+    """
+    if not events:
+        return {}
+    people = sorted({e.learner_id for e in events})
+    rows = _locked_tallies(uow, tenant_id, people)
+    rebuild = {p for p in people if rows[p].latest_event_at is None}
+    rebuild |= {e.learner_id for e in events if e.voids is not None}
+    ids = [e.event_id for e in events if e.voids is None]
+    if ids:
+        rebuild |= set(
+            uow.session.scalars(
+                select(LearningEventRecord.person_id).where(
+                    LearningEventRecord.tenant_id == tenant_id,
+                    LearningEventRecord.voids.is_not(None),
+                    LearningEventRecord.voids.in_(ids),
+                )
+            )
+        )
+    finished: dict[int, set[int]] = defaultdict(set)
+    for person, found in rebuild_learners(uow, tenant_id, sorted(rebuild)).items():
+        finished[person] |= found
+    simple = [e for e in events if e.learner_id not in rebuild]
+    if simple:
+        for person, found in _add_to_tallies(uow, tenant_id, simple, rows).items():
+            finished[person] |= found
+    return {person: found for person, found in finished.items() if found}
+
+
+def rebuild_learners(uow: UnitOfWork, tenant_id: int, person_ids: Sequence[int]) -> dict[int, set[int]]:
+    """Rebuild these learners' tallies from all their events; return the opportunities newly finished."""
+    if not person_ids:
+        return {}
+    index = every_matcher(uow, tenant_id)
+    newly: dict[int, set[int]] = {}
+    for start in range(0, len(person_ids), REBUILD_CHUNK):
+        chunk = list(person_ids[start : start + REBUILD_CHUNK])
+        before: dict[int, set[int]] = defaultdict(set)
+        for person, opportunity in uow.session.execute(
+            select(ItemProgressRecord.person_id, ItemProgressRecord.opportunity_id).where(
+                ItemProgressRecord.person_id.in_(chunk), ItemProgressRecord.finished_at.is_not(None)
+            )
+        ):
+            before[person].add(opportunity)
+        uow.session.execute(delete(ItemProgressRecord).where(ItemProgressRecord.person_id.in_(chunk)))
+        uow.session.execute(delete(LearnerActivityRecord).where(LearnerActivityRecord.person_id.in_(chunk)))
+        history = events_by_person(uow, tenant_id, chunk)
+        progress_rows: list[dict[str, Any]] = []
+        activity_rows: list[dict[str, Any]] = []
+        for person in chunk:
+            events = history.get(person, [])
+            standing = effective_events(events)
+            progress = progress_by_opportunity(standing, index)
+            progress_rows += [progress_row(tenant_id, person, item) for item in progress.values()]
+            days_from, bits = encode_days(e.occurred_at.date() for e in standing)
+            activity_rows.append(
+                {
+                    "person_id": person,
+                    "tenant_id": tenant_id,
+                    "latest_event_at": max((e.occurred_at for e in events), default=BUILT_FOR_EVER),
+                    "last_activity_at": standing[-1].occurred_at if standing else None,
+                    "days_from": days_from,
+                    "active_days": bits,
+                }
+            )
+            newly[person] = {o for o, item in progress.items() if item.finished} - before[person]
+        if progress_rows:
+            uow.session.execute(insert(ItemProgressRecord), progress_rows)
+        uow.session.execute(insert(LearnerActivityRecord), activity_rows)
+    return newly
+
+
+def rematch(uow: UnitOfWork, tenant_id: int, activity_ids: Iterable[str], link_ids: Iterable[str]) -> int:
+    """Rebuild the tallies of every learner with events naming these activities (as the activity or in its
+    context) or LTI links — after they were mapped to an opportunity or unmapped; return how many.
+
+    Activities are looked for in every event of the tenant (no index finds one inside the context lists),
+    so this belongs with changes to the catalogue, which are rare, never with learning events; links are
+    found by index (a link placed by deep linking is mapped on its first launch).
+    """
+    activities = sorted(set(activity_ids))
+    links = sorted(set(link_ids))
+    if not activities and not links:
+        return 0
+    e = LearningEventRecord
+    named: ColumnElement[bool] = e.lti_resource_link_id.in_(links)
+    if activities:
+        if uow.session.get_bind().dialect.name == "postgresql":
+            in_context = text("learning_events.context_activity_ids::jsonb ?| CAST(:named AS text[])").bindparams(
+                named=activities
+            )
+        else:
+            in_context = text(
+                "EXISTS (SELECT 1 FROM json_each(learning_events.context_activity_ids) AS parent "
+                "WHERE parent.value IN (SELECT value FROM json_each(:named)))"
+            ).bindparams(named=json.dumps(activities))
+        named = named | e.activity_id.in_(activities) | in_context
+    people = sorted(set(uow.session.scalars(select(e.person_id).distinct().where(e.tenant_id == tenant_id, named))))
+    rebuild_learners(uow, tenant_id, people)
+    return len(people)
+
+
+def _add_to_tallies(
+    uow: UnitOfWork, tenant_id: int, events: Sequence[LearningEvent], rows: Mapping[int, Any]
+) -> dict[int, set[int]]:
+    """Add events (none voiding or voided) to tallies that hold every earlier event of their learners."""
+    index = matchers_naming(
+        uow,
+        tenant_id,
+        {a for e in events for a in (e.activity_id, *e.context_activity_ids) if a},
+        {e.lti_resource_link_id for e in events if e.lti_resource_link_id},
+    )
+    matched = [(event, index.matches(event)) for event in events]
+    touched = {(e.learner_id, o) for e, found in matched for o in found}
+    i = ItemProgressRecord
+    current: dict[tuple[int, int], ItemProgress] = {}
+    if touched:
+        for person, opportunity, first, last, finished, done, count, parts in uow.session.execute(
+            select(
+                i.person_id,
+                i.opportunity_id,
+                i.first_activity_at,
+                i.last_activity_at,
+                i.finished_at,
+                i.done_fraction,
+                i.events,
+                i.completed_parts,
+            ).where(i.person_id.in_({p for p, _ in touched}), i.opportunity_id.in_({o for _, o in touched}))
+        ):
+            if (person, opportunity) in touched:
+                current[(person, opportunity)] = ItemProgress(opportunity, first, last, finished, done, count, parts)
+    stored = set(current)
+    newly: dict[int, set[int]] = defaultdict(set)
+    for event, found in matched:
+        for opportunity, kind in found.items():
+            key = (event.learner_id, opportunity)
+            before = current.get(key)
+            after = advance(before, opportunity, event, kind)
+            if after.finished and (before is None or not before.finished):
+                newly[event.learner_id].add(opportunity)
+            current[key] = after
+    # Rows are written in bulk: updates by primary key, one statement for all (SQLAlchemy's ORM bulk paths).
+    rows_now = [progress_row(tenant_id, p, item) for (p, _), item in current.items()]
+    inserts = [row for row in rows_now if (row["person_id"], row["opportunity_id"]) not in stored]
+    updates = [row for row in rows_now if (row["person_id"], row["opportunity_id"]) in stored]
+    if inserts:
+        uow.session.execute(insert(ItemProgressRecord), inserts)
+    if updates:
+        uow.session.execute(update(ItemProgressRecord), updates)
+    by_person: dict[int, list[LearningEvent]] = defaultdict(list)
+    for event in events:
+        by_person[event.learner_id].append(event)
+    changes = []
+    for person, mine in by_person.items():
+        row = rows[person]
+        days_from, bits = with_days(row.days_from, row.active_days, {e.occurred_at.date() for e in mine})
+        latest = max(e.occurred_at for e in mine)
+        changes.append(
+            {
+                "person_id": person,
+                "latest_event_at": max(row.latest_event_at, latest),
+                "last_activity_at": latest if row.last_activity_at is None else max(row.last_activity_at, latest),
+                "days_from": days_from,
+                "active_days": bits,
+            }
+        )
+    uow.session.execute(update(LearnerActivityRecord), changes)
+    return newly
+
+
+def _locked_tallies(uow: UnitOfWork, tenant_id: int, people: list[int]) -> dict[int, Any]:
+    """The learners' activity tallies, made if missing (to be built) and locked to the end of the transaction,
+    so that two transactions adding to one learner's tallies take turns."""
+    empty = {"tenant_id": tenant_id, "latest_event_at": None, "last_activity_at": None, "days_from": None}
+    values = [{"person_id": p, **empty, "active_days": b""} for p in people]
+    dialect = uow.session.get_bind().dialect.name
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    uow.session.execute(make(LearnerActivityRecord).on_conflict_do_nothing(index_elements=["person_id"]), values)
+    a = LearnerActivityRecord
+    found = uow.session.execute(
+        select(a.person_id, a.latest_event_at, a.last_activity_at, a.days_from, a.active_days)
+        .where(a.person_id.in_(people))
+        .with_for_update()
+    )
+    return {row.person_id: row for row in found}
 
 
 def _check_people(uow: UnitOfWork, tenant_id: int, person_ids: set[int]) -> None:

@@ -8,11 +8,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from alignment.candidates import Catalogue
 from alignment.database import UnitOfWork
 from alignment.errors import NotFound
 from alignment.people import ContextRecord, MembershipRecord, Role
-from alignment.roadmaps import RoadmapVersion, Trigger, latest_versions, store_version
-from alignment.snapshots import learner_plan, load_snapshot
+from alignment.roadmaps import RoadmapVersion, Trigger, roadmap_states, store_version
+from alignment.snapshots import learner_plan, load_catalogue, load_snapshot
 
 
 def replan(
@@ -26,10 +27,18 @@ def replan(
 
 
 def replan_context(
-    uow: UnitOfWork, tenant_id: int, context_id: int, trigger: Trigger, reason: str, now: datetime
+    uow: UnitOfWork,
+    tenant_id: int,
+    context_id: int,
+    trigger: Trigger,
+    reason: str,
+    now: datetime,
+    catalogue: Catalogue | None = None,
 ) -> int:
-    """Re-plan every learner of the context; return how many roadmaps changed."""
-    versions = _replan_in_context(uow, tenant_id, context_id, defaultdict(lambda: reason), trigger, now, everyone=True)
+    """Re-plan every learner of the context; return how many roadmaps changed (`catalogue`: see load_snapshot)."""
+    versions = _replan_in_context(
+        uow, tenant_id, context_id, defaultdict(lambda: reason), trigger, now, everyone=True, catalogue=catalogue
+    )
     return sum(changed for changed, _ in versions.values())
 
 
@@ -63,7 +72,8 @@ def replan_people(uow: UnitOfWork, tenant_id: int, reasons: Mapping[int, str], t
 def replan_tenant(uow: UnitOfWork, tenant_id: int, trigger: Trigger, reason: str, now: datetime) -> int:
     """Re-plan every learner of every context of the tenant (after opportunities or the policy change)."""
     contexts = list(uow.session.scalars(select(ContextRecord.id).where(ContextRecord.tenant_id == tenant_id)))
-    return sum(replan_context(uow, tenant_id, context_id, trigger, reason, now) for context_id in contexts)
+    catalogue = load_catalogue(uow, tenant_id)
+    return sum(replan_context(uow, tenant_id, c, trigger, reason, now, catalogue) for c in contexts)
 
 
 def _replan_in_context(
@@ -74,15 +84,24 @@ def _replan_in_context(
     trigger: Trigger,
     now: datetime,
     everyone: bool,
+    catalogue: Catalogue | None = None,
 ) -> dict[int, tuple[bool, RoadmapVersion]]:
     """Re-plan the learners of `reasons` (or all, with `everyone`) from one snapshot of the context.
 
     The newest stored version is the previous one whatever its time, so that two re-plans in the same
     instant still chain.
     """
-    snapshot = load_snapshot(uow, tenant_id, context_id, now, person_ids=None if everyone else list(reasons))
+    snapshot = load_snapshot(
+        uow,
+        tenant_id,
+        context_id,
+        now,
+        person_ids=None if everyone else list(reasons),
+        catalogue=catalogue,
+        with_roadmaps=False,
+    )
     people = [m.person.id for m in snapshot.members]
-    latest = latest_versions(uow, tenant_id, context_id, people)
+    latest = {person: state.current for person, state in roadmap_states(uow, tenant_id, context_id, people).items()}
     result = {}
     for n, person_id in enumerate(people, start=1):
         previous = latest.get(person_id)

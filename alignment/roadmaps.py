@@ -14,7 +14,21 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint, func, select
+import orjson
+from sqlalchemy import (
+    JSON,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    case,
+    cast,
+    func,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alignment.database import Base, UnitOfWork
@@ -121,6 +135,72 @@ def store_version(
         changes=record.changes,
         plan=plan,
     )
+
+
+@dataclass(frozen=True)
+class RoadmapState:
+    """A learner's roadmap in a context at a moment: the current version, when the first was made, and the
+    start and projected finish of the newest version that changed the roadmap's scope (the baseline that
+    behind-pace detection measures slips from)."""
+
+    current: RoadmapVersion
+    first_made_at: datetime
+    baseline_start: date | None
+    baseline_finish: date | None
+
+
+def roadmap_states(
+    uow: UnitOfWork, tenant_id: int, context_id: int, person_ids: Sequence[int], until: datetime | None = None
+) -> dict[int, RoadmapState]:
+    """Each person's roadmap state in the context (from versions made before `until`, if given), in three
+    queries whatever their number; only the current version's plan is read."""
+    if not person_ids:
+        return {}
+    r = RoadmapRecord
+    where = [r.tenant_id == tenant_id, r.context_id == context_id, r.person_id.in_(list(person_ids))]
+    if until is not None:
+        where.append(r.created_at < until)
+    summary = list(
+        uow.session.execute(
+            select(
+                r.person_id,
+                func.max(r.version),
+                func.min(r.created_at),
+                func.max(case((r.trigger != Trigger.PROGRESS.value, r.version))),
+            )
+            .where(*where)
+            .group_by(r.person_id)
+        )
+    )
+    if not summary:
+        return {}
+    current = {
+        person: RoadmapVersion(
+            person, context_id, version, made, Trigger(trigger), reason, changes, plan_from_text(plan)
+        )
+        for person, version, made, trigger, reason, changes, plan in uow.session.execute(
+            select(r.person_id, r.version, r.created_at, r.trigger, r.reason, r.changes, cast(r.plan, Text)).where(
+                r.context_id == context_id, tuple_(r.person_id, r.version).in_([(row[0], row[1]) for row in summary])
+            )
+        )
+    }
+    rescoped = [(row[0], row[3]) for row in summary if row[3] is not None]
+    baselines = {
+        person: (starts, finish)
+        for person, starts, finish in (
+            uow.session.execute(
+                select(r.person_id, r.starts_on, r.projected_finish).where(
+                    r.context_id == context_id, tuple_(r.person_id, r.version).in_(rescoped)
+                )
+            )
+            if rescoped
+            else []
+        )
+    }
+    return {
+        person: RoadmapState(current[person], first, *baselines.get(person, (None, None)))
+        for person, _, first, _ in summary
+    }
 
 
 def latest_version(uow: UnitOfWork, tenant_id: int, person_id: int, context_id: int) -> RoadmapVersion | None:
@@ -230,6 +310,11 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
             for o in plan.left_out
         ],
     }
+
+
+def plan_from_text(stored: str | dict[str, Any]) -> Plan:
+    """The plan stored by `plan_to_json`, from its JSON text (read as text: parsed here, faster)."""
+    return plan_from_json(orjson.loads(stored) if isinstance(stored, str | bytes) else stored)
 
 
 def plan_from_json(data: dict[str, Any]) -> Plan:

@@ -1,8 +1,10 @@
 """Everything about one context at one moment, loaded in a fixed number of queries, and what follows from it.
 
 Roadmap planning, stall sweeps, momentum and back-tests all read a `ContextSnapshot` as of a moment:
-agenda versions, roadmap versions and events from before it, never after. The functions that turn a
-snapshot into a learner's alignments, plan and situation are pure.
+agenda versions, roadmap versions and learning from before it, never after. Learning is read from the
+learners' running tallies where those hold at that moment (for anyone whose latest event came before
+it), and from the events otherwise (back-tests). The functions that turn a snapshot into a learner's
+alignments, plan and situation are pure.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 
 from sqlalchemy import func, select
@@ -26,22 +28,18 @@ from alignment.agendas import (
 from alignment.candidates import Catalogue, OrgView
 from alignment.catalogue import SkillRecord
 from alignment.database import UnitOfWork
-from alignment.events import events_by_person
+from alignment.events import learning_as_of
 from alignment.opportunities import ACTIVE, Opportunity, list_opportunities
 from alignment.people import Context, Member, Role, get_context, roster
 from alignment.policies import Policy, get_policy
-from alignment.roadmaps import RoadmapVersion, roadmap_versions_by_person
-from alignment.rules.planning import Plan, plan_roadmap
-from alignment.rules.progress import (
-    ItemProgress,
-    LearningEvent,
-    MatcherIndex,
-    MatchKind,
-    effective_events,
-    progress_by_opportunity,
-)
+from alignment.roadmaps import RoadmapState, roadmap_states
+from alignment.rules.planning import Candidate, Plan, plan_roadmap, projected_finish
+from alignment.rules.progress import ItemProgress
 from alignment.rules.quadrants import Alignment, Interest
-from alignment.rules.stalls import Activity, Situation, Step
+from alignment.rules.stalls import ItemActivity, Situation, Step, lookback_days
+from alignment.tallies import Learning
+
+NO_LEARNING = Learning({}, None, frozenset())
 
 
 @dataclass(frozen=True)
@@ -56,18 +54,13 @@ class ContextSnapshot:
     catalogue: Catalogue
     members: tuple[Member, ...]
     agendas: Mapping[int, PersonalAgenda]
-    events: Mapping[int, Sequence[LearningEvent]]
-    roadmaps: Mapping[int, Sequence[RoadmapVersion]]
+    learning: Mapping[int, Learning]
+    roadmaps: Mapping[int, RoadmapState]
 
     @property
     def opportunities(self) -> tuple[Opportunity, ...]:
         """The tenant's active opportunities."""
         return self.catalogue.opportunities
-
-    @property
-    def index(self) -> MatcherIndex:
-        """Finds the opportunities a learning event belongs to."""
-        return self.catalogue.index
 
     @cached_property
     def org_view(self) -> OrgView:
@@ -85,12 +78,12 @@ class ContextSnapshot:
         return {}
 
     @cached_property
-    def _progress(self) -> dict[int, dict[int, ItemProgress]]:
-        return {}
+    def _members(self) -> dict[int, Member]:
+        return {m.person.id: m for m in self.members}
 
     def member(self, person_id: int) -> Member:
         """The learner on this context's roster."""
-        return next(m for m in self.members if m.person.id == person_id)
+        return self._members[person_id]
 
 
 def load_snapshot(
@@ -100,25 +93,36 @@ def load_snapshot(
     as_of: datetime,
     person_ids: Sequence[int] | None = None,
     catalogue: Catalogue | None = None,
+    with_roadmaps: bool = True,
 ) -> ContextSnapshot:
     """Load the context's learners (all, or `person_ids`) and everything their roadmaps depend on.
 
-    A `catalogue` loaded once serves every context of a tenant-wide pass.
+    A `catalogue` loaded once serves every context of a tenant-wide pass; `with_roadmaps=False` leaves out
+    the stored roadmaps, which planning does not read.
     """
     context = get_context(uow, tenant_id, context_id)
     members = tuple(m for m in roster(uow, context, Role.LEARNER, person_ids) if m.joined_at < as_of)
     ids = [m.person.id for m in members]
+    policy = get_policy(uow, tenant_id)
+    catalogue = catalogue if catalogue is not None else load_catalogue(uow, tenant_id)
     return ContextSnapshot(
         tenant_id=tenant_id,
         context=context,
         as_of=as_of,
-        policy=get_policy(uow, tenant_id),
+        policy=policy,
         org_agenda=current_org_agenda(uow, tenant_id, context_id, as_of=as_of),
-        catalogue=catalogue if catalogue is not None else load_catalogue(uow, tenant_id),
+        catalogue=catalogue,
         members=members,
         agendas=_personal_agendas_as_of(uow, tenant_id, ids, as_of),
-        events=events_by_person(uow, tenant_id, ids, until=as_of),
-        roadmaps=roadmap_versions_by_person(uow, tenant_id, context_id, ids, until=as_of),
+        learning=learning_as_of(
+            uow,
+            tenant_id,
+            ids,
+            as_of,
+            catalogue.index,
+            as_of.date() - timedelta(days=lookback_days(policy.stall)),
+        ),
+        roadmaps=roadmap_states(uow, tenant_id, context_id, ids, until=as_of) if with_roadmaps else {},
     )
 
 
@@ -205,21 +209,16 @@ def learner_alignments(snapshot: ContextSnapshot, person_id: int | None) -> dict
     return cached
 
 
-def learner_progress(snapshot: ContextSnapshot, person_id: int) -> dict[int, ItemProgress]:
-    """The learner's progress on each opportunity their events touch, as of the snapshot (computed once)."""
-    if person_id not in snapshot._progress:
-        snapshot._progress[person_id] = progress_by_opportunity(snapshot.events.get(person_id, ()), snapshot.index)
-    return snapshot._progress[person_id]
+def learner_progress(snapshot: ContextSnapshot, person_id: int) -> Mapping[int, ItemProgress]:
+    """The learner's progress on each active opportunity they have worked on, as of the snapshot."""
+    return snapshot.learning.get(person_id, NO_LEARNING).progress
 
 
 def learner_plan(snapshot: ContextSnapshot, person_id: int, today: date) -> Plan:
     """The roadmap the rules give the learner today, from the snapshot's agendas and progress."""
     agenda = snapshot.agendas.get(person_id)
-    candidates = snapshot.org_view.learner_candidates(
-        agenda.interests if agenda else {}, learner_progress(snapshot, person_id)
-    )
     return plan_roadmap(
-        candidates,
+        _candidates(snapshot, person_id),
         today=today,
         weekly_hours=agenda.weekly_hours if agenda else DEFAULT_WEEKLY_HOURS,
         gift_budget_hours_per_quarter=snapshot.policy.gift_budget_hours_per_quarter,
@@ -230,20 +229,20 @@ def learner_plan(snapshot: ContextSnapshot, person_id: int, today: date) -> Plan
 def learner_situation(snapshot: ContextSnapshot, person_id: int) -> Situation:
     """What the stall rules and momentum need to know about the learner at the snapshot's moment."""
     member = snapshot.member(person_id)
-    alignments = learner_alignments(snapshot, person_id)
-    index = snapshot.index
-    events = effective_events(snapshot.events.get(person_id, ()), snapshot.as_of)
-    activity = []
-    for event in events:
-        matches = index.matches(event)
-        opportunity = min(matches, key=lambda o: (matches[o] is not MatchKind.EXACT, o), default=None)
-        quadrant = alignments[opportunity].quadrant if opportunity in alignments else None
-        activity.append(Activity(event.occurred_at, opportunity, quadrant))
-    progress = learner_progress(snapshot, person_id)
-    versions = snapshot.roadmaps.get(person_id, ())
-    current = versions[-1] if versions else None
-    known_since = min(member.joined_at, versions[0].created_at) if versions else member.joined_at
-    plan = current.plan if current else learner_plan(snapshot, person_id, known_since.date())
+    learning = snapshot.learning.get(person_id, NO_LEARNING)
+    agenda = snapshot.agendas.get(person_id)
+    view = snapshot.org_view
+    by_id = snapshot.catalogue.by_id
+    interests = agenda.interests if agenda else {}
+    items = tuple(
+        ItemActivity(o, item.last_activity_at, view.quadrant(by_id[o], interests))
+        for o, item in learning.progress.items()
+        if item.last_activity_at is not None
+    )
+    state = snapshot.roadmaps.get(person_id)
+    known_since = min(member.joined_at, state.first_made_at) if state else member.joined_at
+    plan = state.current.plan if state else learner_plan(snapshot, person_id, known_since.date())
+    progress = learning.progress
     steps = tuple(
         Step(
             opportunity_id=item.opportunity_id,
@@ -256,15 +255,32 @@ def learner_situation(snapshot: ContextSnapshot, person_id: int) -> Situation:
         )
         for item in plan.items
     )
-    baseline = next((v for v in reversed(versions) if v.rescoped), None)
-    projected = learner_plan(snapshot, person_id, snapshot.as_of.date()).projected_finish if baseline else None
+    baseline = state is not None and state.baseline_start is not None
+    projected = None
+    if baseline:
+        projected = projected_finish(
+            _candidates(snapshot, person_id),
+            today=snapshot.as_of.date(),
+            weekly_hours=agenda.weekly_hours if agenda else DEFAULT_WEEKLY_HOURS,
+            gift_budget_hours_per_quarter=snapshot.policy.gift_budget_hours_per_quarter,
+            prerequisites_checked=snapshot.catalogue.prerequisites_checked,
+        )
     return Situation(
         learner_name=member.person.name,
         known_since=known_since,
-        activity=tuple(activity),
+        last_activity_at=learning.last_activity_at,
+        active_days=learning.active_days,
+        items=items,
         steps=steps,
         role_started_on=member.person.role_started_on,
-        baseline_start=baseline.plan.starts_on if baseline else None,
-        baseline_finish=baseline.plan.projected_finish if baseline else None,
+        baseline_start=state.baseline_start if state else None,
+        baseline_finish=state.baseline_finish if state else None,
         projected_finish=projected,
+    )
+
+
+def _candidates(snapshot: ContextSnapshot, person_id: int) -> list[Candidate]:
+    agenda = snapshot.agendas.get(person_id)
+    return snapshot.org_view.learner_candidates(
+        agenda.interests if agenda else {}, learner_progress(snapshot, person_id)
     )

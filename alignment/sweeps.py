@@ -19,7 +19,7 @@ from alignment.flags import reconcile_context
 from alignment.people import ContextRecord
 from alignment.rules.momentum import Momentum, momentum
 from alignment.rules.stalls import Finding, evaluate
-from alignment.snapshots import learner_situation, load_snapshot
+from alignment.snapshots import learner_situation, load_catalogue, load_snapshot
 
 
 class MomentumRecord(Base):
@@ -74,8 +74,9 @@ def sweep(
     if context_ids is not None:
         query = query.where(ContextRecord.id.in_(list(context_ids)))
     report = SweepReport(as_of=as_of, recorded=record)
+    catalogue = load_catalogue(uow, tenant_id)
     for context_id in list(uow.session.scalars(query)):
-        snapshot = load_snapshot(uow, tenant_id, context_id, as_of)
+        snapshot = load_snapshot(uow, tenant_id, context_id, as_of, catalogue=catalogue)
         scores: dict[int, Momentum] = {}
         found: dict[int, list[Finding]] = {}
         for member in snapshot.members:

@@ -166,6 +166,7 @@ def test_planning_from_the_candidates_a_learner_can_have_equals_planning_every_o
         ]
         record_events(uow, t, events)
         uow.commit()
+    now = datetime.now(UTC)
     with runtime.unit_of_work(read_only=True) as uow:
         snapshot = load_snapshot(uow, t, world.course.id, now + timedelta(seconds=1))
         needs = snapshot.org_agenda.needs if snapshot.org_agenda else {}

@@ -105,3 +105,62 @@ def test_compacting_roadmaps_drops_only_the_waste_they_listed(empty_engine: Engi
         plans[2],
     ]
     assert stored[0]["items"][0]["hours"] == 8.333333333333334
+
+
+def test_the_tallies_are_built_from_the_events_stored_before(empty_engine: Engine) -> None:
+    database.upgrade(empty_engine, "0011_lti_services")
+    events = [
+        ("e1", "2026-03-02 09:00:00+00:00", "http://adlnet.gov/expapi/verbs/progressed", "https://x.test/sql", 0.5),
+        ("e2", "2026-03-04 10:00:00+00:00", "http://adlnet.gov/expapi/verbs/completed", "https://x.test/sql", None),
+        ("e3", "2026-03-05 10:00:00+00:00", "http://adlnet.gov/expapi/verbs/experienced", "https://x.test/other", None),
+    ]
+    with empty_engine.begin() as connection:
+        connection.execute(text("INSERT INTO tenants (id, slug, name, created_at) VALUES (1, 't', 'T', :now)"), NOW)
+        connection.execute(
+            text("INSERT INTO people (id, tenant_id, name, provisional, created_at) VALUES (1, 1, 'Ana', false, :now)"),
+            NOW,
+        )
+        connection.execute(
+            text(
+                "INSERT INTO opportunities (id, tenant_id, title, kind, effort_hours, status, created_at, updated_at) "
+                "VALUES (1, 1, 'SQL', 'course', 2, 'active', :now, :now)"
+            ),
+            NOW,
+        )
+        connection.execute(
+            text(
+                "INSERT INTO opportunity_activities (tenant_id, activity_id, opportunity_id) "
+                "VALUES (1, 'https://x.test/sql', 1)"
+            )
+        )
+        for event_id, at, verb, activity, progress in events:
+            connection.execute(
+                text(
+                    "INSERT INTO learning_events (tenant_id, person_id, event_id, occurred_at, verb, activity_id, "
+                    "context_activity_ids, progress, recorded_at) VALUES (1, 1, :event_id, :at, :verb, :activity, "
+                    "'[]', :progress, :at)"
+                ),
+                {"event_id": event_id, "at": at, "verb": verb, "activity": activity, "progress": progress},
+            )
+        # The completion is voided, the day after the last event.
+        connection.execute(
+            text(
+                "INSERT INTO learning_events (tenant_id, person_id, event_id, occurred_at, verb, context_activity_ids, "
+                "voids, recorded_at) VALUES (1, 1, 'v', '2026-03-06 08:00:00+00:00', "
+                "'http://adlnet.gov/expapi/verbs/voided', '[]', 'e2', :now)"
+            ),
+            NOW,
+        )
+    database.upgrade(empty_engine, "0013_compact_roadmaps")
+    with empty_engine.connect() as connection:
+        progress = connection.execute(
+            text("SELECT opportunity_id, events, done_fraction, finished_at FROM learning_progress")
+        ).all()
+        activity = connection.execute(
+            text("SELECT days_from, active_days, last_activity_at, latest_event_at FROM learning_activity")
+        ).one()
+    assert progress == [(1, 1, 0.5, None)]
+    assert str(activity.days_from) == "2026-03-02"
+    assert bytes(activity.active_days) == bytes([0b1001])  # 2 and 5 March; the 4th's only event was voided
+    assert str(activity.last_activity_at).startswith("2026-03-05 10:00")
+    assert str(activity.latest_event_at).startswith("2026-03-06 08:00")
