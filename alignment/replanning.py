@@ -12,7 +12,7 @@ from alignment.candidates import Catalogue
 from alignment.database import UnitOfWork
 from alignment.errors import NotFound
 from alignment.people import ContextRecord, MembershipRecord, Role
-from alignment.roadmaps import RoadmapVersion, Trigger, roadmap_states, store_version
+from alignment.roadmaps import RoadmapVersion, Trigger, next_version, roadmap_states, store_versions
 from alignment.snapshots import learner_plan, load_catalogue, load_snapshot
 
 
@@ -103,17 +103,20 @@ def _replan_in_context(
     people = [m.person.id for m in snapshot.members]
     latest = {person: state.current for person, state in roadmap_states(uow, tenant_id, context_id, people).items()}
     result = {}
-    for n, person_id in enumerate(people, start=1):
+    rows = []
+    for person_id in people:
         previous = latest.get(person_id)
         plan = learner_plan(snapshot, person_id, now.date())
-        version = store_version(uow, tenant_id, person_id, context_id, plan, trigger, reasons[person_id], previous, now)
-        result[person_id] = (previous is None or version.version != previous.version, version)
-        if n % FLUSH_EVERY == 0:
-            uow.session.flush()
-    uow.session.flush()
+        version, row = next_version(tenant_id, person_id, context_id, plan, trigger, reasons[person_id], previous, now)
+        result[person_id] = (row is not None, version)
+        if row is not None:
+            rows.append(row)
+        if len(rows) == WRITE_EVERY:
+            store_versions(uow, rows)
+            rows = []
+    store_versions(uow, rows)
     return result
 
 
-FLUSH_EVERY = 200
-"""New roadmap versions written per flush: few statements, and the session never holds a large context's
-worth of plans (a plan lists every opportunity left out, so each is large)."""
+WRITE_EVERY = 500
+"""New roadmap versions written per statement: few statements, and never a large context's plans at once."""

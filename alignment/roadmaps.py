@@ -23,9 +23,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     case,
     cast,
     func,
+    insert,
     select,
     tuple_,
 )
@@ -92,8 +94,7 @@ class RoadmapVersion:
         return self.trigger.rescopes
 
 
-def store_version(
-    uow: UnitOfWork,
+def next_version(
     tenant_id: int,
     person_id: int,
     context_id: int,
@@ -102,39 +103,48 @@ def store_version(
     reason: str,
     previous: RoadmapVersion | None,
     now: datetime,
-) -> RoadmapVersion:
-    """Keep `plan` as the next version made at `now`, unless it is the same plan as `previous`.
-
-    The new row is added to the session, not flushed: re-planning a context flushes once for all.
-    """
+) -> tuple[RoadmapVersion, dict[str, Any] | None]:
+    """`plan` as the next version made at `now`, with the row to store (`store_versions`) — or `previous` and
+    no row when it is the same plan."""
     # Plans are plain values that survive JSON unchanged, so comparing them is comparing what is stored.
     if previous is not None and previous.plan == plan:
-        return previous
-    record = RoadmapRecord(
-        tenant_id=tenant_id,
+        return previous, None
+    version = RoadmapVersion(
         person_id=person_id,
         context_id=context_id,
         version=previous.version + 1 if previous else 1,
         created_at=now,
-        trigger=(trigger if previous else Trigger.FIRST).value,
+        trigger=trigger if previous else Trigger.FIRST,
         reason=reason,
         changes=describe_changes(previous.plan if previous else None, plan),
-        starts_on=plan.starts_on,
-        weekly_hours=plan.weekly_hours,
-        projected_finish=plan.projected_finish,
-        plan=plan_to_json(plan),
-    )
-    uow.session.add(record)
-    return RoadmapVersion(
-        person_id=person_id,
-        context_id=context_id,
-        version=record.version,
-        created_at=now,
-        trigger=Trigger(record.trigger),
-        reason=reason,
-        changes=record.changes,
         plan=plan,
     )
+    row = {
+        "tenant_id": tenant_id,
+        "person_id": person_id,
+        "context_id": context_id,
+        "version": version.version,
+        "created_at": now,
+        "trigger": version.trigger.value,
+        "reason": reason,
+        "changes": version.changes,
+        "starts_on": plan.starts_on,
+        "weekly_hours": plan.weekly_hours,
+        "projected_finish": plan.projected_finish,
+        # Serialised here with orjson, several times faster than the JSON type's json.dumps.
+        "plan_text": orjson.dumps(plan_to_json(plan)).decode(),
+    }
+    return version, row
+
+
+def store_versions(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert the rows of new versions (`next_version`) in one statement."""
+    if not rows:
+        return
+    text = bindparam("plan_text", type_=Text)
+    # PostgreSQL converts the text to its json type when asked; SQLite keeps JSON as text (and its CAST would not).
+    plan = cast(text, JSON) if uow.session.get_bind().dialect.name == "postgresql" else text
+    uow.session.execute(insert(RoadmapRecord).values(plan=plan), list(rows))
 
 
 @dataclass(frozen=True)

@@ -142,32 +142,30 @@ def load_catalogue(uow: UnitOfWork, tenant_id: int) -> Catalogue:
 def _personal_agendas_as_of(
     uow: UnitOfWork, tenant_id: int, person_ids: list[int], as_of: datetime
 ) -> dict[int, PersonalAgenda]:
+    """Each person's agenda as it stood at `as_of`, read as plain columns in two queries."""
     if not person_ids:
         return {}
+    p = PersonalAgendaRecord
     latest = (
-        select(PersonalAgendaRecord.person_id, func.max(PersonalAgendaRecord.version).label("version"))
-        .where(
-            PersonalAgendaRecord.tenant_id == tenant_id,
-            PersonalAgendaRecord.person_id.in_(person_ids),
-            PersonalAgendaRecord.created_at < as_of,
-        )
-        .group_by(PersonalAgendaRecord.person_id)
+        select(p.person_id, func.max(p.version).label("version"))
+        .where(p.tenant_id == tenant_id, p.person_id.in_(person_ids), p.created_at < as_of)
+        .group_by(p.person_id)
         .subquery()
     )
     records = list(
-        uow.session.scalars(
-            select(PersonalAgendaRecord).join(
-                latest,
-                (latest.c.person_id == PersonalAgendaRecord.person_id)
-                & (latest.c.version == PersonalAgendaRecord.version),
-            )
+        uow.session.execute(
+            select(p.id, p.person_id, p.version, p.created_at, p.aspirations, p.weekly_hours, p.target_role)
+            .join(latest, (latest.c.person_id == p.person_id) & (latest.c.version == p.version))
+            .where(p.tenant_id == tenant_id)
         )
     )
     interests: dict[int, dict[int, Interest]] = defaultdict(dict)
-    for row in uow.session.scalars(
-        select(PersonalInterestRecord).where(PersonalInterestRecord.agenda_id.in_([r.id for r in records]))
+    levels = {level.value: level for level in Interest}
+    i = PersonalInterestRecord
+    for agenda, skill, interest in uow.session.execute(
+        select(i.agenda_id, i.skill_id, i.interest).where(i.agenda_id.in_([r.id for r in records]))
     ):
-        interests[row.agenda_id][row.skill_id] = Interest(row.interest)
+        interests[agenda][skill] = levels[interest]
     return {
         r.person_id: PersonalAgenda(
             person_id=r.person_id,
