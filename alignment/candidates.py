@@ -33,6 +33,8 @@ class Catalogue:
 
     opportunities: tuple[Opportunity, ...]
     skill_names: Mapping[int, str]
+    version: int | None = None
+    """The tenant's catalogue version it was read at (`tenancy.catalogue_version`), if known."""
 
     @cached_property
     def by_id(self) -> dict[int, Opportunity]:

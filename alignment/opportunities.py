@@ -25,6 +25,7 @@ from alignment.frameworks import OPPORTUNITY_KINDS, OpportunityRow
 from alignment.mappings import ActivityMappingRecord, LinkMappingRecord
 from alignment.rules.planning import check_no_prerequisite_cycle
 from alignment.rules.progress import Matcher
+from alignment.tenancy import catalogue_changed
 
 ACTIVE = "active"
 DISCOVERED = "discovered"
@@ -154,6 +155,7 @@ def retire_opportunity(uow: UnitOfWork, tenant_id: int, opportunity_id: int) -> 
     record.status = RETIRED
     record.updated_at = utcnow()
     uow.session.flush()
+    catalogue_changed(uow, tenant_id)
     return get_opportunity(uow, tenant_id, opportunity_id)
 
 
@@ -389,6 +391,7 @@ def _apply(
         ]
     )
     uow.session.flush()
+    catalogue_changed(uow, tenant_id)
     return draft.activity_ids ^ before_activities, draft.lti_resource_link_ids ^ before_links
 
 

@@ -27,7 +27,7 @@ from alignment.agendas import (
 )
 from alignment.candidates import Catalogue, OrgView
 from alignment.catalogue import SkillRecord
-from alignment.database import UnitOfWork
+from alignment.database import Memo, UnitOfWork
 from alignment.events import learning_as_of
 from alignment.opportunities import ACTIVE, Opportunity, list_opportunities
 from alignment.people import Context, Member, Role, get_context, roster
@@ -38,6 +38,7 @@ from alignment.rules.progress import ItemProgress
 from alignment.rules.quadrants import Alignment, Interest
 from alignment.rules.stalls import ItemActivity, Situation, Step, lookback_days
 from alignment.tallies import Learning
+from alignment.tenancy import catalogue_version
 
 NO_LEARNING = Learning({}, None, frozenset())
 
@@ -56,6 +57,7 @@ class ContextSnapshot:
     agendas: Mapping[int, PersonalAgenda]
     learning: Mapping[int, Learning]
     roadmaps: Mapping[int, RoadmapState]
+    memo: Memo | None = None
 
     @property
     def opportunities(self) -> tuple[Opportunity, ...]:
@@ -65,13 +67,35 @@ class ContextSnapshot:
     @cached_property
     def org_view(self) -> OrgView:
         """The catalogue as the context's org agenda places it (worked out once per snapshot)."""
-        agenda = self.org_agenda
-        return OrgView(
-            self.catalogue,
-            agenda.needs if agenda else {},
-            agenda.mandatory if agenda else {},
-            self.policy.thresholds,
-        )
+        return self.org_views(self.org_agenda)
+
+    @cached_property
+    def _views(self) -> dict[tuple[int, str, int] | None, OrgView]:
+        return {}
+
+    def org_views(self, agenda: OrgAgenda | None) -> OrgView:
+        """The catalogue as an org agenda places it (one per agenda and snapshot, or from the memo)."""
+        key = (agenda.context_id, agenda.role_label, agenda.version) if agenda else None
+        view = self._views.get(key)
+        if view is None:
+            view = self._views[key] = self.memo_view(key, agenda)
+        return view
+
+    def memo_view(self, key: tuple[int, str, int] | None, agenda: OrgAgenda | None) -> OrgView:
+        """A new view of the catalogue for the agenda, or the memo's."""
+
+        def make() -> OrgView:
+            return OrgView(
+                self.catalogue,
+                agenda.needs if agenda else {},
+                agenda.mandatory if agenda else {},
+                self.policy.thresholds,
+            )
+
+        if self.memo is None or self.catalogue.version is None:
+            return make()
+        version = (self.tenant_id, self.catalogue.version)
+        return self.memo.get(("org view", version, key, self.policy.thresholds), make)
 
     @cached_property
     def _alignments(self) -> dict[tuple[int, int] | None, dict[int, Alignment]]:
@@ -123,12 +147,22 @@ def load_snapshot(
             as_of.date() - timedelta(days=lookback_days(policy.stall)),
         ),
         roadmaps=roadmap_states(uow, tenant_id, context_id, ids, until=as_of) if with_roadmaps else {},
+        memo=uow.memo,
     )
 
 
 def load_catalogue(uow: UnitOfWork, tenant_id: int) -> Catalogue:
-    """The tenant's active opportunities and skill names."""
+    """The tenant's active opportunities and skill names (kept in the unit of work's memo, if it has one,
+    for as long as the catalogue does not change)."""
+    if uow.memo is None:
+        return _read_catalogue(uow, tenant_id)
+    version = catalogue_version(uow, tenant_id)
+    return uow.memo.get(("catalogue", tenant_id, version), lambda: _read_catalogue(uow, tenant_id, version))
+
+
+def _read_catalogue(uow: UnitOfWork, tenant_id: int, version: int | None = None) -> Catalogue:
     return Catalogue(
+        version=version,
         opportunities=tuple(list_opportunities(uow, tenant_id, (ACTIVE,))),
         skill_names={
             skill_id: name

@@ -7,7 +7,7 @@ are removed. They cannot be put back on downgrade, and need not be: older code r
 
 Each learner's progress per opportunity and active days are kept as running tallies (`learning_progress`,
 `learning_activity`), built here from the stored events; two partial indexes find voiding statements and
-the events of an LTI link.
+the events of an LTI link. Tenants count the changes to their catalogue (`catalogue_version`).
 
 Revision ID: 0013_compact_roadmaps
 Revises: 0011_lti_services
@@ -112,10 +112,14 @@ def upgrade() -> None:
             postgresql_where=sa.text("voids IS NOT NULL"),
         )
     _build_tallies(op.get_bind())
+    with op.batch_alter_table("tenants", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("catalogue_version", sa.Integer(), server_default="0", nullable=False))
 
 
 def downgrade() -> None:
     """Revert this revision: the removed waste entries are not restored (see the module docstring)."""
+    with op.batch_alter_table("tenants", schema=None) as batch_op:
+        batch_op.drop_column("catalogue_version")
     with op.batch_alter_table("learning_events", schema=None) as batch_op:
         batch_op.drop_index(
             "ix_learning_events_voids",
