@@ -230,10 +230,11 @@ def learning_as_of(
     person_ids: Sequence[int],
     as_of: datetime,
     index: MatcherIndex,
-    days_since: date,
+    days_since: date | None,
 ) -> dict[int, Learning]:
     """Each learner's learning before `as_of`: progress on the opportunities `index` knows, and active days
-    from `days_since` on. Read from the tallies where they hold at `as_of`, else from the events."""
+    from `days_since` on (none without it). Read from the tallies where they hold at `as_of`, else from the
+    events."""
     if not person_ids:
         return {}
     wanted = index.opportunities
@@ -271,7 +272,9 @@ def learning_as_of(
         person: Learning(
             progress[person],
             rows[person].last_activity_at,
-            days_between(rows[person].days_from, rows[person].active_days, days_since, last_day),
+            days_between(rows[person].days_from, rows[person].active_days, days_since, last_day)
+            if days_since is not None
+            else frozenset(),
         )
         for person in tallied
     }
@@ -281,7 +284,7 @@ def learning_as_of(
         result[person] = Learning(
             progress_by_opportunity(standing, index),
             standing[-1].occurred_at if standing else None,
-            frozenset(day for e in standing if (day := e.occurred_at.date()) >= days_since),
+            frozenset(day for e in standing if days_since is not None and (day := e.occurred_at.date()) >= days_since),
         )
     nothing = Learning({}, None, frozenset())
     return {person: result.get(person, nothing) for person in person_ids}

@@ -99,6 +99,7 @@ def _replan_in_context(
         person_ids=None if everyone else list(reasons),
         catalogue=catalogue,
         with_roadmaps=False,
+        with_active_days=False,
     )
     people = [m.person.id for m in snapshot.members]
     latest = {person: state.current for person, state in roadmap_states(uow, tenant_id, context_id, people).items()}

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -86,7 +87,19 @@ class RoadmapVersion:
     trigger: Trigger
     reason: str
     changes: str
-    plan: Plan
+    stored: Plan | str = field(repr=False, compare=False)
+    """The plan, or the JSON text it is stored as: read into a plan only when it is needed (a re-plan
+    compares texts, and most plans come out unchanged)."""
+
+    @cached_property
+    def plan(self) -> Plan:
+        """The plan."""
+        return self.stored if isinstance(self.stored, Plan) else plan_from_text(self.stored)
+
+    @cached_property
+    def plan_text(self) -> str:
+        """The plan as stored: JSON text."""
+        return self.stored if isinstance(self.stored, str) else plan_text(self.stored)
 
     @property
     def rescoped(self) -> bool:
@@ -106,8 +119,10 @@ def next_version(
 ) -> tuple[RoadmapVersion, dict[str, Any] | None]:
     """`plan` as the next version made at `now`, with the row to store (`store_versions`) — or `previous` and
     no row when it is the same plan."""
-    # Plans are plain values that survive JSON unchanged, so comparing them is comparing what is stored.
-    if previous is not None and previous.plan == plan:
+    text = plan_text(plan)
+    # The same text is the same plan. Plans are plain values that survive JSON unchanged, so a stored plan
+    # written another way (an older release) is compared as a plan.
+    if previous is not None and (previous.plan_text == text or previous.plan == plan):
         return previous, None
     version = RoadmapVersion(
         person_id=person_id,
@@ -117,7 +132,7 @@ def next_version(
         trigger=trigger if previous else Trigger.FIRST,
         reason=reason,
         changes=describe_changes(previous.plan if previous else None, plan),
-        plan=plan,
+        stored=plan,
     )
     row = {
         "tenant_id": tenant_id,
@@ -131,8 +146,7 @@ def next_version(
         "starts_on": plan.starts_on,
         "weekly_hours": plan.weekly_hours,
         "projected_finish": plan.projected_finish,
-        # Serialised here with orjson, several times faster than the JSON type's json.dumps.
-        "plan_text": orjson.dumps(plan_to_json(plan)).decode(),
+        "plan_text": text,
     }
     return version, row
 
@@ -185,9 +199,7 @@ def roadmap_states(
     if not summary:
         return {}
     current = {
-        person: RoadmapVersion(
-            person, context_id, version, made, Trigger(trigger), reason, changes, plan_from_text(plan)
-        )
+        person: RoadmapVersion(person, context_id, version, made, Trigger(trigger), reason, changes, plan)
         for person, version, made, trigger, reason, changes, plan in uow.session.execute(
             select(r.person_id, r.version, r.created_at, r.trigger, r.reason, r.changes, cast(r.plan, Text)).where(
                 r.context_id == context_id, tuple_(r.person_id, r.version).in_([(row[0], row[1]) for row in summary])
@@ -297,8 +309,17 @@ def describe_changes(previous: Plan | None, plan: Plan) -> str:
 
 def plan_to_json(plan: Plan) -> dict[str, Any]:
     """The plan as JSON-safe values."""
+    days: dict[date, str] = {}
+
+    def day(value: date) -> str:
+        # A plan's items share few dates; each is written once.
+        found = days.get(value)
+        if found is None:
+            found = days[value] = value.isoformat()
+        return found
+
     return {
-        "starts_on": plan.starts_on.isoformat(),
+        "starts_on": day(plan.starts_on),
         "weekly_hours": plan.weekly_hours,
         "items": [
             {
@@ -307,10 +328,10 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
                 "quadrant": i.quadrant.value,
                 "reason": i.reason,
                 "hours": i.hours,
-                "start": i.start.isoformat(),
-                "finish": i.finish.isoformat(),
+                "start": day(i.start),
+                "finish": day(i.finish),
                 "org_why": i.org_why,
-                "due": i.due.isoformat() if i.due else None,
+                "due": day(i.due) if i.due else None,
                 "prerequisite_of": list(i.prerequisite_of),
             }
             for i in plan.items
@@ -320,6 +341,11 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
             for o in plan.left_out
         ],
     }
+
+
+def plan_text(plan: Plan) -> str:
+    """The plan as the JSON text it is stored as (with orjson: several times faster than the json module)."""
+    return orjson.dumps(plan_to_json(plan)).decode()
 
 
 def plan_from_text(stored: str | dict[str, Any]) -> Plan:
@@ -366,5 +392,5 @@ def _version(record: RoadmapRecord) -> RoadmapVersion:
         trigger=Trigger(record.trigger),
         reason=record.reason,
         changes=record.changes,
-        plan=plan_from_json(record.plan),
+        stored=plan_from_json(record.plan),
     )

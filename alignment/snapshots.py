@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
 
@@ -23,7 +23,8 @@ from alignment.agendas import (
     PersonalAgenda,
     PersonalAgendaRecord,
     PersonalInterestRecord,
-    current_org_agenda,
+    agenda_for_role,
+    org_agendas_as_of,
 )
 from alignment.candidates import Catalogue, OrgView
 from alignment.catalogue import SkillRecord
@@ -52,11 +53,14 @@ class ContextSnapshot:
     as_of: datetime
     policy: Policy
     org_agenda: OrgAgenda | None
+    """The context-wide org agenda."""
     catalogue: Catalogue
     members: tuple[Member, ...]
     agendas: Mapping[int, PersonalAgenda]
     learning: Mapping[int, Learning]
     roadmaps: Mapping[int, RoadmapState]
+    role_agendas: Mapping[str, OrgAgenda] = field(default_factory=dict)
+    """The context's agendas for role labels, by label."""
     memo: Memo | None = None
 
     @property
@@ -66,22 +70,39 @@ class ContextSnapshot:
 
     @cached_property
     def org_view(self) -> OrgView:
-        """The catalogue as the context's org agenda places it (worked out once per snapshot)."""
-        return self.org_views(self.org_agenda)
+        """The catalogue as the context-wide org agenda places it (for learners without a role agenda)."""
+        return self._view("")
+
+    def view_for(self, person_id: int | None) -> OrgView:
+        """The catalogue as the org agenda for this learner places it: their role label's agenda over the
+        context-wide one, or the context-wide one alone (`agendas.agenda_for_role`)."""
+        if person_id is None:
+            return self.org_view
+        label = self._members[person_id].person.role_label if person_id in self._members else None
+        return self._view(label if label and label in self.role_agendas else "")
+
+    def agenda_for(self, person_id: int) -> OrgAgenda | None:
+        """The org agenda that applies to this learner."""
+        label = self._members[person_id].person.role_label if person_id in self._members else None
+        if label and label in self.role_agendas:
+            return agenda_for_role(self.org_agenda, self.role_agendas[label])
+        return self.org_agenda
 
     @cached_property
-    def _views(self) -> dict[tuple[int, str, int] | None, OrgView]:
+    def _views(self) -> dict[str, OrgView]:
         return {}
 
-    def org_views(self, agenda: OrgAgenda | None) -> OrgView:
-        """The catalogue as an org agenda places it (one per agenda and snapshot, or from the memo)."""
-        key = (agenda.context_id, agenda.role_label, agenda.version) if agenda else None
-        view = self._views.get(key)
+    def _view(self, label: str) -> OrgView:
+        view = self._views.get(label)
         if view is None:
-            view = self._views[key] = self.memo_view(key, agenda)
+            role = self.role_agendas.get(label) if label else None
+            agenda = agenda_for_role(self.org_agenda, role) if role else self.org_agenda
+            # Named by the versions it is made of: an agenda changes only by a new version.
+            key = tuple((a.context_id, a.role_label, a.version) for a in (self.org_agenda, role) if a is not None)
+            view = self._views[label] = self._memo_view(key, agenda)
         return view
 
-    def memo_view(self, key: tuple[int, str, int] | None, agenda: OrgAgenda | None) -> OrgView:
+    def _memo_view(self, key: tuple[tuple[int, str, int], ...], agenda: OrgAgenda | None) -> OrgView:
         """A new view of the catalogue for the agenda, or the memo's."""
 
         def make() -> OrgView:
@@ -98,7 +119,7 @@ class ContextSnapshot:
         return self.memo.get(("org view", version, key, self.policy.thresholds), make)
 
     @cached_property
-    def _alignments(self) -> dict[tuple[int, int] | None, dict[int, Alignment]]:
+    def _alignments(self) -> dict[tuple[int, tuple[int, int] | None], dict[int, Alignment]]:
         return {}
 
     @cached_property
@@ -118,23 +139,27 @@ def load_snapshot(
     person_ids: Sequence[int] | None = None,
     catalogue: Catalogue | None = None,
     with_roadmaps: bool = True,
+    with_active_days: bool = True,
 ) -> ContextSnapshot:
     """Load the context's learners (all, or `person_ids`) and everything their roadmaps depend on.
 
-    A `catalogue` loaded once serves every context of a tenant-wide pass; `with_roadmaps=False` leaves out
-    the stored roadmaps, which planning does not read.
+    A `catalogue` loaded once serves every context of a tenant-wide pass; `with_roadmaps=False` and
+    `with_active_days=False` leave out the stored roadmaps and the days learners were active, which
+    planning does not read.
     """
     context = get_context(uow, tenant_id, context_id)
     members = tuple(m for m in roster(uow, context, Role.LEARNER, person_ids) if m.joined_at < as_of)
     ids = [m.person.id for m in members]
     policy = get_policy(uow, tenant_id)
+    org_agendas = org_agendas_as_of(uow, tenant_id, context_id, as_of)
     catalogue = catalogue if catalogue is not None else load_catalogue(uow, tenant_id)
     return ContextSnapshot(
         tenant_id=tenant_id,
         context=context,
         as_of=as_of,
         policy=policy,
-        org_agenda=current_org_agenda(uow, tenant_id, context_id, as_of=as_of),
+        org_agenda=org_agendas.get(""),
+        role_agendas={label: agenda for label, agenda in org_agendas.items() if label},
         catalogue=catalogue,
         members=members,
         agendas=_personal_agendas_as_of(uow, tenant_id, ids, as_of),
@@ -144,7 +169,7 @@ def load_snapshot(
             ids,
             as_of,
             catalogue.index,
-            as_of.date() - timedelta(days=lookback_days(policy.stall)),
+            as_of.date() - timedelta(days=lookback_days(policy.stall)) if with_active_days else None,
         ),
         roadmaps=roadmap_states(uow, tenant_id, context_id, ids, until=as_of) if with_roadmaps else {},
         memo=uow.memo,
@@ -221,17 +246,20 @@ def learner_alignments(snapshot: ContextSnapshot, person_id: int | None) -> dict
     """Where every active opportunity falls for the learner (learners without an agenda share one result).
 
     An opportunity building none of the skills the learner wants falls where it falls for someone with
-    no agenda, so only the opportunities that build a wanted skill are aligned again per learner.
+    no agenda under the same org agenda, so only the opportunities that build a wanted skill are aligned
+    again per learner.
     """
+    view = snapshot.view_for(person_id)
     agenda = snapshot.agendas.get(person_id) if person_id is not None else None
-    key = (agenda.person_id, agenda.version) if agenda else None
+    key = (id(view), (agenda.person_id, agenda.version) if agenda else None)
     cached = snapshot._alignments.get(key)
     if cached is None:
-        view = snapshot.org_view
-        if agenda is None:
-            cached = {o.id: view.alignment(o) for o in snapshot.opportunities}
-        else:
-            cached = dict(learner_alignments(snapshot, None))
+        shared = snapshot._alignments.get((id(view), None))
+        if shared is None:
+            shared = snapshot._alignments[(id(view), None)] = {o.id: view.alignment(o) for o in snapshot.opportunities}
+        cached = shared
+        if agenda is not None:
+            cached = dict(shared)
             shares = snapshot.catalogue.shares
             by_id = snapshot.catalogue.by_id
             wanted = {o for skill, level in agenda.interests.items() if level > 0 for o, _ in shares.get(skill, ())}
@@ -263,7 +291,7 @@ def learner_situation(snapshot: ContextSnapshot, person_id: int) -> Situation:
     member = snapshot.member(person_id)
     learning = snapshot.learning.get(person_id, NO_LEARNING)
     agenda = snapshot.agendas.get(person_id)
-    view = snapshot.org_view
+    view = snapshot.view_for(person_id)
     by_id = snapshot.catalogue.by_id
     interests = agenda.interests if agenda else {}
     items = tuple(
@@ -313,6 +341,6 @@ def learner_situation(snapshot: ContextSnapshot, person_id: int) -> Situation:
 
 def _candidates(snapshot: ContextSnapshot, person_id: int) -> list[Candidate]:
     agenda = snapshot.agendas.get(person_id)
-    return snapshot.org_view.learner_candidates(
+    return snapshot.view_for(person_id).learner_candidates(
         agenda.interests if agenda else {}, learner_progress(snapshot, person_id)
     )

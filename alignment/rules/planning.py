@@ -60,6 +60,12 @@ class Candidate:
         """Why it is on the roadmap when planned for its own sake."""
         return self.explain() if self.explain is not None else self.explanation
 
+    @cached_property
+    def mandatory_reason(self) -> str:
+        """Why it is on the roadmap when it is mandatory."""
+        due = self.mandatory_due.isoformat() if self.mandatory_due is not None else ""
+        return f"Mandatory for everyone here, due {due}."
+
     @property
     def combined_value(self) -> float:
         """Both sides together, to rank sweet-spot items."""
@@ -166,7 +172,7 @@ def plan_roadmap(
     items = []
     for candidate, needed_by, start, end in schedule.placements:
         if candidate.mandatory_due is not None:
-            reason = f"Mandatory for everyone here, due {candidate.mandatory_due.isoformat()}."
+            reason = candidate.mandatory_reason
         elif needed_by is not None:
             reason = f"Needed before “{needed_by.title}”."
         else:

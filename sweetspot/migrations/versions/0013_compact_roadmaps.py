@@ -1,4 +1,4 @@
-"""Roadmap versions keep only the gifts left out; learners' running tallies of their learning events
+"""Roadmap versions keep only the gifts left out; running tallies of learning events; role labels
 
 A roadmap version listed every opportunity it did not plan, each nobody needs included (about 285 KB of
 JSON a version with a 2,000-opportunity catalogue). From this revision a plan lists only what was left
@@ -7,7 +7,8 @@ are removed. They cannot be put back on downgrade, and need not be: older code r
 
 Each learner's progress per opportunity and active days are kept as running tallies (`learning_progress`,
 `learning_activity`), built here from the stored events; two partial indexes find voiding statements and
-the events of an LTI link. Tenants count the changes to their catalogue (`catalogue_version`).
+the events of an LTI link. Tenants count the changes to their catalogue (`catalogue_version`); people get
+the role label an LMS sends (`role_label`), which picks their org agenda in a context.
 
 Revision ID: 0013_compact_roadmaps
 Revises: 0011_lti_services
@@ -114,10 +115,14 @@ def upgrade() -> None:
     _build_tallies(op.get_bind())
     with op.batch_alter_table("tenants", schema=None) as batch_op:
         batch_op.add_column(sa.Column("catalogue_version", sa.Integer(), server_default="0", nullable=False))
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("role_label", sa.String(length=100), nullable=True))
 
 
 def downgrade() -> None:
     """Revert this revision: the removed waste entries are not restored (see the module docstring)."""
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.drop_column("role_label")
     with op.batch_alter_table("tenants", schema=None) as batch_op:
         batch_op.drop_column("catalogue_version")
     with op.batch_alter_table("learning_events", schema=None) as batch_op:
