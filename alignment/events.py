@@ -106,6 +106,8 @@ class Recorded:
     new: int
     finished: Mapping[int, set[int]]
     """For each learner, the opportunities (of any status) their new events finished."""
+    unmatched: frozenset[str] = frozenset()
+    """The activity ids of new events no opportunity (of any status) matches, by themselves or their context."""
 
 
 def record_events(uow: UnitOfWork, tenant_id: int, events: Iterable[LearningEvent]) -> int:
@@ -124,23 +126,16 @@ def record_learning(uow: UnitOfWork, tenant_id: int, events: Iterable[LearningEv
             raise InvalidInput(f"event {event.event_id}: occurred_at must carry a time zone")
         if event.progress is not None and not 0 <= event.progress <= 1:
             raise InvalidInput(f"event {event.event_id}: progress must be between 0 and 1")
-    ids = [e.event_id for e in batch]
-    known = set(
-        uow.session.scalars(
-            select(LearningEventRecord.event_id).where(
-                LearningEventRecord.tenant_id == tenant_id, LearningEventRecord.event_id.in_(ids)
-            )
-        )
-    )
     now = utcnow()
-    fresh: dict[str, LearningEvent] = {}
+    batch_by_id: dict[str, LearningEvent] = {}
     for event in batch:
-        if event.event_id not in known:
-            fresh.setdefault(event.event_id, event)
-    if not fresh:
-        return Recorded(0, {})
-    uow.session.execute(
-        insert(LearningEventRecord),
+        batch_by_id.setdefault(event.event_id, event)
+    make = postgresql.insert if uow.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    # Stored once by id: an event already stored is skipped by the database, in the same statement.
+    stored = uow.session.scalars(
+        make(LearningEventRecord)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"])
+        .returning(LearningEventRecord.event_id),
         [
             {
                 "tenant_id": tenant_id,
@@ -157,10 +152,22 @@ def record_learning(uow: UnitOfWork, tenant_id: int, events: Iterable[LearningEv
                 "voids": e.voids,
                 "recorded_at": now,
             }
-            for e in fresh.values()
+            for e in batch_by_id.values()
         ],
+    ).all()
+    new_ids = set(stored)
+    fresh = {event_id: event for event_id, event in batch_by_id.items() if event_id in new_ids}
+    if not fresh:
+        return Recorded(0, {})
+    new = list(fresh.values())
+    index = matchers_naming(
+        uow,
+        tenant_id,
+        {a for e in new for a in (e.activity_id, *e.context_activity_ids) if a},
+        {e.lti_resource_link_id for e in new if e.lti_resource_link_id},
     )
-    return Recorded(len(fresh), tally(uow, tenant_id, list(fresh.values())))
+    unmatched = frozenset(e.activity_id for e in new if e.activity_id and e.voids is None and not index.matches(e))
+    return Recorded(len(fresh), tally(uow, tenant_id, new, index), unmatched)
 
 
 def events_by_person(
@@ -290,9 +297,10 @@ def learning_as_of(
     return {person: result.get(person, nothing) for person in person_ids}
 
 
-def tally(uow: UnitOfWork, tenant_id: int, events: Sequence[LearningEvent]) -> dict[int, set[int]]:
+def tally(uow: UnitOfWork, tenant_id: int, events: Sequence[LearningEvent], index: MatcherIndex) -> dict[int, set[int]]:
     """Add newly stored events to their learners' tallies; return, per learner, the opportunities (of any
-    status) those events finished.
+    status) those events finished. `index` holds every mapping of the activities and links they name
+    (`mappings.matchers_naming`).
 
     Learners whose tallies the events cannot simply be added to — a voiding event, an event a stored one
     voids, or no tally yet — are rebuilt from all their events instead.
@@ -301,7 +309,23 @@ def tally(uow: UnitOfWork, tenant_id: int, events: Sequence[LearningEvent]) -> d
         return {}
     people = sorted({e.learner_id for e in events})
     rows = _locked_tallies(uow, tenant_id, people)
-    rebuild = {p for p in people if rows[p].latest_event_at is None}
+    unbuilt = [p for p in people if rows[p].latest_event_at is None]
+    # A learner without a tally yet starts from an empty one, unless events of theirs were stored without
+    # one (before tallies were kept): then it is built from those.
+    rebuild = set(
+        uow.session.scalars(
+            select(LearningEventRecord.person_id)
+            .distinct()
+            .where(
+                LearningEventRecord.tenant_id == tenant_id,
+                LearningEventRecord.person_id.in_(unbuilt),
+                LearningEventRecord.event_id.not_in([e.event_id for e in events]),
+            )
+        )
+        if unbuilt
+        else []
+    )
+    rows |= {p: _EMPTY_TALLY for p in unbuilt if p not in rebuild}
     rebuild |= {e.learner_id for e in events if e.voids is not None}
     ids = [e.event_id for e in events if e.voids is None]
     if ids:
@@ -319,7 +343,7 @@ def tally(uow: UnitOfWork, tenant_id: int, events: Sequence[LearningEvent]) -> d
         finished[person] |= found
     simple = [e for e in events if e.learner_id not in rebuild]
     if simple:
-        for person, found in _add_to_tallies(uow, tenant_id, simple, rows).items():
+        for person, found in _add_to_tallies(uow, tenant_id, simple, rows, index).items():
             finished[person] |= found
     return {person: found for person, found in finished.items() if found}
 
@@ -398,15 +422,9 @@ def rematch(uow: UnitOfWork, tenant_id: int, activity_ids: Iterable[str], link_i
 
 
 def _add_to_tallies(
-    uow: UnitOfWork, tenant_id: int, events: Sequence[LearningEvent], rows: Mapping[int, Any]
+    uow: UnitOfWork, tenant_id: int, events: Sequence[LearningEvent], rows: Mapping[int, Any], index: MatcherIndex
 ) -> dict[int, set[int]]:
     """Add events (none voiding or voided) to tallies that hold every earlier event of their learners."""
-    index = matchers_naming(
-        uow,
-        tenant_id,
-        {a for e in events for a in (e.activity_id, *e.context_activity_ids) if a},
-        {e.lti_resource_link_id for e in events if e.lti_resource_link_id},
-    )
     matched = [(event, index.matches(event)) for event in events]
     touched = {(e.learner_id, o) for e, found in matched for o in found}
     i = ItemProgressRecord
@@ -465,21 +483,31 @@ def _add_to_tallies(
     return newly
 
 
+@dataclass(frozen=True)
+class _Tally:
+    latest_event_at: datetime
+    last_activity_at: datetime | None
+    days_from: date | None
+    active_days: bytes
+
+
+_EMPTY_TALLY = _Tally(BUILT_FOR_EVER, None, None, b"")
+
+
 def _locked_tallies(uow: UnitOfWork, tenant_id: int, people: list[int]) -> dict[int, Any]:
     """The learners' activity tallies, made if missing (to be built) and locked to the end of the transaction,
     so that two transactions adding to one learner's tallies take turns."""
-    empty = {"tenant_id": tenant_id, "latest_event_at": None, "last_activity_at": None, "days_from": None}
-    values = [{"person_id": p, **empty, "active_days": b""} for p in people]
-    dialect = uow.session.get_bind().dialect.name
-    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    uow.session.execute(make(LearnerActivityRecord).on_conflict_do_nothing(index_elements=["person_id"]), values)
     a = LearnerActivityRecord
-    found = uow.session.execute(
-        select(a.person_id, a.latest_event_at, a.last_activity_at, a.days_from, a.active_days)
-        .where(a.person_id.in_(people))
-        .with_for_update()
-    )
-    return {row.person_id: row for row in found}
+    locked = select(a.person_id, a.latest_event_at, a.last_activity_at, a.days_from, a.active_days).with_for_update()
+    found = {row.person_id: row for row in uow.session.execute(locked.where(a.person_id.in_(people)))}
+    missing = [p for p in people if p not in found]
+    if missing:
+        empty = {"tenant_id": tenant_id, "latest_event_at": None, "last_activity_at": None, "days_from": None}
+        values = [{"person_id": p, **empty, "active_days": b""} for p in missing]
+        make = postgresql.insert if uow.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        uow.session.execute(make(a).on_conflict_do_nothing(index_elements=["person_id"]), values)
+        found |= {row.person_id: row for row in uow.session.execute(locked.where(a.person_id.in_(missing)))}
+    return found
 
 
 def _check_people(uow: UnitOfWork, tenant_id: int, person_ids: set[int]) -> None:

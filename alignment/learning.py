@@ -14,11 +14,11 @@ from sqlalchemy import select
 
 from alignment.database import UnitOfWork
 from alignment.events import record_learning
-from alignment.mappings import matchers_naming
 from alignment.opportunities import OpportunityRecord, discover_activity
 from alignment.replanning import replan_people
 from alignment.roadmaps import Trigger
 from alignment.rules.progress import LearningEvent
+from alignment.snapshots import load_catalogue
 
 
 @dataclass(frozen=True)
@@ -47,26 +47,25 @@ def take_in(
     recorded = record_learning(uow, tenant_id, batch)
     if recorded.new == 0:
         return Intake(0, 0, 0)
-    index = matchers_naming(
-        uow,
-        tenant_id,
-        {a for e in batch for a in (e.activity_id, *e.context_activity_ids) if a},
-        {e.lti_resource_link_id for e in batch if e.lti_resource_link_id},
-    )
     discovered = 0
     names = activity_names or {}
-    for activity in sorted({e.activity_id for e in batch if e.activity_id and not index.matches(e)}):
+    for activity in sorted(recorded.unmatched):
         discovered += discover_activity(uow, tenant_id, activity, names.get(activity)) is not None
     finished = {o for found in recorded.finished.values() for o in found}
-    titles: dict[int, str] = {}
-    if finished:
+    if not finished:
+        return Intake(recorded.new, discovered, 0)
+    catalogue = load_catalogue(uow, tenant_id)
+    titles = {o: catalogue.by_id[o].title for o in finished if o in catalogue.by_id}
+    if finished - titles.keys():
         rows = uow.session.execute(
-            select(OpportunityRecord.id, OpportunityRecord.title).where(OpportunityRecord.id.in_(finished))
+            select(OpportunityRecord.id, OpportunityRecord.title).where(
+                OpportunityRecord.id.in_(finished - titles.keys())
+            )
         )
-        titles = {opportunity: title for opportunity, title in rows}
+        titles |= {opportunity: title for opportunity, title in rows}
     reasons = {
         person: "You finished " + ", ".join(f"“{titles.get(o, o)}”" for o in sorted(found)) + "."
         for person, found in sorted(recorded.finished.items())
     }
-    replanned = replan_people(uow, tenant_id, reasons, Trigger.PROGRESS, now)
+    replanned = replan_people(uow, tenant_id, reasons, Trigger.PROGRESS, now, catalogue)
     return Intake(recorded.new, discovered, replanned)

@@ -12,7 +12,7 @@ from alignment.candidates import Catalogue
 from alignment.database import UnitOfWork
 from alignment.errors import NotFound
 from alignment.people import ContextRecord, MembershipRecord, Role
-from alignment.roadmaps import RoadmapVersion, Trigger, next_version, roadmap_states, store_versions
+from alignment.roadmaps import RoadmapVersion, Trigger, latest_versions, next_version, store_versions
 from alignment.snapshots import learner_plan, load_catalogue, load_snapshot
 
 
@@ -47,7 +47,14 @@ def replan_person(uow: UnitOfWork, tenant_id: int, person_id: int, trigger: Trig
     return replan_people(uow, tenant_id, {person_id: reason}, trigger, now)
 
 
-def replan_people(uow: UnitOfWork, tenant_id: int, reasons: Mapping[int, str], trigger: Trigger, now: datetime) -> int:
+def replan_people(
+    uow: UnitOfWork,
+    tenant_id: int,
+    reasons: Mapping[int, str],
+    trigger: Trigger,
+    now: datetime,
+    catalogue: Catalogue | None = None,
+) -> int:
     """Re-plan each person (with their own reason) in every context where they learn, one snapshot per
     context however many people; return how many roadmaps changed."""
     if not reasons:
@@ -64,7 +71,9 @@ def replan_people(uow: UnitOfWork, tenant_id: int, reasons: Mapping[int, str], t
     changed = 0
     for context_id, people in contexts.items():
         wanted = {person: reasons[person] for person in people}
-        versions = _replan_in_context(uow, tenant_id, context_id, wanted, trigger, now, everyone=False)
+        versions = _replan_in_context(
+            uow, tenant_id, context_id, wanted, trigger, now, everyone=False, catalogue=catalogue
+        )
         changed += sum(was_changed for was_changed, _ in versions.values())
     return changed
 
@@ -102,7 +111,7 @@ def _replan_in_context(
         with_active_days=False,
     )
     people = [m.person.id for m in snapshot.members]
-    latest = {person: state.current for person, state in roadmap_states(uow, tenant_id, context_id, people).items()}
+    latest = latest_versions(uow, tenant_id, context_id, people)
     result = {}
     rows = []
     for person_id in people:

@@ -243,25 +243,25 @@ def latest_version(uow: UnitOfWork, tenant_id: int, person_id: int, context_id: 
 def latest_versions(
     uow: UnitOfWork, tenant_id: int, context_id: int, person_ids: Sequence[int]
 ) -> dict[int, RoadmapVersion]:
-    """Each person's newest roadmap in the context, in two queries whatever their number."""
+    """Each person's newest roadmap in the context, in one query whatever their number (plans read as text)."""
     if not person_ids:
         return {}
+    r = RoadmapRecord
     newest = (
-        select(RoadmapRecord.person_id, func.max(RoadmapRecord.version).label("version"))
-        .where(
-            RoadmapRecord.tenant_id == tenant_id,
-            RoadmapRecord.context_id == context_id,
-            RoadmapRecord.person_id.in_(list(person_ids)),
-        )
-        .group_by(RoadmapRecord.person_id)
+        select(r.person_id, func.max(r.version).label("version"))
+        .where(r.tenant_id == tenant_id, r.context_id == context_id, r.person_id.in_(list(person_ids)))
+        .group_by(r.person_id)
         .subquery()
     )
-    records = uow.session.scalars(
-        select(RoadmapRecord)
-        .join(newest, (newest.c.person_id == RoadmapRecord.person_id) & (newest.c.version == RoadmapRecord.version))
-        .where(RoadmapRecord.context_id == context_id)
+    rows = uow.session.execute(
+        select(r.person_id, r.version, r.created_at, r.trigger, r.reason, r.changes, cast(r.plan, Text))
+        .join(newest, (newest.c.person_id == r.person_id) & (newest.c.version == r.version))
+        .where(r.context_id == context_id)
     )
-    return {record.person_id: _version(record) for record in records}
+    return {
+        person: RoadmapVersion(person, context_id, version, made, Trigger(trigger), reason, changes, plan)
+        for person, version, made, trigger, reason, changes, plan in rows
+    }
 
 
 def roadmap_versions_by_person(

@@ -474,8 +474,18 @@ def measure(url: str, incremental: int, seed: int, contexts: int | None = None) 
     # work on (its page, with the module as the parent context activity, as the generated events are).
     rng = np.random.default_rng(seed)
     with runtime.unit_of_work(read_only=True) as uow:
+        newest = (
+            select(RoadmapRecord.person_id, func.max(RoadmapRecord.version).label("version"))
+            .where(RoadmapRecord.context_id.in_(chosen))
+            .group_by(RoadmapRecord.person_id)
+            .limit(5_000)
+            .subquery()
+        )
+        # Each learner's current roadmap: its first item is not finished yet.
         rows = uow.session.execute(
-            select(RoadmapRecord.person_id, RoadmapRecord.plan).where(RoadmapRecord.context_id.in_(chosen)).limit(5_000)
+            select(RoadmapRecord.person_id, RoadmapRecord.plan)
+            .join(newest, (newest.c.person_id == RoadmapRecord.person_id) & (newest.c.version == RoadmapRecord.version))
+            .order_by(RoadmapRecord.person_id)
         ).all()
     picks = rng.choice(len(rows), min(incremental, len(rows)), replace=False)
     from alignment.mappings import ActivityMappingRecord
@@ -489,6 +499,7 @@ def measure(url: str, incremental: int, seed: int, contexts: int | None = None) 
         }
     latencies: dict[str, list[float]] = {"finish": [], "page": []}
     replanned = 0
+    run = time.time_ns()  # new event ids each run: recording is idempotent by id
     for n, pick in enumerate(picks.tolist()):
         person, plan = rows[pick]
         items = plan["items"]
@@ -499,7 +510,7 @@ def measure(url: str, incremental: int, seed: int, contexts: int | None = None) 
             module = iri[items[-1]["opportunity_id"]] if items else activity_iri(int(rng.integers(0, OPPORTUNITIES)))
             kind, activity, verb, parents = "page", module + "/page/99", VERBS["experienced"], (module,)
         event = LearningEvent(
-            event_id=f"bench-{seed}-{n}",
+            event_id=f"bench-{seed}-{run}-{n}",
             learner_id=person,
             occurred_at=NOW + timedelta(hours=2, minutes=n + 1),
             verb=verb,
