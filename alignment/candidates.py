@@ -143,7 +143,9 @@ class OrgView:
         # Waste picked up by the rough sums or needed first is harmless: it is planned only if something
         # plannable needs it first, as when planning every opportunity.
         needed = with_prerequisites(chosen, self.catalogue.prerequisites)
-        return {o: self.candidate(by_id[o]) for o in needed if o in by_id}
+        found = [self.candidate(by_id[o]) for o in needed if o in by_id]
+        # In planning order, so that sorting a learner's candidates (these and a few of their own) is quick.
+        return {c.opportunity_id: c for c in sorted(found, key=lambda c: c.rank)}
 
     def learner_candidates(
         self, interests: Mapping[int, Interest], progress: Mapping[int, ItemProgress]
@@ -152,7 +154,7 @@ class OrgView:
         the learner's progress on each."""
         catalogue = self.catalogue
         by_id = catalogue.by_id
-        levels = {skill: int(level) for skill, level in interests.items() if level > 0}
+        levels = interest_levels(interests)
         chosen = dict(self.base)
         threshold = self.thresholds.personal - EPSILON
         own = [o for o, value in catalogue.values(levels).items() if value >= threshold]
@@ -173,9 +175,9 @@ class OrgView:
             return align(opportunity.skills, self.catalogue.skill_names, interests, self.needs, self.thresholds)
         return self.alignment(opportunity)
 
-    def quadrant(self, opportunity: Opportunity, interests: Mapping[int, Interest]) -> Quadrant:
-        """Where the opportunity falls for a learner with these interests (without explaining why)."""
-        levels = {skill: int(level) for skill, level in interests.items() if level > 0}
+    def quadrant(self, opportunity: Opportunity, levels: Mapping[int, int]) -> Quadrant:
+        """Where the opportunity falls for a learner with these interest levels (`interest_levels`), without
+        explaining why."""
         if any(levels.get(skill, 0) > 0 for skill, weight in opportunity.skills.items() if weight > 0):
             return self._place(opportunity, levels)[1]
         return self.alignment(opportunity).quadrant
@@ -222,3 +224,8 @@ class OrgView:
 
     def _explain(self, opportunity: Opportunity, interests: Mapping[int, Interest]) -> str:
         return self.learner_alignment(opportunity, interests).explain()
+
+
+def interest_levels(interests: Mapping[int, Interest]) -> dict[int, int]:
+    """A learner's interests as the levels the arithmetic reads: the skills they want at all."""
+    return {skill: int(level) for skill, level in interests.items() if level > 0}

@@ -8,7 +8,7 @@ versions made because of progress are not.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -36,7 +36,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from alignment.database import Base, UnitOfWork
 from alignment.rules.planning import LeftOut, Plan, PlannedItem
+from alignment.rules.progress import ItemProgress
 from alignment.rules.quadrants import Quadrant
+from alignment.rules.stalls import Step
 
 
 class Trigger(StrEnum):
@@ -341,6 +343,43 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
             for o in plan.left_out
         ],
     }
+
+
+def steps_of(version: RoadmapVersion, progress: Mapping[int, ItemProgress]) -> tuple[Step, ...]:
+    """The version's items as stall rules read them, straight from the stored text when the plan was not
+    read: a sweep reads every learner's current roadmap."""
+    if isinstance(version.stored, Plan) or "plan" in version.__dict__:
+        return tuple(
+            Step(
+                i.opportunity_id, i.title, i.quadrant, i.finish, _finished(progress, i.opportunity_id), i.due, i.org_why
+            )
+            for i in version.plan.items
+        )
+    days: dict[str, date] = {}
+
+    def day(text: str) -> date:
+        found = days.get(text)
+        if found is None:
+            found = days[text] = date.fromisoformat(text)
+        return found
+
+    return tuple(
+        Step(
+            i["opportunity_id"],
+            i["title"],
+            _QUADRANTS[i["quadrant"]],
+            day(i["finish"]),
+            _finished(progress, i["opportunity_id"]),
+            day(i["due"]) if i["due"] else None,
+            i["org_why"],
+        )
+        for i in orjson.loads(version.stored)["items"]
+    )
+
+
+def _finished(progress: Mapping[int, ItemProgress], opportunity_id: int) -> bool:
+    item = progress.get(opportunity_id)
+    return item is not None and item.finished
 
 
 def plan_text(plan: Plan) -> str:

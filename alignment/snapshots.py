@@ -26,14 +26,14 @@ from alignment.agendas import (
     agenda_for_role,
     org_agendas_as_of,
 )
-from alignment.candidates import Catalogue, OrgView
+from alignment.candidates import Catalogue, OrgView, interest_levels
 from alignment.catalogue import SkillRecord
 from alignment.database import Memo, UnitOfWork
 from alignment.events import learning_as_of
 from alignment.opportunities import ACTIVE, Opportunity, list_opportunities
 from alignment.people import Context, Member, Role, get_context, roster
 from alignment.policies import Policy, get_policy
-from alignment.roadmaps import RoadmapState, roadmap_states
+from alignment.roadmaps import RoadmapState, roadmap_states, steps_of
 from alignment.rules.planning import Candidate, Plan, plan_roadmap, projected_finish
 from alignment.rules.progress import ItemProgress
 from alignment.rules.quadrants import Alignment, Interest
@@ -293,28 +293,30 @@ def learner_situation(snapshot: ContextSnapshot, person_id: int) -> Situation:
     agenda = snapshot.agendas.get(person_id)
     view = snapshot.view_for(person_id)
     by_id = snapshot.catalogue.by_id
-    interests = agenda.interests if agenda else {}
+    levels = interest_levels(agenda.interests) if agenda else {}
     items = tuple(
-        ItemActivity(o, item.last_activity_at, view.quadrant(by_id[o], interests))
+        ItemActivity(o, item.last_activity_at, view.quadrant(by_id[o], levels))
         for o, item in learning.progress.items()
         if item.last_activity_at is not None
     )
     state = snapshot.roadmaps.get(person_id)
     known_since = min(member.joined_at, state.first_made_at) if state else member.joined_at
-    plan = state.current.plan if state else learner_plan(snapshot, person_id, known_since.date())
     progress = learning.progress
-    steps = tuple(
-        Step(
-            opportunity_id=item.opportunity_id,
-            title=item.title,
-            quadrant=item.quadrant,
-            planned_finish=item.finish,
-            finished=item.opportunity_id in progress and progress[item.opportunity_id].finished,
-            due=item.due,
-            org_why=item.org_why,
+    if state is not None:
+        steps = steps_of(state.current, progress)
+    else:
+        steps = tuple(
+            Step(
+                opportunity_id=item.opportunity_id,
+                title=item.title,
+                quadrant=item.quadrant,
+                planned_finish=item.finish,
+                finished=item.opportunity_id in progress and progress[item.opportunity_id].finished,
+                due=item.due,
+                org_why=item.org_why,
+            )
+            for item in learner_plan(snapshot, person_id, known_since.date()).items
         )
-        for item in plan.items
-    )
     baseline = state is not None and state.baseline_start is not None
     projected = None
     if baseline:

@@ -248,16 +248,21 @@ class _Schedule:
         budget_minutes = round(gift_budget_hours_per_quarter * MINUTES_PER_HOUR)
         gift_minutes_by_quarter: dict[tuple[int, int], int] = {}
         placed = self.placed
+        placements = self.placements
         cursor = 0
+        waste, gift = Quadrant.WASTE, Quadrant.GIFT
         for candidate in _ranked(c for c in candidates if not c.finished):
             if candidate.opportunity_id in placed:
                 continue
-            if candidate.quadrant is Quadrant.WASTE and candidate.mandatory_due is None:
+            if candidate.mandatory_due is None and candidate.quadrant is waste:
                 continue
             chain = _unplaced_chain(candidate, by_id, placed)
-            if candidate.quadrant is Quadrant.GIFT and candidate.mandatory_due is None:
-                quarter = _quarter(today + timedelta(days=self.first_day(cursor)))
+            if candidate.mandatory_due is None and candidate.quadrant is gift:
                 chain_minutes = sum(c.remaining_minutes for c in chain)
+                if budget_minutes == 0 and chain_minutes > 0:
+                    self.left_out.append(candidate)  # no gift fits a budget of nothing
+                    continue
+                quarter = _quarter(today + timedelta(days=self.first_day(cursor)))
                 spent = gift_minutes_by_quarter.get(quarter, 0)
                 if spent + chain_minutes > budget_minutes:
                     self.left_out.append(candidate)
@@ -265,7 +270,7 @@ class _Schedule:
                 gift_minutes_by_quarter[quarter] = spent + chain_minutes
             for step in chain:
                 end = cursor + step.remaining_minutes
-                self.placements.append((step, candidate if step is not candidate else None, cursor, end))
+                placements.append((step, candidate if step is not candidate else None, cursor, end))
                 placed.add(step.opportunity_id)
                 cursor = end
 
