@@ -205,9 +205,25 @@ class OrgView:
         self, opportunity: Opportunity, levels: Mapping[int, int], interests: Mapping[int, Interest]
     ) -> Candidate:
         """The opportunity placed for a learner who wants one of its skills, by `align`'s arithmetic; the
-        sentence naming the skills is only written if the plan needs it."""
+        sentence naming the skills is only written if the plan needs it.
+
+        It depends only on the learner's interest in the opportunity's own skills, so learners who share those
+        share the candidate (made once, with its rank)."""
+        mine = tuple((skill, levels[skill]) for skill in opportunity.skills if skill in levels)
+        key = (opportunity.id, mine)
+        found = self._own.get(key)
+        if found is None:
+            found = self._own[key] = self._new_own_candidate(opportunity, dict(mine))
+        return found
+
+    @cached_property
+    def _own(self) -> dict[tuple[int, tuple[tuple[int, int], ...]], Candidate]:
+        return {}
+
+    def _new_own_candidate(self, opportunity: Opportunity, levels: Mapping[int, int]) -> Candidate:
         personal, quadrant = self._place(opportunity, levels)
         shared = self.alignment(opportunity)
+        interests = {skill: Interest(level) for skill, level in levels.items()}
         return Candidate(
             opportunity_id=opportunity.id,
             title=opportunity.title,

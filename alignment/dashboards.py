@@ -99,8 +99,8 @@ def _row(
     flags: dict[int, list[StallFlag]],
 ) -> TeamRow:
     state = snapshot.roadmaps.get(person_id)
-    items = state.current.plan.items if state else ()
     progress = learner_progress(snapshot, person_id)
+    items = state.steps(progress) if state else ()
     mix = Counter(item.quadrant for item in items)
     learning = snapshot.learning.get(person_id)
     return TeamRow(
@@ -108,7 +108,7 @@ def _row(
         name=name,
         momentum=momentum.get(person_id),
         quadrant_mix={quadrant: mix.get(quadrant, 0) for quadrant in Quadrant},
-        items_done=sum(1 for i in items if i.opportunity_id in progress and progress[i.opportunity_id].finished),
+        items_done=sum(1 for i in items if i.finished),
         items_planned=len(items),
         last_activity=learning.last_activity_at if learning else None,
         open_flags=tuple(flags.get(person_id, ())),

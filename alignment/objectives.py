@@ -206,7 +206,7 @@ def _from_roadmaps(snapshot: ContextSnapshot, kind: KeyResultKind) -> tuple[int,
         person = member.person.id
         progress = learner_progress(snapshot, person)
         state = snapshot.roadmaps.get(person)
-        items = state.current.plan.items if state else ()
+        items = state.steps(progress) if state else ()
         if kind is KeyResultKind.SWEET_SPOT_IN_PROGRESS:
             alignments = learner_alignments(snapshot, person)
             denominator += 1

@@ -76,6 +76,9 @@ class RoadmapRecord(Base):
     weekly_hours: Mapped[float] = mapped_column(Float)
     projected_finish: Mapped[date | None]
     plan: Mapped[dict[str, Any]] = mapped_column(JSON)
+    steps: Mapped[str | None] = mapped_column(Text)
+    """The plan's items as stall rules read them, as compact JSON (`steps_text`): what a sweep reads instead of
+    the whole plan. Versions stored before it was kept have none; their plan is read instead."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,7 @@ def next_version(
         "weekly_hours": plan.weekly_hours,
         "projected_finish": plan.projected_finish,
         "plan_text": text,
+        "steps": steps_text(plan),
     }
     return version, row
 
@@ -165,14 +169,41 @@ def store_versions(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> None:
 
 @dataclass(frozen=True)
 class RoadmapState:
-    """A learner's roadmap in a context at a moment: the current version, when the first was made, and the
-    start and projected finish of the newest version that changed the roadmap's scope (the baseline that
-    behind-pace detection measures slips from)."""
+    """A learner's roadmap in a context at a moment: its current version's items (as stall rules read them),
+    when the first version was made, and the start and projected finish of the newest version that changed
+    the roadmap's scope (the baseline that behind-pace detection measures slips from)."""
 
-    current: RoadmapVersion
+    version: int
     first_made_at: datetime
     baseline_start: date | None
     baseline_finish: date | None
+    stored_steps: str = field(repr=False)
+    """`steps_text` of the current version, or its whole plan's text for a version stored without it."""
+
+    def steps(self, progress: Mapping[int, ItemProgress]) -> tuple[Step, ...]:
+        """The current version's items, each finished or not by `progress`."""
+        data = orjson.loads(self.stored_steps)
+        rows = data if isinstance(data, list) else [_step_row(item) for item in data["items"]]
+        days: dict[str, date] = {}
+
+        def day(text: str) -> date:
+            found = days.get(text)
+            if found is None:
+                found = days[text] = date.fromisoformat(text)
+            return found
+
+        return tuple(
+            Step(
+                opportunity_id,
+                title,
+                _QUADRANTS[quadrant],
+                day(finish),
+                _finished(progress, opportunity_id),
+                day(due) if due else None,
+                org_why,
+            )
+            for opportunity_id, title, quadrant, finish, due, org_why in rows
+        )
 
 
 def roadmap_states(
@@ -200,10 +231,10 @@ def roadmap_states(
     )
     if not summary:
         return {}
-    current = {
-        person: RoadmapVersion(person, context_id, version, made, Trigger(trigger), reason, changes, plan)
-        for person, version, made, trigger, reason, changes, plan in uow.session.execute(
-            select(r.person_id, r.version, r.created_at, r.trigger, r.reason, r.changes, cast(r.plan, Text)).where(
+    stored = {
+        person: steps or plan
+        for person, steps, plan in uow.session.execute(
+            select(r.person_id, r.steps, case((r.steps.is_(None), cast(r.plan, Text)))).where(
                 r.context_id == context_id, tuple_(r.person_id, r.version).in_([(row[0], row[1]) for row in summary])
             )
         )
@@ -222,8 +253,14 @@ def roadmap_states(
         )
     }
     return {
-        person: RoadmapState(current[person], first, *baselines.get(person, (None, None)))
-        for person, _, first, _ in summary
+        person: RoadmapState(
+            version=version,
+            first_made_at=first,
+            baseline_start=baselines.get(person, (None, None))[0],
+            baseline_finish=baselines.get(person, (None, None))[1],
+            stored_steps=stored[person],
+        )
+        for person, version, first, _ in summary
     }
 
 
@@ -345,36 +382,25 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
     }
 
 
-def steps_of(version: RoadmapVersion, progress: Mapping[int, ItemProgress]) -> tuple[Step, ...]:
-    """The version's items as stall rules read them, straight from the stored text when the plan was not
-    read: a sweep reads every learner's current roadmap."""
-    if isinstance(version.stored, Plan) or "plan" in version.__dict__:
-        return tuple(
-            Step(
-                i.opportunity_id, i.title, i.quadrant, i.finish, _finished(progress, i.opportunity_id), i.due, i.org_why
-            )
-            for i in version.plan.items
-        )
-    days: dict[str, date] = {}
+def steps_text(plan: Plan) -> str:
+    """The plan's items as stall rules read them: a compact JSON list, a tenth of the whole plan."""
+    return orjson.dumps(
+        [
+            [
+                i.opportunity_id,
+                i.title,
+                i.quadrant.value,
+                i.finish.isoformat(),
+                i.due.isoformat() if i.due else None,
+                i.org_why,
+            ]
+            for i in plan.items
+        ]
+    ).decode()
 
-    def day(text: str) -> date:
-        found = days.get(text)
-        if found is None:
-            found = days[text] = date.fromisoformat(text)
-        return found
 
-    return tuple(
-        Step(
-            i["opportunity_id"],
-            i["title"],
-            _QUADRANTS[i["quadrant"]],
-            day(i["finish"]),
-            _finished(progress, i["opportunity_id"]),
-            day(i["due"]) if i["due"] else None,
-            i["org_why"],
-        )
-        for i in orjson.loads(version.stored)["items"]
-    )
+def _step_row(item: dict[str, Any]) -> list[Any]:
+    return [item["opportunity_id"], item["title"], item["quadrant"], item["finish"], item["due"], item["org_why"]]
 
 
 def _finished(progress: Mapping[int, ItemProgress], opportunity_id: int) -> bool:

@@ -33,7 +33,7 @@ from alignment.events import learning_as_of
 from alignment.opportunities import ACTIVE, Opportunity, list_opportunities
 from alignment.people import Context, Member, Role, get_context, roster
 from alignment.policies import Policy, get_policy
-from alignment.roadmaps import RoadmapState, roadmap_states, steps_of
+from alignment.roadmaps import RoadmapState, roadmap_states
 from alignment.rules.planning import Candidate, Plan, plan_roadmap, projected_finish
 from alignment.rules.progress import ItemProgress
 from alignment.rules.quadrants import Alignment, Interest
@@ -303,7 +303,7 @@ def learner_situation(snapshot: ContextSnapshot, person_id: int) -> Situation:
     known_since = min(member.joined_at, state.first_made_at) if state else member.joined_at
     progress = learning.progress
     if state is not None:
-        steps = steps_of(state.current, progress)
+        steps = state.steps(progress)
     else:
         steps = tuple(
             Step(

@@ -8,7 +8,9 @@ are removed. They cannot be put back on downgrade, and need not be: older code r
 Each learner's progress per opportunity and active days are kept as running tallies (`learning_progress`,
 `learning_activity`), built here from the stored events; two partial indexes find voiding statements and
 the events of an LTI link. Tenants count the changes to their catalogue (`catalogue_version`); people get
-the role label an LMS sends (`role_label`), which picks their org agenda in a context.
+the role label an LMS sends (`role_label`), which picks their org agenda in a context; roadmap versions
+keep their items as stall rules read them (`steps`, compact; none for versions stored before, whose plan is
+read instead).
 
 Revision ID: 0013_compact_roadmaps
 Revises: 0011_lti_services
@@ -117,10 +119,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("catalogue_version", sa.Integer(), server_default="0", nullable=False))
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.add_column(sa.Column("role_label", sa.String(length=100), nullable=True))
+    with op.batch_alter_table("roadmaps", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("steps", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
     """Revert this revision: the removed waste entries are not restored (see the module docstring)."""
+    with op.batch_alter_table("roadmaps", schema=None) as batch_op:
+        batch_op.drop_column("steps")
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.drop_column("role_label")
     with op.batch_alter_table("tenants", schema=None) as batch_op:
