@@ -18,7 +18,7 @@ from alignment.catalogue import active_skills_by_id
 from alignment.database import Base, UnitOfWork, utcnow
 from alignment.errors import InvalidInput, NotFound
 from alignment.opportunities import ACTIVE, OpportunityRecord
-from alignment.people import ContextRecord, PersonRecord
+from alignment.people import ContextRecord, PersonRecord, clean_role_label
 from alignment.rules.quadrants import Interest, Need, OrgNeed
 
 Level = TypeVar("Level", Interest, Need)
@@ -227,9 +227,7 @@ def set_org_agenda(
     framing an uphill item.
     """
     _context(uow, tenant_id, context_id)
-    role_label = " ".join(role_label.split())
-    if len(role_label) > 100:
-        raise InvalidInput("role_label must be at most 100 characters")
+    role_label = clean_role_label(role_label)
     skills = active_skills_by_id(uow, tenant_id, needs)
     checked: dict[int, OrgNeed] = {}
     for skill_id, (value, why) in needs.items():
@@ -279,6 +277,66 @@ def current_org_agenda(
         query = query.where(OrgAgendaRecord.created_at < as_of)
     record = uow.session.scalar(query.order_by(OrgAgendaRecord.version.desc()).limit(1))
     return _org(uow, record) if record else None
+
+
+def org_agendas_as_of(uow: UnitOfWork, tenant_id: int, context_id: int, as_of: datetime) -> dict[str, OrgAgenda]:
+    """Every agenda of the context as it stood at `as_of`, by role label ("" for the context-wide one),
+    in three queries."""
+    a = OrgAgendaRecord
+    latest = (
+        select(a.role_label, func.max(a.version).label("version"))
+        .where(a.tenant_id == tenant_id, a.context_id == context_id, a.created_at < as_of)
+        .group_by(a.role_label)
+        .subquery()
+    )
+    records = list(
+        uow.session.scalars(
+            select(a)
+            .join(latest, (latest.c.role_label == a.role_label) & (latest.c.version == a.version))
+            .where(a.tenant_id == tenant_id, a.context_id == context_id)
+        )
+    )
+    if not records:
+        return {}
+    ids = [r.id for r in records]
+    needs: dict[int, dict[int, OrgNeed]] = {r.id: {} for r in records}
+    mandatory: dict[int, dict[int, date]] = {r.id: {} for r in records}
+    for n in uow.session.scalars(select(OrgNeedRecord).where(OrgNeedRecord.agenda_id.in_(ids))):
+        needs[n.agenda_id][n.skill_id] = OrgNeed(Need(n.need), n.why)
+    for m in uow.session.scalars(select(MandatoryItemRecord).where(MandatoryItemRecord.agenda_id.in_(ids))):
+        mandatory[m.agenda_id][m.opportunity_id] = m.due_on
+    return {
+        r.role_label: OrgAgenda(
+            context_id=r.context_id,
+            role_label=r.role_label,
+            version=r.version,
+            created_at=r.created_at,
+            needs=needs[r.id],
+            mandatory=mandatory[r.id],
+            author_id=r.author_id,
+        )
+        for r in records
+    }
+
+
+def agenda_for_role(context_wide: OrgAgenda | None, for_role: OrgAgenda | None) -> OrgAgenda | None:
+    """The agenda that applies to a learner with a role label: the role's agenda over the context-wide one.
+
+    The role's need (and why) for a skill replaces the context's; skills only the context names keep its
+    need. Mandatory items of both apply — the context's are for everyone in it — and the role's due date
+    wins where both name an item.
+    """
+    if for_role is None or context_wide is None:
+        return for_role or context_wide
+    return OrgAgenda(
+        context_id=for_role.context_id,
+        role_label=for_role.role_label,
+        version=for_role.version,
+        created_at=max(for_role.created_at, context_wide.created_at),
+        needs={**context_wide.needs, **for_role.needs},
+        mandatory={**context_wide.mandatory, **for_role.mandatory},
+        author_id=for_role.author_id,
+    )
 
 
 def org_agenda_versions(uow: UnitOfWork, tenant_id: int, context_id: int) -> int:

@@ -20,7 +20,7 @@ from alignment.people import ContextRecord
 from alignment.rules.momentum import momentum
 from alignment.rules.scoring import Observation, SignalScore, score_signal
 from alignment.rules.stalls import StallRule, evaluate
-from alignment.snapshots import learner_situation, load_snapshot
+from alignment.snapshots import learner_situation, load_catalogue, load_snapshot
 
 MOMENTUM_ALERT_BELOW = 25
 """A momentum under this counts as a warning when scoring momentum like a rule."""
@@ -109,10 +109,11 @@ def backtest(
     learner_ids: dict[tuple[int, int], str] = {}
     steps: list[tuple[frozenset[str], int, bool]] = []
     contexts = list(uow.session.scalars(select(ContextRecord.id).where(ContextRecord.tenant_id == tenant_id)))
+    catalogue = load_catalogue(uow, tenant_id)
     moment = start
     while moment <= end:
         for context_id in contexts:
-            snapshot = load_snapshot(uow, tenant_id, context_id, moment)
+            snapshot = load_snapshot(uow, tenant_id, context_id, moment, catalogue=catalogue)
             for member in snapshot.members:
                 key = (member.person.id, context_id)
                 outcome = labels.get(member.person.lms_user_id or "")

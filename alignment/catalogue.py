@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from alignment.database import Base, UnitOfWork, utcnow
 from alignment.errors import Conflict, InvalidInput, NotFound
 from alignment.frameworks import Framework
+from alignment.tenancy import catalogue_changed
 
 
 class SkillRecord(Base):
@@ -100,6 +101,7 @@ def create_skill(
     )
     uow.session.add(record)
     uow.session.flush()
+    catalogue_changed(uow, tenant_id)
     return _skill(record)
 
 
@@ -135,6 +137,7 @@ def rename_skill(uow: UnitOfWork, tenant_id: int, skill_id: int, name: str, cate
     if category is not None:
         record.category = _clean_category(category)
     uow.session.flush()
+    catalogue_changed(uow, tenant_id)
     return _skill(record)
 
 
@@ -143,6 +146,7 @@ def retire_skill(uow: UnitOfWork, tenant_id: int, skill_id: int) -> Skill:
     record = _record(uow, tenant_id, skill_id)
     record.retired_at = record.retired_at or utcnow()
     uow.session.flush()
+    catalogue_changed(uow, tenant_id)
     return _skill(record)
 
 
@@ -198,5 +202,6 @@ def import_framework(uow: UnitOfWork, tenant_id: int, framework: Framework) -> I
         _refuse_duplicate(uow, tenant_id, name, entry.uri, except_id=record.id)
         record.name, record.category, record.uri, record.description = wanted
         uow.session.flush()
+        catalogue_changed(uow, tenant_id)
         updated += 1
     return ImportSummary(created, updated, unchanged)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from alignment.agendas import PersonalAgenda, current_personal_agenda
 from alignment.database import UnitOfWork
 from alignment.flags import StallFlag, flags_of
-from alignment.roadmaps import RoadmapVersion
+from alignment.roadmaps import RoadmapVersion, roadmap_versions_by_person
 from alignment.rules.planning import Plan
 from alignment.rules.progress import ItemProgress
 from alignment.rules.quadrants import Alignment, Quadrant
@@ -61,8 +61,8 @@ class TeamRow:
 
 def learner_view(uow: UnitOfWork, tenant_id: int, context_id: int, person_id: int, now: datetime) -> LearnerView:
     """Everything a learner's page shows, as of `now`."""
-    snapshot = load_snapshot(uow, tenant_id, context_id, now, [person_id])
-    versions = tuple(snapshot.roadmaps.get(person_id, ()))
+    snapshot = load_snapshot(uow, tenant_id, context_id, now, [person_id], with_roadmaps=False)
+    versions = tuple(roadmap_versions_by_person(uow, tenant_id, context_id, [person_id], until=now).get(person_id, ()))
     member = next((m for m in snapshot.members if m.person.id == person_id), None)
     return LearnerView(
         person_id=person_id,
@@ -70,7 +70,7 @@ def learner_view(uow: UnitOfWork, tenant_id: int, context_id: int, person_id: in
         agenda=current_personal_agenda(uow, tenant_id, person_id),
         roadmap=versions[-1] if versions else None,
         history=tuple(reversed(versions)),
-        progress=learner_progress(snapshot, person_id),
+        progress=dict(learner_progress(snapshot, person_id)),
         alignments=learner_alignments(snapshot, person_id) if member else {},
         titles={o.id: o.title for o in snapshot.opportunities},
         flags=tuple(flags_of(uow, tenant_id, context_id, person_id)),
@@ -98,19 +98,19 @@ def _row(
     momentum: dict[int, int],
     flags: dict[int, list[StallFlag]],
 ) -> TeamRow:
-    versions = snapshot.roadmaps.get(person_id, ())
-    items = versions[-1].plan.items if versions else ()
+    state = snapshot.roadmaps.get(person_id)
     progress = learner_progress(snapshot, person_id)
+    items = state.steps(progress) if state else ()
     mix = Counter(item.quadrant for item in items)
-    events = snapshot.events.get(person_id, ())
+    learning = snapshot.learning.get(person_id)
     return TeamRow(
         person_id=person_id,
         name=name,
         momentum=momentum.get(person_id),
         quadrant_mix={quadrant: mix.get(quadrant, 0) for quadrant in Quadrant},
-        items_done=sum(1 for i in items if i.opportunity_id in progress and progress[i.opportunity_id].finished),
+        items_done=sum(1 for i in items if i.finished),
         items_planned=len(items),
-        last_activity=max((e.occurred_at for e in events), default=None),
+        last_activity=learning.last_activity_at if learning else None,
         open_flags=tuple(flags.get(person_id, ())),
     )
 

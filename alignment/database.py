@@ -5,10 +5,13 @@ Every table of every package is declared on `Base`, so one set of Alembic migrat
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar, cast
 
 from sqlalchemy import MetaData, event
 from sqlalchemy import create_engine as sa_create_engine
@@ -19,6 +22,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import DateTime, TypeDecorator
 
 from alignment.settings import AlignmentSettings
+
+T = TypeVar("T")
 
 # Stable constraint names, so migrations can drop and alter constraints on every backend.
 NAMING_CONVENTION = {
@@ -138,17 +143,42 @@ READ_ONLY = "sweetspot_read_only"
 """Execution option marking a connection that only reads (see `UnitOfWork(read_only=True)`)."""
 
 
+class Memo:
+    """Values worked out from the database and kept between units of work, by a key that names the version
+    of the data they come from (so a newer version is a different key, never a stale value). Thread-safe;
+    the least recently used values go first."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._values: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, make: Callable[[], T]) -> T:
+        """The value kept for `key`, made (outside the lock) and kept if there is none."""
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return cast(T, self._values[key])
+        value = make()
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self._size:
+                self._values.popitem(last=False)
+        return value
+
+
 class UnitOfWork:
     """One transaction: changes are kept only if `commit()` is called; leaving rolls back the rest.
 
     A read-only unit of work never takes SQLite's write lock, so pages and queries do not queue
-    behind a long write; it cannot commit.
+    behind a long write; it cannot commit. `memo` is the process's `Memo`, if it keeps one.
     """
 
-    def __init__(self, sessions: sessionmaker[Session], read_only: bool = False) -> None:
+    def __init__(self, sessions: sessionmaker[Session], read_only: bool = False, memo: Memo | None = None) -> None:
         self._sessions = sessions
         self._read_only = read_only
         self._session: Session | None = None
+        self.memo = memo
 
     @property
     def session(self) -> Session:

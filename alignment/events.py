@@ -1,24 +1,63 @@
 """Learning events as stored: the hand-off from the xAPI listener and LTI launches to the domain.
 
 Recording is idempotent by event id (the xAPI statement id), so the hand-off can be replayed from
-the statement store at any time without double counting.
+the statement store at any time without double counting. Recording also keeps each learner's running
+tallies (`alignment.tallies`): what sweeps, re-plans and pages read instead of every event.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, String, UniqueConstraint, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ColumnElement,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    delete,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alignment.database import Base, UnitOfWork, dialect_of, insert_for, utcnow
 from alignment.errors import InvalidInput
+from alignment.mappings import every_matcher, matchers_naming
 from alignment.people import PersonRecord
-from alignment.rules.progress import LearningEvent
+from alignment.rules.progress import (
+    ItemProgress,
+    LearningEvent,
+    MatcherIndex,
+    advance,
+    effective_events,
+    progress_by_opportunity,
+)
+from alignment.tallies import (
+    BUILT_FOR_EVER,
+    ItemProgressRecord,
+    LearnerActivityRecord,
+    Learning,
+    days_between,
+    encode_days,
+    progress_row,
+    with_days,
+)
+
+REBUILD_CHUNK = 500
+"""Learners whose tallies are rebuilt per round trip: their events are held in memory together."""
 
 
 class LearningEventRecord(Base):
@@ -28,6 +67,21 @@ class LearningEventRecord(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "event_id"),
         Index("ix_learning_events_person_time", "tenant_id", "person_id", "occurred_at"),
+        # Found by index: the few voiding statements, and the events of an LTI link when it gets mapped.
+        Index(
+            "ix_learning_events_links",
+            "tenant_id",
+            "lti_resource_link_id",
+            sqlite_where=text("lti_resource_link_id IS NOT NULL"),
+            postgresql_where=text("lti_resource_link_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_learning_events_voids",
+            "tenant_id",
+            "voids",
+            sqlite_where=text("voids IS NOT NULL"),
+            postgresql_where=text("voids IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,17 +100,35 @@ class LearningEventRecord(Base):
     recorded_at: Mapped[datetime]
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What recording a batch of events did."""
+
+    new: int
+    finished: Mapping[int, set[int]]
+    """For each learner, the opportunities (of any status) their new events finished."""
+    unmatched: frozenset[str] = frozenset()
+    """The activity ids of new events no opportunity (of any status) matches, by themselves or their context."""
+
+
 def record_events(
     uow: UnitOfWork, tenant_id: int, events: Iterable[LearningEvent], *, people_checked: bool = False
 ) -> int:
-    """Store the events not stored before (by event id); return how many were new.
+    """Store the events not stored before (by event id); return how many were new."""
+    return record_learning(uow, tenant_id, events, people_checked=people_checked).new
+
+
+def record_learning(
+    uow: UnitOfWork, tenant_id: int, events: Iterable[LearningEvent], *, people_checked: bool = False
+) -> Recorded:
+    """Store the events not stored before (by event id) and add them to their learners' tallies.
 
     The learners must be people of the tenant: checked here, unless the caller has just read or written
     them in this unit of work (`people_checked`, a launch) and the query would only repeat that.
     """
     batch = list(events)
     if not batch:
-        return 0
+        return Recorded(0, {})
     if not people_checked:
         _check_people(uow, tenant_id, {e.learner_id for e in batch})
     for event in batch:
@@ -65,11 +137,11 @@ def record_events(
         if event.progress is not None and not 0 <= event.progress <= 1:
             raise InvalidInput(f"event {event.event_id}: progress must be between 0 and 1")
     now = utcnow()
-    fresh: dict[str, LearningEvent] = {}
+    batch_by_id: dict[str, LearningEvent] = {}
     for event in batch:
-        fresh.setdefault(event.event_id, event)
-    # ON CONFLICT DO NOTHING: events stored before (the same event id) are skipped in the one statement.
-    stored = uow.session.execute(
+        batch_by_id.setdefault(event.event_id, event)
+    # Stored once by id: an event already stored is skipped by the database, in the same statement.
+    stored = uow.session.scalars(
         _event_insert(dialect_of(uow)),
         [
             {
@@ -87,10 +159,22 @@ def record_events(
                 "voids": e.voids,
                 "recorded_at": now,
             }
-            for e in fresh.values()
+            for e in batch_by_id.values()
         ],
+    ).all()
+    new_ids = set(stored)
+    fresh = {event_id: event for event_id, event in batch_by_id.items() if event_id in new_ids}
+    if not fresh:
+        return Recorded(0, {})
+    new = list(fresh.values())
+    index = matchers_naming(
+        uow,
+        tenant_id,
+        {a for e in new for a in (e.activity_id, *e.context_activity_ids) if a},
+        {e.lti_resource_link_id for e in new if e.lti_resource_link_id},
     )
-    return len(stored.all())
+    unmatched = frozenset(e.activity_id for e in new if e.activity_id and e.voids is None and not index.matches(e))
+    return Recorded(len(fresh), tally(uow, tenant_id, new, index), unmatched)
 
 
 @cache
@@ -98,7 +182,7 @@ def _event_insert(dialect: str) -> Any:
     return (
         insert_for(dialect, LearningEventRecord.__table__)
         .on_conflict_do_nothing(index_elements=[LearningEventRecord.tenant_id, LearningEventRecord.event_id])
-        .returning(LearningEventRecord.id)
+        .returning(LearningEventRecord.event_id)
     )
 
 
@@ -156,7 +240,290 @@ def reassign_events(uow: UnitOfWork, tenant_id: int, from_person_id: int, to_per
         .where(LearningEventRecord.tenant_id == tenant_id, LearningEventRecord.person_id == from_person_id)
         .values(person_id=to_person_id)
     )
+    rebuild_learners(uow, tenant_id, sorted({from_person_id, to_person_id}))
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- tallies --------------------------------------------------------------------------------------------
+
+
+def learning_as_of(
+    uow: UnitOfWork,
+    tenant_id: int,
+    person_ids: Sequence[int],
+    as_of: datetime,
+    index: MatcherIndex,
+    days_since: date | None,
+) -> dict[int, Learning]:
+    """Each learner's learning before `as_of`: progress on the opportunities `index` knows, and active days
+    from `days_since` on (none without it). Read from the tallies where they hold at `as_of`, else from the
+    events."""
+    if not person_ids:
+        return {}
+    wanted = index.opportunities
+    a = LearnerActivityRecord
+    rows = {
+        row.person_id: row
+        for row in uow.session.execute(
+            select(a.person_id, a.latest_event_at, a.last_activity_at, a.days_from, a.active_days).where(
+                a.tenant_id == tenant_id, a.person_id.in_(list(person_ids))
+            )
+        )
+    }
+    tallied = [
+        p for p in person_ids if p in rows and rows[p].latest_event_at is not None and rows[p].latest_event_at < as_of
+    ]
+    progress: dict[int, dict[int, ItemProgress]] = defaultdict(dict)
+    if tallied:
+        i = ItemProgressRecord
+        for person, opportunity, first, last, finished, done, count, parts in uow.session.execute(
+            select(
+                i.person_id,
+                i.opportunity_id,
+                i.first_activity_at,
+                i.last_activity_at,
+                i.finished_at,
+                i.done_fraction,
+                i.events,
+                i.completed_parts,
+            ).where(i.tenant_id == tenant_id, i.person_id.in_(tallied))
+        ):
+            if opportunity in wanted:
+                progress[person][opportunity] = ItemProgress(opportunity, first, last, finished, done, count, parts)
+    last_day = as_of.date()
+    result = {
+        person: Learning(
+            progress[person],
+            rows[person].last_activity_at,
+            days_between(rows[person].days_from, rows[person].active_days, days_since, last_day)
+            if days_since is not None
+            else frozenset(),
+        )
+        for person in tallied
+    }
+    rest = [p for p in person_ids if p not in result]
+    for person, events in events_by_person(uow, tenant_id, rest, until=as_of).items():
+        standing = effective_events(events)
+        result[person] = Learning(
+            progress_by_opportunity(standing, index),
+            standing[-1].occurred_at if standing else None,
+            frozenset(day for e in standing if days_since is not None and (day := e.occurred_at.date()) >= days_since),
+        )
+    nothing = Learning({}, None, frozenset())
+    return {person: result.get(person, nothing) for person in person_ids}
+
+
+def tally(uow: UnitOfWork, tenant_id: int, events: Sequence[LearningEvent], index: MatcherIndex) -> dict[int, set[int]]:
+    """Add newly stored events to their learners' tallies; return, per learner, the opportunities (of any
+    status) those events finished. `index` holds every mapping of the activities and links they name
+    (`mappings.matchers_naming`).
+
+    Learners whose tallies the events cannot simply be added to — a voiding event, an event a stored one
+    voids, or no tally yet — are rebuilt from all their events instead.
+    """
+    if not events:
+        return {}
+    people = sorted({e.learner_id for e in events})
+    rows = _locked_tallies(uow, tenant_id, people)
+    unbuilt = [p for p in people if rows[p].latest_event_at is None]
+    # A learner without a tally yet starts from an empty one, unless events of theirs were stored without
+    # one (before tallies were kept): then it is built from those.
+    rebuild = set(
+        uow.session.scalars(
+            select(LearningEventRecord.person_id)
+            .distinct()
+            .where(
+                LearningEventRecord.tenant_id == tenant_id,
+                LearningEventRecord.person_id.in_(unbuilt),
+                LearningEventRecord.event_id.not_in([e.event_id for e in events]),
+            )
+        )
+        if unbuilt
+        else []
+    )
+    rows |= {p: _EMPTY_TALLY for p in unbuilt if p not in rebuild}
+    rebuild |= {e.learner_id for e in events if e.voids is not None}
+    ids = [e.event_id for e in events if e.voids is None]
+    if ids:
+        rebuild |= set(
+            uow.session.scalars(
+                select(LearningEventRecord.person_id).where(
+                    LearningEventRecord.tenant_id == tenant_id,
+                    LearningEventRecord.voids.is_not(None),
+                    LearningEventRecord.voids.in_(ids),
+                )
+            )
+        )
+    finished: dict[int, set[int]] = defaultdict(set)
+    for person, found in rebuild_learners(uow, tenant_id, sorted(rebuild)).items():
+        finished[person] |= found
+    simple = [e for e in events if e.learner_id not in rebuild]
+    if simple:
+        for person, found in _add_to_tallies(uow, tenant_id, simple, rows, index).items():
+            finished[person] |= found
+    return {person: found for person, found in finished.items() if found}
+
+
+def rebuild_learners(uow: UnitOfWork, tenant_id: int, person_ids: Sequence[int]) -> dict[int, set[int]]:
+    """Rebuild these learners' tallies from all their events; return the opportunities newly finished."""
+    if not person_ids:
+        return {}
+    index = every_matcher(uow, tenant_id)
+    newly: dict[int, set[int]] = {}
+    for start in range(0, len(person_ids), REBUILD_CHUNK):
+        chunk = list(person_ids[start : start + REBUILD_CHUNK])
+        before: dict[int, set[int]] = defaultdict(set)
+        for person, opportunity in uow.session.execute(
+            select(ItemProgressRecord.person_id, ItemProgressRecord.opportunity_id).where(
+                ItemProgressRecord.person_id.in_(chunk), ItemProgressRecord.finished_at.is_not(None)
+            )
+        ):
+            before[person].add(opportunity)
+        uow.session.execute(delete(ItemProgressRecord).where(ItemProgressRecord.person_id.in_(chunk)))
+        uow.session.execute(delete(LearnerActivityRecord).where(LearnerActivityRecord.person_id.in_(chunk)))
+        history = events_by_person(uow, tenant_id, chunk)
+        progress_rows: list[dict[str, Any]] = []
+        activity_rows: list[dict[str, Any]] = []
+        for person in chunk:
+            events = history.get(person, [])
+            standing = effective_events(events)
+            progress = progress_by_opportunity(standing, index)
+            progress_rows += [progress_row(tenant_id, person, item) for item in progress.values()]
+            days_from, bits = encode_days(e.occurred_at.date() for e in standing)
+            activity_rows.append(
+                {
+                    "person_id": person,
+                    "tenant_id": tenant_id,
+                    "latest_event_at": max((e.occurred_at for e in events), default=BUILT_FOR_EVER),
+                    "last_activity_at": standing[-1].occurred_at if standing else None,
+                    "days_from": days_from,
+                    "active_days": bits,
+                }
+            )
+            newly[person] = {o for o, item in progress.items() if item.finished} - before[person]
+        if progress_rows:
+            uow.session.execute(insert(ItemProgressRecord), progress_rows)
+        uow.session.execute(insert(LearnerActivityRecord), activity_rows)
+    return newly
+
+
+def rematch(uow: UnitOfWork, tenant_id: int, activity_ids: Iterable[str], link_ids: Iterable[str]) -> int:
+    """Rebuild the tallies of every learner with events naming these activities (as the activity or in its
+    context) or LTI links — after they were mapped to an opportunity or unmapped; return how many.
+
+    Activities are looked for in every event of the tenant (no index finds one inside the context lists),
+    so this belongs with changes to the catalogue, which are rare, never with learning events; links are
+    found by index (a link placed by deep linking is mapped on its first launch).
+    """
+    activities = sorted(set(activity_ids))
+    links = sorted(set(link_ids))
+    if not activities and not links:
+        return 0
+    e = LearningEventRecord
+    named: ColumnElement[bool] = e.lti_resource_link_id.in_(links)
+    if activities:
+        if uow.session.get_bind().dialect.name == "postgresql":
+            in_context = text("learning_events.context_activity_ids::jsonb ?| CAST(:named AS text[])").bindparams(
+                named=activities
+            )
+        else:
+            in_context = text(
+                "EXISTS (SELECT 1 FROM json_each(learning_events.context_activity_ids) AS parent "
+                "WHERE parent.value IN (SELECT value FROM json_each(:named)))"
+            ).bindparams(named=json.dumps(activities))
+        named = named | e.activity_id.in_(activities) | in_context
+    people = sorted(set(uow.session.scalars(select(e.person_id).distinct().where(e.tenant_id == tenant_id, named))))
+    rebuild_learners(uow, tenant_id, people)
+    return len(people)
+
+
+def _add_to_tallies(
+    uow: UnitOfWork, tenant_id: int, events: Sequence[LearningEvent], rows: Mapping[int, Any], index: MatcherIndex
+) -> dict[int, set[int]]:
+    """Add events (none voiding or voided) to tallies that hold every earlier event of their learners."""
+    matched = [(event, index.matches(event)) for event in events]
+    touched = {(e.learner_id, o) for e, found in matched for o in found}
+    i = ItemProgressRecord
+    current: dict[tuple[int, int], ItemProgress] = {}
+    if touched:
+        for person, opportunity, first, last, finished, done, count, parts in uow.session.execute(
+            select(
+                i.person_id,
+                i.opportunity_id,
+                i.first_activity_at,
+                i.last_activity_at,
+                i.finished_at,
+                i.done_fraction,
+                i.events,
+                i.completed_parts,
+            ).where(i.person_id.in_({p for p, _ in touched}), i.opportunity_id.in_({o for _, o in touched}))
+        ):
+            if (person, opportunity) in touched:
+                current[(person, opportunity)] = ItemProgress(opportunity, first, last, finished, done, count, parts)
+    stored = set(current)
+    newly: dict[int, set[int]] = defaultdict(set)
+    for event, found in matched:
+        for opportunity, kind in found.items():
+            key = (event.learner_id, opportunity)
+            before = current.get(key)
+            after = advance(before, opportunity, event, kind)
+            if after.finished and (before is None or not before.finished):
+                newly[event.learner_id].add(opportunity)
+            current[key] = after
+    # Rows are written in bulk: updates by primary key, one statement for all (SQLAlchemy's ORM bulk paths).
+    rows_now = [progress_row(tenant_id, p, item) for (p, _), item in current.items()]
+    inserts = [row for row in rows_now if (row["person_id"], row["opportunity_id"]) not in stored]
+    updates = [row for row in rows_now if (row["person_id"], row["opportunity_id"]) in stored]
+    if inserts:
+        uow.session.execute(insert(ItemProgressRecord), inserts)
+    if updates:
+        uow.session.execute(update(ItemProgressRecord), updates)
+    by_person: dict[int, list[LearningEvent]] = defaultdict(list)
+    for event in events:
+        by_person[event.learner_id].append(event)
+    changes = []
+    for person, mine in by_person.items():
+        row = rows[person]
+        days_from, bits = with_days(row.days_from, row.active_days, {e.occurred_at.date() for e in mine})
+        latest = max(e.occurred_at for e in mine)
+        changes.append(
+            {
+                "person_id": person,
+                "latest_event_at": max(row.latest_event_at, latest),
+                "last_activity_at": latest if row.last_activity_at is None else max(row.last_activity_at, latest),
+                "days_from": days_from,
+                "active_days": bits,
+            }
+        )
+    uow.session.execute(update(LearnerActivityRecord), changes)
+    return newly
+
+
+@dataclass(frozen=True)
+class _Tally:
+    latest_event_at: datetime
+    last_activity_at: datetime | None
+    days_from: date | None
+    active_days: bytes
+
+
+_EMPTY_TALLY = _Tally(BUILT_FOR_EVER, None, None, b"")
+
+
+def _locked_tallies(uow: UnitOfWork, tenant_id: int, people: list[int]) -> dict[int, Any]:
+    """The learners' activity tallies, made if missing (to be built) and locked to the end of the transaction,
+    so that two transactions adding to one learner's tallies take turns."""
+    a = LearnerActivityRecord
+    locked = select(a.person_id, a.latest_event_at, a.last_activity_at, a.days_from, a.active_days).with_for_update()
+    found = {row.person_id: row for row in uow.session.execute(locked.where(a.person_id.in_(people)))}
+    missing = [p for p in people if p not in found]
+    if missing:
+        empty = {"tenant_id": tenant_id, "latest_event_at": None, "last_activity_at": None, "days_from": None}
+        values = [{"person_id": p, **empty, "active_days": b""} for p in missing]
+        make = postgresql.insert if uow.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        uow.session.execute(make(a).on_conflict_do_nothing(index_elements=["person_id"]), values)
+        found |= {row.person_id: row for row in uow.session.execute(locked.where(a.person_id.in_(missing)))}
+    return found
 
 
 def _check_people(uow: UnitOfWork, tenant_id: int, person_ids: set[int]) -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, select, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, func, insert, select, text, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alignment.database import Base, UnitOfWork
@@ -136,34 +136,52 @@ def reconcile_context(
 ) -> dict[int, Reconciled]:
     """Make the flags of each learner of `findings` in the context match what the rules found; idempotent.
 
-    One query reads every learner's flags and one flush writes the changes, however many learners.
+    One query reads the latest flag of each learner and rule, and a few bulk statements write the changes,
+    however many learners: a sweep opens, updates and clears flags by the hundred thousand.
     """
     latest = _latest_by_rule(uow, tenant_id, context_id, list(findings))
     result: dict[int, Reconciled] = {}
-    fresh: list[tuple[StallFlagRecord, Finding]] = []
+    changes = _Changes()
     for person_id, person_findings in findings.items():
         result[person_id] = _apply(
-            uow, tenant_id, person_id, context_id, latest.get(person_id, {}), person_findings, now, fresh
+            tenant_id, person_id, context_id, latest.get(person_id, {}), person_findings, now, changes
         )
-    if fresh:
-        uow.session.flush()  # the new flags get their ids, which their first history step names
-        for record, finding in fresh:
-            _event(uow, record, now, "opened", None, english(finding.summary))
-    uow.session.flush()
+    changes.write(uow, now)
     return result
 
 
+@dataclass
+class _Changes:
+    """What reconciling a context changes, written in bulk at the end."""
+
+    opened: list[tuple[dict[str, Any], Finding]] = field(default_factory=list)
+    updated: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def write(self, uow: UnitOfWork, now: datetime) -> None:
+        if self.opened:
+            ids = uow.session.scalars(
+                insert(StallFlagRecord).returning(StallFlagRecord.id, sort_by_parameter_order=True),
+                [row for row, _ in self.opened],
+            ).all()
+            for flag_id, (row, finding) in zip(ids, self.opened, strict=True):
+                self.events.append(_event_row(flag_id, now, "opened", None, row["severity"], english(finding.summary)))
+        if self.updated:
+            uow.session.execute(update(StallFlagRecord), self.updated)
+        if self.events:
+            uow.session.execute(insert(FlagEventRecord), self.events)
+
+
 def _apply(
-    uow: UnitOfWork,
     tenant_id: int,
     person_id: int,
     context_id: int,
-    flags: Mapping[StallRule, StallFlagRecord],
+    flags: Mapping[StallRule, Any],
     findings: list[Finding],
     now: datetime,
-    fresh: list[tuple[StallFlagRecord, Finding]],
+    changes: _Changes,
 ) -> Reconciled:
-    """Bring one learner's latest flags (by rule) in line with the findings; new flags go to `fresh`."""
+    """Bring one learner's latest flags (by rule) in line with the findings, as changes to write."""
     found = {finding.rule: finding for finding in findings}
     opened, updated, cleared = [], [], []
     for rule in StallRule:
@@ -172,42 +190,63 @@ def _apply(
         unresolved = flag is not None and flag.status != FlagStatus.RESOLVED
         if finding is None:
             if flag is not None and unresolved:
-                _close(uow, flag, now, by_manager=False, actor_id=None, note="The condition cleared.")
+                changes.updated.append(
+                    {
+                        "id": flag.id,
+                        "status": FlagStatus.RESOLVED.value,
+                        "resolved_at": now,
+                        "updated_at": now,
+                        "resolved_by_manager": False,
+                        "holds_off": False,
+                    }
+                )
+                changes.events.append(
+                    _event_row(flag.id, now, "cleared", None, flag.severity, "The condition cleared.")
+                )
                 cleared.append(rule)
             elif flag is not None and flag.holds_off:
-                flag.holds_off = False
+                changes.updated.append({"id": flag.id, "holds_off": False})
             continue
         if flag is not None and unresolved:
             stored = (flag.severity, Message.from_json(flag.summary), flag.evidence)
             if stored != (finding.severity, finding.summary, finding.evidence):
+                change = {
+                    "id": flag.id,
+                    "severity": flag.severity,
+                    "summary": finding.summary.to_json(),
+                    "evidence": finding.evidence,
+                    "action": finding.action.to_json(),
+                    "updated_at": now,
+                }
                 # Evidence moves every day a condition holds; only a change of severity is history.
                 if finding.severity != flag.severity:
                     kind = "escalated" if _rank(finding.severity) > _rank(Severity(flag.severity)) else "eased"
-                    flag.severity = finding.severity.value
-                    _event(uow, flag, now, kind, None, english(finding.summary))
-                flag.summary, flag.evidence = finding.summary.to_json(), finding.evidence
-                flag.action, flag.updated_at = finding.action.to_json(), now
+                    change["severity"] = finding.severity.value
+                    changes.events.append(
+                        _event_row(flag.id, now, kind, None, finding.severity.value, english(finding.summary))
+                    )
+                changes.updated.append(change)
                 updated.append(rule)
             continue
         if flag is not None and flag.holds_off:
             continue
-        record = StallFlagRecord(
-            tenant_id=tenant_id,
-            person_id=person_id,
-            context_id=context_id,
-            rule=rule.value,
-            status=FlagStatus.OPEN.value,
-            severity=finding.severity.value,
-            summary=finding.summary.to_json(),
-            evidence=finding.evidence,
-            action=finding.action.to_json(),
-            opened_at=now,
-            updated_at=now,
-            resolved_by_manager=False,
-            holds_off=False,
-        )
-        uow.session.add(record)
-        fresh.append((record, finding))
+        row = {
+            "tenant_id": tenant_id,
+            "person_id": person_id,
+            "context_id": context_id,
+            "rule": rule.value,
+            "status": FlagStatus.OPEN.value,
+            "severity": finding.severity.value,
+            "summary": finding.summary.to_json(),
+            "evidence": finding.evidence,
+            "action": finding.action.to_json(),
+            "opened_at": now,
+            "updated_at": now,
+            "resolved_at": None,
+            "resolved_by_manager": False,
+            "holds_off": False,
+        }
+        changes.opened.append((row, finding))
         opened.append(rule)
     return Reconciled(tuple(opened), tuple(updated), tuple(cleared))
 
@@ -266,21 +305,24 @@ def flag_history(uow: UnitOfWork, tenant_id: int, flag_id: int) -> list[FlagEven
 
 def _latest_by_rule(
     uow: UnitOfWork, tenant_id: int, context_id: int, person_ids: list[int]
-) -> dict[int, dict[StallRule, StallFlagRecord]]:
-    latest: dict[int, dict[StallRule, StallFlagRecord]] = defaultdict(dict)
+) -> dict[int, dict[StallRule, Any]]:
+    """The newest flag of each learner and rule (older, resolved ones are history)."""
+    latest: dict[int, dict[StallRule, Any]] = defaultdict(dict)
     if not person_ids:
         return latest
-    records = uow.session.scalars(
-        select(StallFlagRecord)
-        .where(
-            StallFlagRecord.tenant_id == tenant_id,
-            StallFlagRecord.context_id == context_id,
-            StallFlagRecord.person_id.in_(person_ids),
-        )
-        .order_by(StallFlagRecord.id)
+    f = StallFlagRecord
+    newest = (
+        select(func.max(f.id))
+        .where(f.tenant_id == tenant_id, f.context_id == context_id, f.person_id.in_(person_ids))
+        .group_by(f.person_id, f.rule)
     )
-    for record in records:
-        latest[record.person_id][StallRule(record.rule)] = record
+    rows = uow.session.execute(
+        select(f.id, f.person_id, f.rule, f.status, f.severity, f.summary, f.evidence, f.holds_off).where(
+            f.id.in_(newest)
+        )
+    )
+    for row in rows:
+        latest[row.person_id][StallRule(row.rule)] = row
     return latest
 
 
@@ -293,6 +335,10 @@ def _close(
     flag.resolved_by_manager = by_manager
     flag.holds_off = by_manager
     _event(uow, flag, now, "resolved" if by_manager else "cleared", actor_id, note)
+
+
+def _event_row(flag_id: int, at: datetime, kind: str, actor_id: int | None, severity: str, note: str) -> dict[str, Any]:
+    return {"flag_id": flag_id, "at": at, "kind": kind, "actor_id": actor_id, "severity": severity, "note": note}
 
 
 def _event(uow: UnitOfWork, flag: StallFlagRecord, now: datetime, kind: str, actor_id: int | None, note: str) -> None:

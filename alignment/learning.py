@@ -10,13 +10,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+
 from alignment import sentences
 from alignment.database import UnitOfWork
-from alignment.events import events_by_person, record_events
-from alignment.opportunities import discover_activity, list_opportunities
+from alignment.events import record_learning
+from alignment.opportunities import OpportunityRecord, discover_activity
 from alignment.replanning import replan_people
 from alignment.roadmaps import Trigger
-from alignment.rules.progress import LearningEvent, MatcherIndex, progress_by_opportunity
+from alignment.rules.progress import LearningEvent
+from alignment.snapshots import load_catalogue
 
 
 @dataclass(frozen=True)
@@ -38,35 +41,32 @@ def take_in(
     """Record new events, hold unknown activities for tagging, and re-plan learners who finished something.
 
     `activity_names` gives the display name a statement carried for an activity id, so a discovered
-    activity gets a title people recognise.
+    activity gets a title people recognise. Everything is found by index — the events' own mappings and
+    the learners' tallies — so taking in one event costs the same in a small tenant as in a large one.
     """
     batch = list(events)
-    opportunities = list_opportunities(uow, tenant_id)
-    index = MatcherIndex([o.matcher for o in opportunities])
-    people = sorted({e.learner_id for e in batch})
-    history = events_by_person(uow, tenant_id, people)
-    before = {person: _finished(history[person], index) for person in people}
-    recorded = record_events(uow, tenant_id, batch)
-    if recorded == 0:
+    recorded = record_learning(uow, tenant_id, batch)
+    if recorded.new == 0:
         return Intake(0, 0, 0)
     discovered = 0
     names = activity_names or {}
-    for activity in sorted({e.activity_id for e in batch if e.activity_id and not index.matches(e)}):
+    for activity in sorted(recorded.unmatched):
         discovered += discover_activity(uow, tenant_id, activity, names.get(activity)) is not None
-    known = {e.event_id for person in people for e in history[person]}
-    for event in batch:
-        if event.event_id not in known:
-            history[event.learner_id].append(event)
-            known.add(event.event_id)
-    titles = {o.id: o.title for o in opportunities}
-    reasons = {}
-    for person in people:
-        newly = sorted(_finished(history[person], index) - before[person])
-        if newly:
-            reasons[person] = sentences.REPLAN_FINISHED(titles=[titles.get(o, str(o)) for o in newly])
-    replanned = replan_people(uow, tenant_id, reasons, Trigger.PROGRESS, now)
-    return Intake(recorded, discovered, replanned)
-
-
-def _finished(events: list[LearningEvent], index: MatcherIndex) -> set[int]:
-    return {o for o, p in progress_by_opportunity(events, index).items() if p.finished}
+    finished = {o for found in recorded.finished.values() for o in found}
+    if not finished:
+        return Intake(recorded.new, discovered, 0)
+    catalogue = load_catalogue(uow, tenant_id)
+    titles = {o: catalogue.by_id[o].title for o in finished if o in catalogue.by_id}
+    if finished - titles.keys():
+        rows = uow.session.execute(
+            select(OpportunityRecord.id, OpportunityRecord.title).where(
+                OpportunityRecord.id.in_(finished - titles.keys())
+            )
+        )
+        titles |= {opportunity: title for opportunity, title in rows}
+    reasons = {
+        person: sentences.REPLAN_FINISHED(titles=[titles.get(o, str(o)) for o in sorted(found)])
+        for person, found in sorted(recorded.finished.items())
+    }
+    replanned = replan_people(uow, tenant_id, reasons, Trigger.PROGRESS, now, catalogue)
+    return Intake(recorded.new, discovered, replanned)

@@ -205,8 +205,8 @@ def _from_roadmaps(snapshot: ContextSnapshot, kind: KeyResultKind) -> tuple[int,
     for member in snapshot.members:
         person = member.person.id
         progress = learner_progress(snapshot, person)
-        versions = snapshot.roadmaps.get(person, ())
-        items = versions[-1].plan.items if versions else ()
+        state = snapshot.roadmaps.get(person)
+        items = state.steps(progress) if state else ()
         if kind is KeyResultKind.SWEET_SPOT_IN_PROGRESS:
             alignments = learner_alignments(snapshot, person)
             denominator += 1

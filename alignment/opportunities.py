@@ -14,15 +14,18 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Select, String, Text, UniqueConstraint, delete, select
+from sqlalchemy import Float, ForeignKey, Select, String, Text, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alignment.catalogue import ImportSummary, active_skills_by_id
 from alignment.database import Base, UnitOfWork, utcnow
 from alignment.errors import Conflict, InvalidInput, NotFound
+from alignment.events import rematch
 from alignment.frameworks import OPPORTUNITY_KINDS, OpportunityRow
+from alignment.mappings import ActivityMappingRecord, LinkMappingRecord
 from alignment.rules.planning import check_no_prerequisite_cycle
 from alignment.rules.progress import Matcher
+from alignment.tenancy import catalogue_changed
 
 ACTIVE = "active"
 DISCOVERED = "discovered"
@@ -69,33 +72,6 @@ class PrerequisiteRecord(Base):
     prerequisite_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"), primary_key=True)
 
 
-class ActivityMappingRecord(Base):
-    """An xAPI activity id that belongs to an opportunity (one opportunity per activity and tenant)."""
-
-    __tablename__ = "opportunity_activities"
-    __table_args__ = (UniqueConstraint("tenant_id", "activity_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
-    activity_id: Mapped[str] = mapped_column(String(1000))
-    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"), index=True)
-
-
-class LinkMappingRecord(Base):
-    """An LTI resource link that opens an opportunity."""
-
-    __tablename__ = "opportunity_lti_links"
-    __table_args__ = (
-        UniqueConstraint("tenant_id", "resource_link_id"),
-        Index("ix_opportunity_lti_links_opportunity", "opportunity_id"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
-    resource_link_id: Mapped[str] = mapped_column(String(255))
-    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"))
-
-
 @dataclass(frozen=True)
 class OpportunityDraft:
     """What a manager or admin says about an opportunity, before it is checked."""
@@ -133,23 +109,43 @@ class Opportunity:
         return Matcher(self.id, self.activity_ids, self.lti_resource_link_ids)
 
 
-def create_opportunity(uow: UnitOfWork, tenant_id: int, draft: OpportunityDraft, status: str = ACTIVE) -> Opportunity:
-    """Add an opportunity after checking every field; nothing is stored if one is wrong."""
+def create_opportunity(
+    uow: UnitOfWork, tenant_id: int, draft: OpportunityDraft, status: str = ACTIVE, rematch_now: bool = True
+) -> Opportunity:
+    """Add an opportunity after checking every field; nothing is stored if one is wrong.
+
+    Learners with events on its activities or links have their tallies rebuilt (`rematch_now=False` leaves
+    that to the caller); a discovered activity's are rebuilt when it is described and becomes active, since
+    only active opportunities' tallies are read.
+    """
     _check(uow, tenant_id, draft, opportunity_id=None)
     now = utcnow()
     record = OpportunityRecord(tenant_id=tenant_id, status=status, created_at=now, updated_at=now)
-    _apply(uow, tenant_id, record, draft)
+    activities, links = _apply(uow, tenant_id, record, draft)
+    if rematch_now and status != DISCOVERED:
+        rematch(uow, tenant_id, activities, links)
     return get_opportunity(uow, tenant_id, record.id)
 
 
-def update_opportunity(uow: UnitOfWork, tenant_id: int, opportunity_id: int, draft: OpportunityDraft) -> Opportunity:
-    """Replace what is said about an opportunity; a discovered one becomes active once described."""
+def update_opportunity(
+    uow: UnitOfWork, tenant_id: int, opportunity_id: int, draft: OpportunityDraft, rematch_now: bool = True
+) -> Opportunity:
+    """Replace what is said about an opportunity; a discovered one becomes active once described.
+
+    Learners with events on activities or links it gains or loses have their tallies rebuilt (all of its
+    activities and links when it becomes active); `rematch_now=False` leaves that to the caller.
+    """
     record = _record(uow, tenant_id, opportunity_id)
     _check(uow, tenant_id, draft, opportunity_id=opportunity_id)
-    if record.status == DISCOVERED:
+    activated = record.status == DISCOVERED
+    if activated:
         record.status = ACTIVE
     record.updated_at = utcnow()
-    _apply(uow, tenant_id, record, draft)
+    activities, links = _apply(uow, tenant_id, record, draft)
+    if activated:
+        activities, links = activities | draft.activity_ids, links | draft.lti_resource_link_ids
+    if rematch_now:
+        rematch(uow, tenant_id, activities, links)
     return get_opportunity(uow, tenant_id, opportunity_id)
 
 
@@ -159,6 +155,7 @@ def retire_opportunity(uow: UnitOfWork, tenant_id: int, opportunity_id: int) -> 
     record.status = RETIRED
     record.updated_at = utcnow()
     uow.session.flush()
+    catalogue_changed(uow, tenant_id)
     return get_opportunity(uow, tenant_id, opportunity_id)
 
 
@@ -209,10 +206,14 @@ def import_opportunities(
     by_title = dict(before)
     drafts = [(row, _draft(row, skills_by_name)) for row in rows]
     created = updated = unchanged = 0
+    remapped: set[str] = set()
+    relinked: set[str] = set()
     # Create first, so prerequisites may name any opportunity of the file, in any order.
     for row, draft in drafts:
         if row.title not in by_title:
-            by_title[row.title] = create_opportunity(uow, tenant_id, draft)
+            by_title[row.title] = create_opportunity(uow, tenant_id, draft, rematch_now=False)
+            remapped |= draft.activity_ids
+            relinked |= draft.lti_resource_link_ids
             created += 1
     for row, draft in drafts:
         missing = [title for title in row.prerequisites if title not in by_title]
@@ -225,9 +226,16 @@ def import_opportunities(
             continue
         if previous is not None:
             updated += 1
+            remapped |= full.activity_ids ^ previous.activity_ids
+            relinked |= full.lti_resource_link_ids ^ previous.lti_resource_link_ids
+            if previous.status == DISCOVERED:
+                remapped |= full.activity_ids
+                relinked |= full.lti_resource_link_ids
         elif not full.prerequisites:
             continue
-        update_opportunity(uow, tenant_id, by_title[row.title].id, full)
+        update_opportunity(uow, tenant_id, by_title[row.title].id, full, rematch_now=False)
+    # One pass over the events for the whole file, not one per opportunity.
+    rematch(uow, tenant_id, remapped, relinked)
     return ImportSummary(created, updated, unchanged)
 
 
@@ -344,7 +352,23 @@ def _check_prerequisites(
     check_no_prerequisite_cycle(dict(graph))
 
 
-def _apply(uow: UnitOfWork, tenant_id: int, record: OpportunityRecord, draft: OpportunityDraft) -> None:
+def _apply(
+    uow: UnitOfWork, tenant_id: int, record: OpportunityRecord, draft: OpportunityDraft
+) -> tuple[frozenset[str], frozenset[str]]:
+    """Store the draft; return the activity ids and the LTI links the opportunity gained or lost."""
+    before_activities: frozenset[str] = frozenset()
+    before_links: frozenset[str] = frozenset()
+    if record.id is not None:
+        before_activities = frozenset(
+            uow.session.scalars(
+                select(ActivityMappingRecord.activity_id).where(ActivityMappingRecord.opportunity_id == record.id)
+            )
+        )
+        before_links = frozenset(
+            uow.session.scalars(
+                select(LinkMappingRecord.resource_link_id).where(LinkMappingRecord.opportunity_id == record.id)
+            )
+        )
     record.title = " ".join(draft.title.split())
     record.kind = draft.kind
     record.effort_hours = draft.effort_hours
@@ -367,6 +391,8 @@ def _apply(uow: UnitOfWork, tenant_id: int, record: OpportunityRecord, draft: Op
         ]
     )
     uow.session.flush()
+    catalogue_changed(uow, tenant_id)
+    return draft.activity_ids ^ before_activities, draft.lti_resource_link_ids ^ before_links
 
 
 def _load(uow: UnitOfWork, tenant_id: int, chosen: list[int] | Select[Any]) -> list[Opportunity]:

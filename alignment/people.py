@@ -13,7 +13,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, bindparam, func, select
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, bindparam, case, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alignment.database import Base, UnitOfWork, dialect_of, insert_for, utcnow
@@ -41,6 +41,9 @@ class PersonRecord(Base):
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     role_started_on: Mapped[date | None]
     created_at: Mapped[datetime]
+    role_label: Mapped[str | None] = mapped_column(String(100))
+    """The person's job role as the organisation names it (an LTI custom parameter): it picks the org
+    agenda for their role in a context, if the context has one."""
 
 
 class ContextRecord(Base):
@@ -85,6 +88,7 @@ class Person:
     provisional: bool
     role_started_on: date | None
     created_at: datetime
+    role_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,7 @@ def _person(record: PersonRecord) -> Person:
         provisional=record.provisional,
         role_started_on=record.role_started_on,
         created_at=record.created_at,
+        role_label=record.role_label,
     )
 
 
@@ -130,8 +135,13 @@ def upsert_person(
     name: str,
     email: str | None = None,
     role_started_on: date | None = None,
+    role_label: str | None = None,
 ) -> Person:
-    """The person with this LMS user id in the tenant, created or updated with what the LMS says now."""
+    """The person with this LMS user id in the tenant, created or updated with what the LMS says now.
+
+    What the LMS leaves out (email, start in role, role label) keeps its earlier value; an empty role
+    label clears it.
+    """
     if not lms_user_id.strip():
         raise InvalidInput("lms_user_id must not be empty")
     values = {
@@ -140,6 +150,8 @@ def upsert_person(
         "name": _display_name(name, lms_user_id),
         "email": email or None,
         "role_started_on": role_started_on,
+        "role_label": (clean_role_label(role_label) or None) if role_label is not None else None,
+        "role_label_given": role_label is not None,
         "created_at": utcnow(),
     }
     # populate_existing: a record of this person already loaded in the session shows the new values.
@@ -158,6 +170,7 @@ def _person_upsert(dialect: str) -> Any:
         email=bindparam("email"),
         provisional=False,
         role_started_on=bindparam("role_started_on"),
+        role_label=bindparam("role_label"),
         created_at=bindparam("created_at"),
     )
     return statement.on_conflict_do_update(
@@ -166,6 +179,10 @@ def _person_upsert(dialect: str) -> Any:
             "name": statement.excluded.name,
             "email": func.coalesce(statement.excluded.email, PersonRecord.email),
             "role_started_on": func.coalesce(statement.excluded.role_started_on, PersonRecord.role_started_on),
+            "role_label": case(
+                (bindparam("role_label_given", type_=Boolean), statement.excluded.role_label),
+                else_=PersonRecord.role_label,
+            ),
             "provisional": False,
         },
     ).returning(PersonRecord)
@@ -283,9 +300,21 @@ def roster(
     uow: UnitOfWork, context: Context, role: Role = Role.LEARNER, person_ids: Sequence[int] | None = None
 ) -> list[Member]:
     """The active members of a context in `role` (all, or those of `person_ids`), by name."""
+    p = PersonRecord
     query = (
-        select(PersonRecord, MembershipRecord)
-        .join(MembershipRecord, MembershipRecord.person_id == PersonRecord.id)
+        select(
+            p.id,
+            p.tenant_id,
+            p.name,
+            p.lms_user_id,
+            p.email,
+            p.provisional,
+            p.role_started_on,
+            p.created_at,
+            p.role_label,
+            MembershipRecord.joined_at,
+        )
+        .join(MembershipRecord, MembershipRecord.person_id == p.id)
         .where(
             MembershipRecord.context_id == context.id,
             MembershipRecord.role == role.value,
@@ -293,9 +322,18 @@ def roster(
         )
     )
     if person_ids is not None:
-        query = query.where(PersonRecord.id.in_(list(person_ids)))
-    rows = uow.session.execute(query.order_by(PersonRecord.name, PersonRecord.id))
-    return [Member(_person(p), Role(m.role), m.joined_at) for p, m in rows]
+        query = query.where(p.id.in_(list(person_ids)))
+    # Plain columns, not ORM instances: a sweep reads every roster of a tenant.
+    rows = uow.session.execute(query.order_by(p.name, p.id))
+    return [Member(Person(*row[:9]), role, row[9]) for row in rows]
+
+
+def clean_role_label(label: str) -> str:
+    """A role label as stored and matched: inner spaces collapsed, at most 100 characters."""
+    label = " ".join(label.split())
+    if len(label) > 100:
+        raise InvalidInput("role_label must be at most 100 characters")
+    return label
 
 
 def _display_name(name: str, fallback: str) -> str:

@@ -9,13 +9,14 @@ from datetime import datetime
 from sqlalchemy import select
 
 from alignment import sentences
+from alignment.candidates import Catalogue
 from alignment.database import UnitOfWork
 from alignment.errors import NotFound
 from alignment.messages import Message
 from alignment.people import ContextRecord, MembershipRecord, Role
 from alignment.policies import StoredPolicy, current_policy, set_policy
-from alignment.roadmaps import RoadmapVersion, Trigger, latest_versions, store_version
-from alignment.snapshots import learner_plan, load_snapshot
+from alignment.roadmaps import RoadmapVersion, Trigger, latest_versions, next_version, store_versions
+from alignment.snapshots import learner_plan, load_catalogue, load_snapshot
 
 
 def replan(
@@ -29,10 +30,18 @@ def replan(
 
 
 def replan_context(
-    uow: UnitOfWork, tenant_id: int, context_id: int, trigger: Trigger, reason: Message, now: datetime
+    uow: UnitOfWork,
+    tenant_id: int,
+    context_id: int,
+    trigger: Trigger,
+    reason: Message,
+    now: datetime,
+    catalogue: Catalogue | None = None,
 ) -> int:
-    """Re-plan every learner of the context; return how many roadmaps changed."""
-    versions = _replan_in_context(uow, tenant_id, context_id, defaultdict(lambda: reason), trigger, now, everyone=True)
+    """Re-plan every learner of the context; return how many roadmaps changed (`catalogue`: see load_snapshot)."""
+    versions = _replan_in_context(
+        uow, tenant_id, context_id, defaultdict(lambda: reason), trigger, now, everyone=True, catalogue=catalogue
+    )
     return sum(changed for changed, _ in versions.values())
 
 
@@ -44,7 +53,12 @@ def replan_person(
 
 
 def replan_people(
-    uow: UnitOfWork, tenant_id: int, reasons: Mapping[int, Message], trigger: Trigger, now: datetime
+    uow: UnitOfWork,
+    tenant_id: int,
+    reasons: Mapping[int, Message],
+    trigger: Trigger,
+    now: datetime,
+    catalogue: Catalogue | None = None,
 ) -> int:
     """Re-plan each person (with their own reason) in every context where they learn, one snapshot per
     context however many people; return how many roadmaps changed."""
@@ -62,7 +76,9 @@ def replan_people(
     changed = 0
     for context_id, people in contexts.items():
         wanted = {person: reasons[person] for person in people}
-        versions = _replan_in_context(uow, tenant_id, context_id, wanted, trigger, now, everyone=False)
+        versions = _replan_in_context(
+            uow, tenant_id, context_id, wanted, trigger, now, everyone=False, catalogue=catalogue
+        )
         changed += sum(was_changed for was_changed, _ in versions.values())
     return changed
 
@@ -70,7 +86,8 @@ def replan_people(
 def replan_tenant(uow: UnitOfWork, tenant_id: int, trigger: Trigger, reason: Message, now: datetime) -> int:
     """Re-plan every learner of every context of the tenant (after opportunities or the policy change)."""
     contexts = list(uow.session.scalars(select(ContextRecord.id).where(ContextRecord.tenant_id == tenant_id)))
-    return sum(replan_context(uow, tenant_id, context_id, trigger, reason, now) for context_id in contexts)
+    catalogue = load_catalogue(uow, tenant_id)
+    return sum(replan_context(uow, tenant_id, c, trigger, reason, now, catalogue) for c in contexts)
 
 
 def change_policy(
@@ -98,27 +115,40 @@ def _replan_in_context(
     trigger: Trigger,
     now: datetime,
     everyone: bool,
+    catalogue: Catalogue | None = None,
 ) -> dict[int, tuple[bool, RoadmapVersion]]:
     """Re-plan the learners of `reasons` (or all, with `everyone`) from one snapshot of the context.
 
     The newest stored version is the previous one whatever its time, so that two re-plans in the same
     instant still chain.
     """
-    snapshot = load_snapshot(uow, tenant_id, context_id, now, person_ids=None if everyone else list(reasons))
+    snapshot = load_snapshot(
+        uow,
+        tenant_id,
+        context_id,
+        now,
+        person_ids=None if everyone else list(reasons),
+        catalogue=catalogue,
+        with_roadmaps=False,
+        with_active_days=False,
+    )
     people = [m.person.id for m in snapshot.members]
     latest = latest_versions(uow, tenant_id, context_id, people)
     result = {}
-    for n, person_id in enumerate(people, start=1):
+    rows = []
+    for person_id in people:
         previous = latest.get(person_id)
         plan = learner_plan(snapshot, person_id, now.date())
-        version = store_version(uow, tenant_id, person_id, context_id, plan, trigger, reasons[person_id], previous, now)
-        result[person_id] = (previous is None or version.version != previous.version, version)
-        if n % FLUSH_EVERY == 0:
-            uow.session.flush()
-    uow.session.flush()
+        version, row = next_version(tenant_id, person_id, context_id, plan, trigger, reasons[person_id], previous, now)
+        result[person_id] = (row is not None, version)
+        if row is not None:
+            rows.append(row)
+        if len(rows) == WRITE_EVERY:
+            store_versions(uow, rows)
+            rows = []
+    store_versions(uow, rows)
     return result
 
 
-FLUSH_EVERY = 200
-"""New roadmap versions written per flush: few statements, and the session never holds a large context's
-worth of plans (a plan lists every opportunity left out, so each is large)."""
+WRITE_EVERY = 500
+"""New roadmap versions written per statement: few statements, and never a large context's plans at once."""

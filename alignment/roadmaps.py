@@ -8,20 +8,39 @@ versions made because of progress are not.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, UniqueConstraint, func, select
+import orjson
+from sqlalchemy import (
+    JSON,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    case,
+    cast,
+    func,
+    insert,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alignment import sentences
 from alignment.database import Base, UnitOfWork
 from alignment.messages import Message
 from alignment.rules.planning import LeftOut, Plan, PlannedItem
+from alignment.rules.progress import ItemProgress
 from alignment.rules.quadrants import Quadrant
+from alignment.rules.stalls import Step
 
 
 class Trigger(StrEnum):
@@ -61,6 +80,9 @@ class RoadmapRecord(Base):
     weekly_hours: Mapped[float] = mapped_column(Float)
     projected_finish: Mapped[date | None]
     plan: Mapped[dict[str, Any]] = mapped_column(JSON)
+    steps: Mapped[str | None] = mapped_column(Text)
+    """The plan's items as stall rules read them, as compact JSON (`steps_text`): what a sweep reads instead of
+    the whole plan. Versions stored before it was kept have none; their plan is read instead."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +96,19 @@ class RoadmapVersion:
     trigger: Trigger
     reason: Message
     changes: tuple[Message, ...]
-    plan: Plan
+    stored: Plan | str = field(repr=False, compare=False)
+    """The plan, or the JSON text it is stored as: read into a plan only when it is needed (a re-plan
+    compares texts, and most plans come out unchanged)."""
+
+    @cached_property
+    def plan(self) -> Plan:
+        """The plan."""
+        return self.stored if isinstance(self.stored, Plan) else plan_from_text(self.stored)
+
+    @cached_property
+    def plan_text(self) -> str:
+        """The plan as stored: JSON text."""
+        return self.stored if isinstance(self.stored, str) else plan_text(self.stored)
 
     @property
     def rescoped(self) -> bool:
@@ -82,8 +116,7 @@ class RoadmapVersion:
         return self.trigger.rescopes
 
 
-def store_version(
-    uow: UnitOfWork,
+def next_version(
     tenant_id: int,
     person_id: int,
     context_id: int,
@@ -92,40 +125,147 @@ def store_version(
     reason: Message,
     previous: RoadmapVersion | None,
     now: datetime,
-) -> RoadmapVersion:
-    """Keep `plan` as the next version made at `now`, unless it is the same plan as `previous`.
-
-    The new row is added to the session, not flushed: re-planning a context flushes once for all.
-    """
-    # Plans are plain values that survive JSON unchanged, so comparing them is comparing what is stored.
-    if previous is not None and previous.plan == plan:
-        return previous
-    changes = describe_changes(previous.plan if previous else None, plan)
-    record = RoadmapRecord(
-        tenant_id=tenant_id,
+) -> tuple[RoadmapVersion, dict[str, Any] | None]:
+    """`plan` as the next version made at `now`, with the row to store (`store_versions`) — or `previous` and
+    no row when it is the same plan."""
+    text = plan_text(plan)
+    # The same text is the same plan. Plans are plain values that survive JSON unchanged, so a stored plan
+    # written another way (an older release) is compared as a plan.
+    if previous is not None and (previous.plan_text == text or previous.plan == plan):
+        return previous, None
+    version = RoadmapVersion(
         person_id=person_id,
         context_id=context_id,
         version=previous.version + 1 if previous else 1,
         created_at=now,
-        trigger=(trigger if previous else Trigger.FIRST).value,
-        reason=reason.to_json(),
-        changes=[change.to_json() for change in changes],
-        starts_on=plan.starts_on,
-        weekly_hours=plan.weekly_hours,
-        projected_finish=plan.projected_finish,
-        plan=plan_to_json(plan),
-    )
-    uow.session.add(record)
-    return RoadmapVersion(
-        person_id=person_id,
-        context_id=context_id,
-        version=record.version,
-        created_at=now,
-        trigger=Trigger(record.trigger),
+        trigger=trigger if previous else Trigger.FIRST,
         reason=reason,
-        changes=changes,
-        plan=plan,
+        changes=describe_changes(previous.plan if previous else None, plan),
+        stored=plan,
     )
+    row = {
+        "tenant_id": tenant_id,
+        "person_id": person_id,
+        "context_id": context_id,
+        "version": version.version,
+        "created_at": now,
+        "trigger": version.trigger.value,
+        "reason": reason.to_json(),
+        "changes": [change.to_json() for change in version.changes],
+        "starts_on": plan.starts_on,
+        "weekly_hours": plan.weekly_hours,
+        "projected_finish": plan.projected_finish,
+        "plan_text": text,
+        "steps": steps_text(plan),
+    }
+    return version, row
+
+
+def store_versions(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert the rows of new versions (`next_version`) in one statement."""
+    if not rows:
+        return
+    text = bindparam("plan_text", type_=Text)
+    # PostgreSQL converts the text to its json type when asked; SQLite keeps JSON as text (and its CAST would not).
+    plan = cast(text, JSON) if uow.session.get_bind().dialect.name == "postgresql" else text
+    uow.session.execute(insert(RoadmapRecord).values(plan=plan), list(rows))
+
+
+@dataclass(frozen=True)
+class RoadmapState:
+    """A learner's roadmap in a context at a moment: its current version's items (as stall rules read them),
+    when the first version was made, and the start and projected finish of the newest version that changed
+    the roadmap's scope (the baseline that behind-pace detection measures slips from)."""
+
+    version: int
+    first_made_at: datetime
+    baseline_start: date | None
+    baseline_finish: date | None
+    stored_steps: str = field(repr=False)
+    """`steps_text` of the current version, or its whole plan's text for a version stored without it."""
+
+    def steps(self, progress: Mapping[int, ItemProgress]) -> tuple[Step, ...]:
+        """The current version's items, each finished or not by `progress`."""
+        data = orjson.loads(self.stored_steps)
+        rows = data if isinstance(data, list) else [_step_row(item) for item in data["items"]]
+        days: dict[str, date] = {}
+
+        def day(text: str) -> date:
+            found = days.get(text)
+            if found is None:
+                found = days[text] = date.fromisoformat(text)
+            return found
+
+        return tuple(
+            Step(
+                opportunity_id,
+                title,
+                _QUADRANTS[quadrant],
+                day(finish),
+                _finished(progress, opportunity_id),
+                day(due) if due else None,
+                org_why,
+            )
+            for opportunity_id, title, quadrant, finish, due, org_why in rows
+        )
+
+
+def roadmap_states(
+    uow: UnitOfWork, tenant_id: int, context_id: int, person_ids: Sequence[int], until: datetime | None = None
+) -> dict[int, RoadmapState]:
+    """Each person's roadmap state in the context (from versions made before `until`, if given), in three
+    queries whatever their number; only the current version's plan is read."""
+    if not person_ids:
+        return {}
+    r = RoadmapRecord
+    where = [r.tenant_id == tenant_id, r.context_id == context_id, r.person_id.in_(list(person_ids))]
+    if until is not None:
+        where.append(r.created_at < until)
+    summary = list(
+        uow.session.execute(
+            select(
+                r.person_id,
+                func.max(r.version),
+                func.min(r.created_at),
+                func.max(case((r.trigger != Trigger.PROGRESS.value, r.version))),
+            )
+            .where(*where)
+            .group_by(r.person_id)
+        )
+    )
+    if not summary:
+        return {}
+    stored = {
+        person: steps or plan
+        for person, steps, plan in uow.session.execute(
+            select(r.person_id, r.steps, case((r.steps.is_(None), cast(r.plan, Text)))).where(
+                r.context_id == context_id, tuple_(r.person_id, r.version).in_([(row[0], row[1]) for row in summary])
+            )
+        )
+    }
+    rescoped = [(row[0], row[3]) for row in summary if row[3] is not None]
+    baselines = {
+        person: (starts, finish)
+        for person, starts, finish in (
+            uow.session.execute(
+                select(r.person_id, r.starts_on, r.projected_finish).where(
+                    r.context_id == context_id, tuple_(r.person_id, r.version).in_(rescoped)
+                )
+            )
+            if rescoped
+            else []
+        )
+    }
+    return {
+        person: RoadmapState(
+            version=version,
+            first_made_at=first,
+            baseline_start=baselines.get(person, (None, None))[0],
+            baseline_finish=baselines.get(person, (None, None))[1],
+            stored_steps=stored[person],
+        )
+        for person, version, first, _ in summary
+    }
 
 
 def latest_version(uow: UnitOfWork, tenant_id: int, person_id: int, context_id: int) -> RoadmapVersion | None:
@@ -146,25 +286,25 @@ def latest_version(uow: UnitOfWork, tenant_id: int, person_id: int, context_id: 
 def latest_versions(
     uow: UnitOfWork, tenant_id: int, context_id: int, person_ids: Sequence[int]
 ) -> dict[int, RoadmapVersion]:
-    """Each person's newest roadmap in the context, in two queries whatever their number."""
+    """Each person's newest roadmap in the context, in one query whatever their number (plans read as text)."""
     if not person_ids:
         return {}
+    r = RoadmapRecord
     newest = (
-        select(RoadmapRecord.person_id, func.max(RoadmapRecord.version).label("version"))
-        .where(
-            RoadmapRecord.tenant_id == tenant_id,
-            RoadmapRecord.context_id == context_id,
-            RoadmapRecord.person_id.in_(list(person_ids)),
-        )
-        .group_by(RoadmapRecord.person_id)
+        select(r.person_id, func.max(r.version).label("version"))
+        .where(r.tenant_id == tenant_id, r.context_id == context_id, r.person_id.in_(list(person_ids)))
+        .group_by(r.person_id)
         .subquery()
     )
-    records = uow.session.scalars(
-        select(RoadmapRecord)
-        .join(newest, (newest.c.person_id == RoadmapRecord.person_id) & (newest.c.version == RoadmapRecord.version))
-        .where(RoadmapRecord.context_id == context_id)
+    rows = uow.session.execute(
+        select(r.person_id, r.version, r.created_at, r.trigger, r.reason, r.changes, cast(r.plan, Text))
+        .join(newest, (newest.c.person_id == r.person_id) & (newest.c.version == r.version))
+        .where(r.context_id == context_id)
     )
-    return {record.person_id: _version(record) for record in records}
+    return {
+        person: RoadmapVersion(person, context_id, version, made, Trigger(trigger), reason, changes, plan)
+        for person, version, made, trigger, reason, changes, plan in rows
+    }
 
 
 def roadmap_versions_by_person(
@@ -210,8 +350,17 @@ def describe_changes(previous: Plan | None, plan: Plan) -> tuple[Message, ...]:
 
 def plan_to_json(plan: Plan) -> dict[str, Any]:
     """The plan as JSON-safe values."""
+    days: dict[date, str] = {}
+
+    def day(value: date) -> str:
+        # A plan's items share few dates; each is written once.
+        found = days.get(value)
+        if found is None:
+            found = days[value] = value.isoformat()
+        return found
+
     return {
-        "starts_on": plan.starts_on.isoformat(),
+        "starts_on": day(plan.starts_on),
         "weekly_hours": plan.weekly_hours,
         "items": [
             {
@@ -220,10 +369,10 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
                 "quadrant": i.quadrant.value,
                 "reason": i.reason.to_json(),
                 "hours": i.hours,
-                "start": i.start.isoformat(),
-                "finish": i.finish.isoformat(),
+                "start": day(i.start),
+                "finish": day(i.finish),
                 "org_why": i.org_why,
-                "due": i.due.isoformat() if i.due else None,
+                "due": day(i.due) if i.due else None,
                 "prerequisite_of": list(i.prerequisite_of),
             }
             for i in plan.items
@@ -238,6 +387,42 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
             for o in plan.left_out
         ],
     }
+
+
+def steps_text(plan: Plan) -> str:
+    """The plan's items as stall rules read them: a compact JSON list, a tenth of the whole plan."""
+    return orjson.dumps(
+        [
+            [
+                i.opportunity_id,
+                i.title,
+                i.quadrant.value,
+                i.finish.isoformat(),
+                i.due.isoformat() if i.due else None,
+                i.org_why,
+            ]
+            for i in plan.items
+        ]
+    ).decode()
+
+
+def _step_row(item: dict[str, Any]) -> list[Any]:
+    return [item["opportunity_id"], item["title"], item["quadrant"], item["finish"], item["due"], item["org_why"]]
+
+
+def _finished(progress: Mapping[int, ItemProgress], opportunity_id: int) -> bool:
+    item = progress.get(opportunity_id)
+    return item is not None and item.finished
+
+
+def plan_text(plan: Plan) -> str:
+    """The plan as the JSON text it is stored as (with orjson: several times faster than the json module)."""
+    return orjson.dumps(plan_to_json(plan)).decode()
+
+
+def plan_from_text(stored: str | dict[str, Any]) -> Plan:
+    """The plan stored by `plan_to_json`, from its JSON text (read as text: parsed here, faster)."""
+    return plan_from_json(orjson.loads(stored) if isinstance(stored, str | bytes) else stored)
 
 
 def plan_from_json(data: dict[str, Any]) -> Plan:
@@ -281,5 +466,5 @@ def _version(record: RoadmapRecord) -> RoadmapVersion:
         trigger=Trigger(record.trigger),
         reason=Message.from_json(record.reason),
         changes=tuple(Message.from_json(change) for change in record.changes),
-        plan=plan_from_json(record.plan),
+        stored=plan_from_json(record.plan),
     )

@@ -77,6 +77,9 @@ REPLAN_ORG_AGENDA = Sentence("replan.org_agenda", N_("Your organisation changed 
 REPLAN_OPPORTUNITY = Sentence("replan.opportunity", N_("“%(title)s” changed."), {"title": TEXT})
 REPLAN_OPPORTUNITIES = Sentence("replan.opportunities", N_("The course's opportunities changed."))
 REPLAN_POLICY = Sentence("replan.policy", N_("Your organisation changed its planning settings."))
+REPLAN_BY_ADMIN = Sentence("replan.by_admin", N_("Re-planned by an administrator."))
+REPLAN_ROLE = Sentence("replan.role", N_("Your role is now %(role)s."), {"role": TEXT})
+REPLAN_ROLE_CLEARED = Sentence("replan.role_cleared", N_("Your LMS no longer gives a role for you."))
 REPLAN_FINISHED = Sentence("replan.finished", N_("You finished %(titles)s."), {"titles": Kind.TITLES})
 
 # What a new roadmap version changed (roadmaps.describe_changes).
@@ -161,9 +164,9 @@ PLATEAU = _plural(
 UPHILL_AVOIDANCE = _plural(
     "stall.uphill_avoidance",
     N_plural(
-        "Every learning activity in the last %(days)s days (%(activities)s in all) was a gift, while %(num)s "
+        "Every item worked on in the last %(days)s days (%(activities)s in all) was a gift, while %(num)s "
         "uphill or mandatory item waits: “%(title)s”.",
-        "Every learning activity in the last %(days)s days (%(activities)s in all) was a gift, while %(num)s "
+        "Every item worked on in the last %(days)s days (%(activities)s in all) was a gift, while %(num)s "
         "uphill or mandatory items wait, first “%(title)s”.",
     ),
     "num",
@@ -246,6 +249,7 @@ EVIDENCE: dict[str, Sentence] = {
         ("active_days_before", N_("Active days, window before: %(value)s"), NUMBER),
         ("window_days", N_("Window: %(value)s days"), NUMBER),
         ("gift_activities", N_("Activities on gifts: %(value)s"), NUMBER),
+        ("gift_items", N_("Gifts worked on: %(value)s"), NUMBER),
         ("waiting_items", N_("Uphill or mandatory items waiting: %(value)s"), NUMBER),
         ("first_waiting", N_("First waiting item: %(value)s"), TEXT),
         ("first_waiting_due", N_("It is due: %(value)s"), DATE),

@@ -9,6 +9,7 @@ from alignment.catalogue import Skill, SkillRecord, get_skill
 from alignment.database import UnitOfWork, utcnow
 from alignment.errors import InvalidInput
 from alignment.opportunities import OpportunitySkillRecord
+from alignment.tenancy import catalogue_changed
 
 
 def merge_skills(uow: UnitOfWork, tenant_id: int, source_id: int, target_id: int) -> Skill:
@@ -59,4 +60,5 @@ def merge_skills(uow: UnitOfWork, tenant_id: int, source_id: int, target_id: int
     record.retired_at = record.retired_at or utcnow()
     record.merged_into_id = target_id
     uow.session.flush()
+    catalogue_changed(uow, tenant_id)
     return get_skill(uow, tenant_id, target_id)

@@ -1,16 +1,18 @@
 """Everything about one context at one moment, loaded in a fixed number of queries, and what follows from it.
 
 Roadmap planning, stall sweeps, momentum and back-tests all read a `ContextSnapshot` as of a moment:
-agenda versions, roadmap versions and events from before it, never after. The functions that turn a
-snapshot into a learner's alignments, plan and situation are pure.
+agenda versions, roadmap versions and learning from before it, never after. Learning is read from the
+learners' running tallies where those hold at that moment (for anyone whose latest event came before
+it), and from the events otherwise (back-tests). The functions that turn a snapshot into a learner's
+alignments, plan and situation are pure.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from functools import cached_property
 
 from sqlalchemy import func, select
@@ -21,27 +23,25 @@ from alignment.agendas import (
     PersonalAgenda,
     PersonalAgendaRecord,
     PersonalInterestRecord,
-    current_org_agenda,
+    agenda_for_role,
+    org_agendas_as_of,
 )
+from alignment.candidates import Catalogue, OrgView, interest_levels
 from alignment.catalogue import SkillRecord
-from alignment.database import UnitOfWork
-from alignment.events import events_by_person
-from alignment.messages import Message
+from alignment.database import Memo, UnitOfWork
+from alignment.events import learning_as_of
 from alignment.opportunities import ACTIVE, Opportunity, list_opportunities
 from alignment.people import Context, Member, Role, get_context, roster
 from alignment.policies import Policy, get_policy
-from alignment.roadmaps import RoadmapVersion, Trigger, roadmap_versions_by_person
-from alignment.rules.planning import Candidate, Plan, check_no_prerequisite_cycle, plan_roadmap
-from alignment.rules.progress import (
-    ItemProgress,
-    LearningEvent,
-    MatcherIndex,
-    MatchKind,
-    effective_events,
-    progress_by_opportunity,
-)
-from alignment.rules.quadrants import Alignment, Interest, align
-from alignment.rules.stalls import Activity, Situation, Step
+from alignment.roadmaps import RoadmapState, RoadmapVersion, plan_text, roadmap_states, steps_text
+from alignment.rules.planning import Candidate, Plan, plan_roadmap, projected_finish
+from alignment.rules.progress import ItemProgress
+from alignment.rules.quadrants import Alignment, Interest
+from alignment.rules.stalls import ItemActivity, Situation, Step, lookback_days
+from alignment.tallies import Learning
+from alignment.tenancy import catalogue_version
+
+NO_LEARNING = Learning({}, None, frozenset())
 
 
 @dataclass(frozen=True)
@@ -53,52 +53,82 @@ class ContextSnapshot:
     as_of: datetime
     policy: Policy
     org_agenda: OrgAgenda | None
-    opportunities: tuple[Opportunity, ...]
-    skill_names: Mapping[int, str]
+    """The context-wide org agenda."""
+    catalogue: Catalogue
     members: tuple[Member, ...]
     agendas: Mapping[int, PersonalAgenda]
-    events: Mapping[int, Sequence[LearningEvent]]
-    roadmaps: Mapping[int, Sequence[RoadmapVersion]]
+    learning: Mapping[int, Learning]
+    roadmaps: Mapping[int, RoadmapState]
+    role_agendas: Mapping[str, OrgAgenda] = field(default_factory=dict)
+    """The context's agendas for role labels, by label."""
+    memo: Memo | None = None
+
+    @property
+    def opportunities(self) -> tuple[Opportunity, ...]:
+        """The tenant's active opportunities."""
+        return self.catalogue.opportunities
 
     @cached_property
-    def index(self) -> MatcherIndex:
-        """Finds the opportunities a learning event belongs to (built once per snapshot)."""
-        return MatcherIndex([o.matcher for o in self.opportunities])
+    def org_view(self) -> OrgView:
+        """The catalogue as the context-wide org agenda places it (for learners without a role agenda)."""
+        return self._view("")
+
+    def view_for(self, person_id: int | None) -> OrgView:
+        """The catalogue as the org agenda for this learner places it: their role label's agenda over the
+        context-wide one, or the context-wide one alone (`agendas.agenda_for_role`)."""
+        if person_id is None:
+            return self.org_view
+        label = self._members[person_id].person.role_label if person_id in self._members else None
+        return self._view(label if label and label in self.role_agendas else "")
+
+    def agenda_for(self, person_id: int) -> OrgAgenda | None:
+        """The org agenda that applies to this learner."""
+        label = self._members[person_id].person.role_label if person_id in self._members else None
+        if label and label in self.role_agendas:
+            return agenda_for_role(self.org_agenda, self.role_agendas[label])
+        return self.org_agenda
 
     @cached_property
-    def _alignments(self) -> dict[tuple[int, int] | None, dict[int, Alignment]]:
+    def _views(self) -> dict[str, OrgView]:
+        return {}
+
+    def _view(self, label: str) -> OrgView:
+        view = self._views.get(label)
+        if view is None:
+            role = self.role_agendas.get(label) if label else None
+            agenda = agenda_for_role(self.org_agenda, role) if role else self.org_agenda
+            # Named by the versions it is made of: an agenda changes only by a new version.
+            key = tuple((a.context_id, a.role_label, a.version) for a in (self.org_agenda, role) if a is not None)
+            view = self._views[label] = self._memo_view(key, agenda)
+        return view
+
+    def _memo_view(self, key: tuple[tuple[int, str, int], ...], agenda: OrgAgenda | None) -> OrgView:
+        """A new view of the catalogue for the agenda, or the memo's."""
+
+        def make() -> OrgView:
+            return OrgView(
+                self.catalogue,
+                agenda.needs if agenda else {},
+                agenda.mandatory if agenda else {},
+                self.policy.thresholds,
+            )
+
+        if self.memo is None or self.catalogue.version is None:
+            return make()
+        version = (self.tenant_id, self.catalogue.version)
+        return self.memo.get(("org view", version, key, self.policy.thresholds), make)
+
+    @cached_property
+    def _alignments(self) -> dict[tuple[int, tuple[int, int] | None], dict[int, Alignment]]:
         return {}
 
     @cached_property
-    def _by_skill(self) -> dict[int, list[int]]:
-        """The opportunities that build each skill (with a positive weight)."""
-        found: dict[int, list[int]] = defaultdict(list)
-        for o in self.opportunities:
-            for skill, weight in o.skills.items():
-                if weight > 0:
-                    found[skill].append(o.id)
-        return found
-
-    @cached_property
-    def _prerequisites_checked(self) -> bool:
-        """True once the catalogue's prerequisites are known to form no cycle (raises PrerequisiteCycle if not)."""
-        check_no_prerequisite_cycle({o.id: o.prerequisites for o in self.opportunities})
-        return True
-
-    @cached_property
-    def _shared_candidates(self) -> dict[int, Candidate]:
-        """Each opportunity as the planner sees it for a learner who wants none of its skills and has not
-        touched it: the same for everyone in the context, so built once."""
-        alignments = learner_alignments(self, None)
-        return {o.id: _candidate(self, o, alignments[o.id], None) for o in self.opportunities}
-
-    @cached_property
-    def _progress(self) -> dict[int, dict[int, ItemProgress]]:
-        return {}
+    def _members(self) -> dict[int, Member]:
+        return {m.person.id: m for m in self.members}
 
     def member(self, person_id: int) -> Member:
         """The learner on this context's roster."""
-        return next(m for m in self.members if m.person.id == person_id)
+        return self._members[person_id]
 
 
 def load_snapshot(
@@ -107,21 +137,59 @@ def load_snapshot(
     context_id: int,
     as_of: datetime,
     person_ids: Sequence[int] | None = None,
+    catalogue: Catalogue | None = None,
+    with_roadmaps: bool = True,
+    with_active_days: bool = True,
     policy: Policy | None = None,
 ) -> ContextSnapshot:
     """Load the context's learners (all, or `person_ids`) and everything their roadmaps depend on.
 
-    `policy` stands in for the tenant's stored policy (to see what another policy would do).
+    A `catalogue` loaded once serves every context of a tenant-wide pass; `with_roadmaps=False` and
+    `with_active_days=False` leave out the stored roadmaps and the days learners were active, which
+    planning does not read. `policy` stands in for the tenant's stored policy (to see what another policy
+    would do).
     """
     context = get_context(uow, tenant_id, context_id)
     members = tuple(m for m in roster(uow, context, Role.LEARNER, person_ids) if m.joined_at < as_of)
     ids = [m.person.id for m in members]
+    policy = policy if policy is not None else get_policy(uow, tenant_id)
+    org_agendas = org_agendas_as_of(uow, tenant_id, context_id, as_of)
+    catalogue = catalogue if catalogue is not None else load_catalogue(uow, tenant_id)
     return ContextSnapshot(
         tenant_id=tenant_id,
         context=context,
         as_of=as_of,
-        policy=policy if policy is not None else get_policy(uow, tenant_id),
-        org_agenda=current_org_agenda(uow, tenant_id, context_id, as_of=as_of),
+        policy=policy,
+        org_agenda=org_agendas.get(""),
+        role_agendas={label: agenda for label, agenda in org_agendas.items() if label},
+        catalogue=catalogue,
+        members=members,
+        agendas=_personal_agendas_as_of(uow, tenant_id, ids, as_of),
+        learning=learning_as_of(
+            uow,
+            tenant_id,
+            ids,
+            as_of,
+            catalogue.index,
+            as_of.date() - timedelta(days=lookback_days(policy.stall)) if with_active_days else None,
+        ),
+        roadmaps=roadmap_states(uow, tenant_id, context_id, ids, until=as_of) if with_roadmaps else {},
+        memo=uow.memo,
+    )
+
+
+def load_catalogue(uow: UnitOfWork, tenant_id: int) -> Catalogue:
+    """The tenant's active opportunities and skill names (kept in the unit of work's memo, if it has one,
+    for as long as the catalogue does not change)."""
+    if uow.memo is None:
+        return _read_catalogue(uow, tenant_id)
+    version = catalogue_version(uow, tenant_id)
+    return uow.memo.get(("catalogue", tenant_id, version), lambda: _read_catalogue(uow, tenant_id, version))
+
+
+def _read_catalogue(uow: UnitOfWork, tenant_id: int, version: int | None = None) -> Catalogue:
+    return Catalogue(
+        version=version,
         opportunities=tuple(list_opportunities(uow, tenant_id, (ACTIVE,))),
         skill_names={
             skill_id: name
@@ -129,42 +197,36 @@ def load_snapshot(
                 select(SkillRecord.id, SkillRecord.name).where(SkillRecord.tenant_id == tenant_id)
             )
         },
-        members=members,
-        agendas=_personal_agendas_as_of(uow, tenant_id, ids, as_of),
-        events=events_by_person(uow, tenant_id, ids, until=as_of),
-        roadmaps=roadmap_versions_by_person(uow, tenant_id, context_id, ids, until=as_of),
     )
 
 
 def _personal_agendas_as_of(
     uow: UnitOfWork, tenant_id: int, person_ids: list[int], as_of: datetime
 ) -> dict[int, PersonalAgenda]:
+    """Each person's agenda as it stood at `as_of`, read as plain columns in two queries."""
     if not person_ids:
         return {}
+    p = PersonalAgendaRecord
     latest = (
-        select(PersonalAgendaRecord.person_id, func.max(PersonalAgendaRecord.version).label("version"))
-        .where(
-            PersonalAgendaRecord.tenant_id == tenant_id,
-            PersonalAgendaRecord.person_id.in_(person_ids),
-            PersonalAgendaRecord.created_at < as_of,
-        )
-        .group_by(PersonalAgendaRecord.person_id)
+        select(p.person_id, func.max(p.version).label("version"))
+        .where(p.tenant_id == tenant_id, p.person_id.in_(person_ids), p.created_at < as_of)
+        .group_by(p.person_id)
         .subquery()
     )
     records = list(
-        uow.session.scalars(
-            select(PersonalAgendaRecord).join(
-                latest,
-                (latest.c.person_id == PersonalAgendaRecord.person_id)
-                & (latest.c.version == PersonalAgendaRecord.version),
-            )
+        uow.session.execute(
+            select(p.id, p.person_id, p.version, p.created_at, p.aspirations, p.weekly_hours, p.target_role)
+            .join(latest, (latest.c.person_id == p.person_id) & (latest.c.version == p.version))
+            .where(p.tenant_id == tenant_id)
         )
     )
     interests: dict[int, dict[int, Interest]] = defaultdict(dict)
-    for row in uow.session.scalars(
-        select(PersonalInterestRecord).where(PersonalInterestRecord.agenda_id.in_([r.id for r in records]))
+    levels = {level.value: level for level in Interest}
+    i = PersonalInterestRecord
+    for agenda, skill, interest in uow.session.execute(
+        select(i.agenda_id, i.skill_id, i.interest).where(i.agenda_id.in_([r.id for r in records]))
     ):
-        interests[row.agenda_id][row.skill_id] = Interest(row.interest)
+        interests[agenda][skill] = levels[interest]
     return {
         r.person_id: PersonalAgenda(
             person_id=r.person_id,
@@ -186,142 +248,128 @@ def learner_alignments(snapshot: ContextSnapshot, person_id: int | None) -> dict
     """Where every active opportunity falls for the learner (learners without an agenda share one result).
 
     An opportunity building none of the skills the learner wants falls where it falls for someone with
-    no agenda, so only the opportunities that build a wanted skill are aligned again per learner.
+    no agenda under the same org agenda, so only the opportunities that build a wanted skill are aligned
+    again per learner.
     """
+    view = snapshot.view_for(person_id)
     agenda = snapshot.agendas.get(person_id) if person_id is not None else None
-    key = (agenda.person_id, agenda.version) if agenda else None
+    key = (id(view), (agenda.person_id, agenda.version) if agenda else None)
     cached = snapshot._alignments.get(key)
     if cached is None:
-        needs = snapshot.org_agenda.needs if snapshot.org_agenda else {}
-        thresholds = snapshot.policy.thresholds
-        if agenda is None:
-            names = snapshot.skill_names
-            cached = {o.id: align(o.skills, names, {}, needs, thresholds) for o in snapshot.opportunities}
-        else:
-            cached = dict(learner_alignments(snapshot, None))
-            wanted = {o for skill, level in agenda.interests.items() if level > 0 for o in snapshot._by_skill[skill]}
-            for o in snapshot.opportunities:
-                if o.id in wanted:
-                    cached[o.id] = align(o.skills, snapshot.skill_names, agenda.interests, needs, thresholds)
+        shared = snapshot._alignments.get((id(view), None))
+        if shared is None:
+            shared = snapshot._alignments[(id(view), None)] = {o.id: view.alignment(o) for o in snapshot.opportunities}
+        cached = shared
+        if agenda is not None:
+            cached = dict(shared)
+            shares = snapshot.catalogue.shares
+            by_id = snapshot.catalogue.by_id
+            wanted = {o for skill, level in agenda.interests.items() if level > 0 for o, _ in shares.get(skill, ())}
+            for o in wanted:
+                cached[o] = view.learner_alignment(by_id[o], agenda.interests)
         snapshot._alignments[key] = cached
     return cached
 
 
-def learner_progress(snapshot: ContextSnapshot, person_id: int) -> dict[int, ItemProgress]:
-    """The learner's progress on each opportunity their events touch, as of the snapshot (computed once)."""
-    if person_id not in snapshot._progress:
-        snapshot._progress[person_id] = progress_by_opportunity(snapshot.events.get(person_id, ()), snapshot.index)
-    return snapshot._progress[person_id]
+def learner_progress(snapshot: ContextSnapshot, person_id: int) -> Mapping[int, ItemProgress]:
+    """The learner's progress on each active opportunity they have worked on, as of the snapshot."""
+    return snapshot.learning.get(person_id, NO_LEARNING).progress
 
 
 def learner_plan(snapshot: ContextSnapshot, person_id: int, today: date) -> Plan:
     """The roadmap the rules give the learner today, from the snapshot's agendas and progress."""
-    alignments = learner_alignments(snapshot, person_id)
-    shared_alignments = learner_alignments(snapshot, None)
-    shared = snapshot._shared_candidates
-    progress = learner_progress(snapshot, person_id)
     agenda = snapshot.agendas.get(person_id)
-    candidates = [
-        shared[o.id]
-        if alignments[o.id] is shared_alignments[o.id] and o.id not in progress
-        else _candidate(snapshot, o, alignments[o.id], progress.get(o.id))
-        for o in snapshot.opportunities
-    ]
     return plan_roadmap(
-        candidates,
+        _candidates(snapshot, person_id),
         today=today,
         weekly_hours=agenda.weekly_hours if agenda else DEFAULT_WEEKLY_HOURS,
         gift_budget_hours_per_quarter=snapshot.policy.gift_budget_hours_per_quarter,
-        prerequisites_checked=snapshot._prerequisites_checked,
+        prerequisites_checked=snapshot.catalogue.prerequisites_checked,
     )
 
 
-def replanned(snapshot: ContextSnapshot, trigger: Trigger, reason: Message) -> ContextSnapshot:
+def replanned(snapshot: ContextSnapshot, latest: Mapping[int, RoadmapVersion]) -> ContextSnapshot:
     """The snapshot as it would be had every learner been re-planned at its moment (nothing is stored).
 
-    A learner whose plan would not change keeps their versions, as `store_version` would.
+    `latest` holds each learner's newest stored version: a learner whose plan would not change keeps their
+    roadmap, as `next_version` would; any other gets a new current version that changes the roadmap's
+    scope, so behind-pace detection measures from it.
     """
     roadmaps = dict(snapshot.roadmaps)
     for member in snapshot.members:
         person_id = member.person.id
-        versions = tuple(snapshot.roadmaps.get(person_id, ()))
         plan = learner_plan(snapshot, person_id, snapshot.as_of.date())
-        if versions and versions[-1].plan == plan:
+        previous = latest.get(person_id)
+        if previous is not None and (previous.plan_text == plan_text(plan) or previous.plan == plan):
             continue
-        roadmaps[person_id] = (
-            *versions,
-            RoadmapVersion(
-                person_id=person_id,
-                context_id=snapshot.context.id,
-                version=len(versions) + 1,
-                created_at=snapshot.as_of,
-                trigger=trigger if versions else Trigger.FIRST,
-                reason=reason,
-                changes=(),
-                plan=plan,
-            ),
+        state = roadmaps.get(person_id)
+        roadmaps[person_id] = RoadmapState(
+            version=state.version + 1 if state else 1,
+            first_made_at=state.first_made_at if state else snapshot.as_of,
+            baseline_start=plan.starts_on,
+            baseline_finish=plan.projected_finish,
+            stored_steps=steps_text(plan),
         )
     return replace(snapshot, roadmaps=roadmaps)
-
-
-def _candidate(
-    snapshot: ContextSnapshot, opportunity: Opportunity, alignment: Alignment, progress: ItemProgress | None
-) -> Candidate:
-    mandatory = snapshot.org_agenda.mandatory if snapshot.org_agenda else {}
-    return Candidate(
-        opportunity_id=opportunity.id,
-        title=opportunity.title,
-        effort_hours=opportunity.effort_hours,
-        quadrant=alignment.quadrant,
-        personal_value=alignment.personal_value,
-        org_value=alignment.org_value,
-        explanation=alignment.explain(),
-        org_why=alignment.org_whys[0] if alignment.org_whys else "",
-        mandatory_due=mandatory.get(opportunity.id),
-        prerequisites=opportunity.prerequisites,
-        done_fraction=progress.done_fraction if progress is not None else 0.0,
-        finished=progress is not None and progress.finished,
-    )
 
 
 def learner_situation(snapshot: ContextSnapshot, person_id: int) -> Situation:
     """What the stall rules and momentum need to know about the learner at the snapshot's moment."""
     member = snapshot.member(person_id)
-    alignments = learner_alignments(snapshot, person_id)
-    index = snapshot.index
-    events = effective_events(snapshot.events.get(person_id, ()), snapshot.as_of)
-    activity = []
-    for event in events:
-        matches = index.matches(event)
-        opportunity = min(matches, key=lambda o: (matches[o] is not MatchKind.EXACT, o), default=None)
-        quadrant = alignments[opportunity].quadrant if opportunity in alignments else None
-        activity.append(Activity(event.occurred_at, opportunity, quadrant))
-    progress = learner_progress(snapshot, person_id)
-    versions = snapshot.roadmaps.get(person_id, ())
-    current = versions[-1] if versions else None
-    known_since = min(member.joined_at, versions[0].created_at) if versions else member.joined_at
-    plan = current.plan if current else learner_plan(snapshot, person_id, known_since.date())
-    steps = tuple(
-        Step(
-            opportunity_id=item.opportunity_id,
-            title=item.title,
-            quadrant=item.quadrant,
-            planned_finish=item.finish,
-            finished=item.opportunity_id in progress and progress[item.opportunity_id].finished,
-            due=item.due,
-            org_why=item.org_why,
-        )
-        for item in plan.items
+    learning = snapshot.learning.get(person_id, NO_LEARNING)
+    agenda = snapshot.agendas.get(person_id)
+    view = snapshot.view_for(person_id)
+    by_id = snapshot.catalogue.by_id
+    levels = interest_levels(agenda.interests) if agenda else {}
+    items = tuple(
+        ItemActivity(o, item.last_activity_at, view.quadrant(by_id[o], levels))
+        for o, item in learning.progress.items()
+        if item.last_activity_at is not None
     )
-    baseline = next((v for v in reversed(versions) if v.rescoped), None)
-    projected = learner_plan(snapshot, person_id, snapshot.as_of.date()).projected_finish if baseline else None
+    state = snapshot.roadmaps.get(person_id)
+    known_since = min(member.joined_at, state.first_made_at) if state else member.joined_at
+    progress = learning.progress
+    if state is not None:
+        steps = state.steps(progress)
+    else:
+        steps = tuple(
+            Step(
+                opportunity_id=item.opportunity_id,
+                title=item.title,
+                quadrant=item.quadrant,
+                planned_finish=item.finish,
+                finished=item.opportunity_id in progress and progress[item.opportunity_id].finished,
+                due=item.due,
+                org_why=item.org_why,
+            )
+            for item in learner_plan(snapshot, person_id, known_since.date()).items
+        )
+    baseline = state is not None and state.baseline_start is not None
+    projected = None
+    if baseline:
+        projected = projected_finish(
+            _candidates(snapshot, person_id),
+            today=snapshot.as_of.date(),
+            weekly_hours=agenda.weekly_hours if agenda else DEFAULT_WEEKLY_HOURS,
+            gift_budget_hours_per_quarter=snapshot.policy.gift_budget_hours_per_quarter,
+            prerequisites_checked=snapshot.catalogue.prerequisites_checked,
+        )
     return Situation(
         learner_name=member.person.name,
         known_since=known_since,
-        activity=tuple(activity),
+        last_activity_at=learning.last_activity_at,
+        active_days=learning.active_days,
+        items=items,
         steps=steps,
         role_started_on=member.person.role_started_on,
-        baseline_start=baseline.plan.starts_on if baseline else None,
-        baseline_finish=baseline.plan.projected_finish if baseline else None,
+        baseline_start=state.baseline_start if state else None,
+        baseline_finish=state.baseline_finish if state else None,
         projected_finish=projected,
+    )
+
+
+def _candidates(snapshot: ContextSnapshot, person_id: int) -> list[Candidate]:
+    agenda = snapshot.agendas.get(person_id)
+    return snapshot.view_for(person_id).learner_candidates(
+        agenda.interests if agenda else {}, learner_progress(snapshot, person_id)
     )

@@ -13,18 +13,18 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, UniqueConstraint, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from alignment import sentences
 from alignment.database import Base, UnitOfWork
 from alignment.errors import InvalidInput
 from alignment.flags import reconcile_context
 from alignment.people import ContextRecord
 from alignment.policies import Policy, get_policy
-from alignment.roadmaps import Trigger
+from alignment.roadmaps import latest_versions
 from alignment.rules.momentum import Momentum, momentum
 from alignment.rules.stalls import Finding, StallRule, evaluate
-from alignment.snapshots import learner_situation, load_snapshot, replanned
+from alignment.snapshots import learner_situation, load_catalogue, load_snapshot, replanned
 
 
 class MomentumRecord(Base):
@@ -88,10 +88,12 @@ def sweep(
     if context_ids is not None:
         query = query.where(ContextRecord.id.in_(list(context_ids)))
     report = SweepReport(as_of=as_of, recorded=record)
+    catalogue = load_catalogue(uow, tenant_id)
     for context_id in list(uow.session.scalars(query)):
-        snapshot = load_snapshot(uow, tenant_id, context_id, as_of, policy=policy)
+        snapshot = load_snapshot(uow, tenant_id, context_id, as_of, catalogue=catalogue, policy=policy)
         if replans:
-            snapshot = replanned(snapshot, Trigger.POLICY, sentences.REPLAN_POLICY())
+            people = [member.person.id for member in snapshot.members]
+            snapshot = replanned(snapshot, latest_versions(uow, tenant_id, context_id, people))
         scores: dict[int, Momentum] = {}
         found: dict[int, list[Finding]] = {}
         for member in snapshot.members:
@@ -161,26 +163,28 @@ def _counts(report: SweepReport) -> RuleCounts:
 
 
 def _keep_momentum(uow: UnitOfWork, tenant_id: int, context_id: int, day: date, scores: dict[int, Momentum]) -> None:
-    """Upsert the day's score of each learner of the context, reading the existing rows in one query."""
+    """Upsert the day's score of each learner of the context, in one statement (the last sweep of a day wins)."""
     if not scores:
         return
-    existing = {
-        record.person_id: record
-        for record in uow.session.scalars(
-            select(MomentumRecord).where(
-                MomentumRecord.context_id == context_id,
-                MomentumRecord.day == day,
-                MomentumRecord.person_id.in_(list(scores)),
-            )
-        )
-    }
-    for person_id, score in scores.items():
-        record = existing.get(person_id)
-        if record is None:
-            record = MomentumRecord(tenant_id=tenant_id, person_id=person_id, context_id=context_id, day=day)
-            uow.session.add(record)
-        record.score = score.score
-        record.parts = [
-            {"name": p.name, "value": round(p.value, 4), "weight": p.weight, "detail": p.detail} for p in score.parts
-        ]
-    uow.session.flush()
+    rows = [
+        {
+            "tenant_id": tenant_id,
+            "person_id": person_id,
+            "context_id": context_id,
+            "day": day,
+            "score": score.score,
+            "parts": [
+                {"name": p.name, "value": round(p.value, 4), "weight": p.weight, "detail": p.detail}
+                for p in score.parts
+            ],
+        }
+        for person_id, score in scores.items()
+    ]
+    make = postgresql.insert if uow.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = make(MomentumRecord)
+    upsert = statement.on_conflict_do_update(
+        index_elements=["person_id", "context_id", "day"],
+        set_={"score": statement.excluded.score, "parts": statement.excluded.parts},
+    )
+    for start in range(0, len(rows), 1000):
+        uow.session.execute(upsert, rows[start : start + 1000])

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, select
+from sqlalchemy import Integer, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alignment.database import Base, UnitOfWork, utcnow
@@ -24,6 +24,9 @@ class TenantRecord(Base):
     slug: Mapped[str] = mapped_column(String(63), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+    catalogue_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Counts changes to the tenant's skills and opportunities, so that what is worked out from the
+    catalogue can be kept between units of work and known to be current."""
 
 
 @dataclass(frozen=True)
@@ -70,3 +73,18 @@ def get_tenant(uow: UnitOfWork, slug: str) -> Tenant:
     if record is None:
         raise NotFound(f"no tenant with slug {slug!r}")
     return _to_tenant(record)
+
+
+def catalogue_changed(uow: UnitOfWork, tenant_id: int) -> None:
+    """Record that the tenant's skills or opportunities changed (in this unit of work)."""
+    uow.session.execute(
+        update(TenantRecord)
+        .where(TenantRecord.id == tenant_id)
+        .values(catalogue_version=TenantRecord.catalogue_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def catalogue_version(uow: UnitOfWork, tenant_id: int) -> int:
+    """How many times the tenant's skills or opportunities have changed."""
+    return uow.session.scalar(select(TenantRecord.catalogue_version).where(TenantRecord.id == tenant_id)) or 0

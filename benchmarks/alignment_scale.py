@@ -269,6 +269,9 @@ def generate(url: str, size: Size, seed: int = 20261123) -> dict[str, float]:
         )
         conn.commit()
         timings["event indexes"] = time.perf_counter() - started
+    started = time.perf_counter()
+    _build_tallies(url)
+    timings["tallies"] = time.perf_counter() - started
     with psycopg.connect(url, autocommit=True) as conn:
         started = time.perf_counter()
         conn.execute("VACUUM ANALYZE")
@@ -277,6 +280,29 @@ def generate(url: str, size: Size, seed: int = 20261123) -> dict[str, float]:
         conn.execute("CREATE TABLE alignment_scale_generation (timings json NOT NULL)")
         conn.execute("INSERT INTO alignment_scale_generation VALUES (%s)", (json.dumps(timings),))
     return timings
+
+
+def _build_tallies(url: str, chunk: int = 2000) -> None:
+    """Build every learner's running tallies from the events COPY loaded (as recording them would have)."""
+    from sqlalchemy import select
+
+    from alignment.events import rebuild_learners
+    from alignment.people import PersonRecord
+    from alignment.tenancy import TenantRecord
+    from sweetspot.runtime import bootstrap
+    from sweetspot.schema import metadata
+    from sweetspot.settings import Settings
+
+    metadata()  # every table declared, for the foreign keys of the tallies
+    runtime = bootstrap(Settings(data_dir=Path(f"/tmp/alignment-scale-{os.getpid()}"), database_url=url))
+    with runtime.unit_of_work(read_only=True) as uow:
+        tenant = uow.session.scalar(select(TenantRecord.id).where(TenantRecord.slug == "scale"))
+        people = list(uow.session.scalars(select(PersonRecord.id).where(PersonRecord.tenant_id == tenant)))
+    for start in range(0, len(people), chunk):
+        with runtime.unit_of_work() as uow:
+            rebuild_learners(uow, tenant, people[start : start + chunk])  # type: ignore[arg-type]
+            uow.commit()
+    runtime.close()
 
 
 def _generate_events(
@@ -378,10 +404,12 @@ def _generate_events(
 # --- measurement ----------------------------------------------------------------------------------------
 
 
-def measure(url: str, incremental: int, seed: int, contexts: int | None = None) -> dict[str, Any]:
+def measure(url: str, incremental: int, seed: int, contexts: int | None = None, workers: int = 1) -> dict[str, Any]:
     """Time the engine on the tenant in `url` (run in its own process: its peak RSS is the engine's).
 
     With `contexts`, the sweep and the re-plan cover only the first that many contexts (reported as such).
+    With `workers` above 1, the whole-tenant re-plan and sweep run in that many worker processes
+    (`sweetspot.passes`, as `sweetspot replan/sweep --workers` do), each context in its own transaction.
     """
     from sqlalchemy import func, select
 
@@ -393,6 +421,7 @@ def measure(url: str, incremental: int, seed: int, contexts: int | None = None) 
     from alignment.rules.progress import LearningEvent
     from alignment.sweeps import sweep
     from alignment.tenancy import TenantRecord
+    from sweetspot.passes import replan_tenant_in_parts, sweep_tenant
     from sweetspot.runtime import bootstrap
     from sweetspot.settings import Settings
 
@@ -428,11 +457,23 @@ def measure(url: str, incremental: int, seed: int, contexts: int | None = None) 
 
     def replan_all(uow: Any) -> int:
         if not contexts:
+            if workers > 1:
+                return replan_tenant_in_parts(runtime, tenant, Trigger.POLICY, sentences.REPLAN_POLICY(), NOW, workers)
             return replan_tenant(uow, tenant, Trigger.POLICY, sentences.REPLAN_POLICY(), NOW)
         return sum(replan_context(uow, tenant, c, Trigger.POLICY, sentences.REPLAN_POLICY(), NOW) for c in chosen)
 
     def sweep_summary(uow: Any) -> dict[str, int]:
-        report = sweep(uow, tenant, NOW, context_ids=chosen if contexts else None)
+        # An hour after the re-plan, as a periodic sweep follows it (a roadmap counts from the moment it was made).
+        moment = NOW + timedelta(hours=1)
+        if workers > 1 and not contexts:
+            totals = sweep_tenant(runtime, tenant, moment, workers)
+            return {
+                "learners": totals.learners,
+                "opened": totals.opened,
+                "updated": totals.updated,
+                "cleared": totals.cleared,
+            }
+        report = sweep(uow, tenant, moment, context_ids=chosen if contexts else None)
         return {
             "learners": len(report.learners),
             "opened": report.opened,
@@ -446,14 +487,25 @@ def measure(url: str, incremental: int, seed: int, contexts: int | None = None) 
     timed("sweep_again", sweep_summary)
 
     # The incremental update: one new event at a time for learners picked at random, half of them
-    # finishing the first item of their roadmap (which re-plans them), half a page view.
+    # finishing the first item of their roadmap (which re-plans them), half a page view of a module they
+    # work on (its page, with the module as the parent context activity, as the generated events are).
     rng = np.random.default_rng(seed)
     with runtime.unit_of_work(read_only=True) as uow:
+        newest = (
+            select(RoadmapRecord.person_id, func.max(RoadmapRecord.version).label("version"))
+            .where(RoadmapRecord.context_id.in_(chosen))
+            .group_by(RoadmapRecord.person_id)
+            .limit(5_000)
+            .subquery()
+        )
+        # Each learner's current roadmap: its first item is not finished yet.
         rows = uow.session.execute(
-            select(RoadmapRecord.person_id, RoadmapRecord.plan).where(RoadmapRecord.context_id.in_(chosen)).limit(5_000)
+            select(RoadmapRecord.person_id, RoadmapRecord.plan)
+            .join(newest, (newest.c.person_id == RoadmapRecord.person_id) & (newest.c.version == RoadmapRecord.version))
+            .order_by(RoadmapRecord.person_id)
         ).all()
     picks = rng.choice(len(rows), min(incremental, len(rows)), replace=False)
-    from alignment.opportunities import ActivityMappingRecord
+    from alignment.mappings import ActivityMappingRecord
 
     with runtime.unit_of_work(read_only=True) as uow:
         iri = {
@@ -462,39 +514,54 @@ def measure(url: str, incremental: int, seed: int, contexts: int | None = None) 
                 select(ActivityMappingRecord.opportunity_id, ActivityMappingRecord.activity_id)
             )
         }
-    latencies = []
+    latencies: dict[str, list[float]] = {"finish": [], "page": []}
     replanned = 0
+    run = time.time_ns()  # new event ids each run: recording is idempotent by id
     for n, pick in enumerate(picks.tolist()):
         person, plan = rows[pick]
         items = plan["items"]
+        parents: tuple[str, ...] = ()
         if n % 2 == 0 and items:
-            activity, verb = iri[items[0]["opportunity_id"]], VERBS["completed"]
+            kind, activity, verb = "finish", iri[items[0]["opportunity_id"]], VERBS["completed"]
         else:
-            activity, verb = activity_iri(int(rng.integers(0, OPPORTUNITIES))) + "/page/99", VERBS["experienced"]
+            module = iri[items[-1]["opportunity_id"]] if items else activity_iri(int(rng.integers(0, OPPORTUNITIES)))
+            kind, activity, verb, parents = "page", module + "/page/99", VERBS["experienced"], (module,)
         event = LearningEvent(
-            event_id=f"bench-{seed}-{n}",
+            event_id=f"bench-{seed}-{run}-{n}",
             learner_id=person,
-            occurred_at=NOW + timedelta(minutes=n + 1),
+            occurred_at=NOW + timedelta(hours=2, minutes=n + 1),
             verb=verb,
             activity_id=activity,
+            context_activity_ids=parents,
         )
         started = time.perf_counter()
         with runtime.unit_of_work() as uow:
             # Taken in a second after it happened, as a statement is handed over after it was sent.
             intake = take_in(uow, tenant, [event], event.occurred_at + timedelta(seconds=1))
             uow.commit()
-        latencies.append((time.perf_counter() - started) * 1000)
+        latencies[kind].append((time.perf_counter() - started) * 1000)
         replanned += intake.replanned
-    latencies.sort()
-    results["incremental_ms"] = {
-        "events": len(latencies),
+
+    def summary(values: list[float]) -> dict[str, float]:
+        ordered = sorted(values)
+        return {
+            "events": len(ordered),
+            "median": round(statistics.median(ordered), 2),
+            "p99": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 2),
+            "max": round(ordered[-1], 2),
+        }
+
+    every = latencies["finish"] + latencies["page"]
+    results["incremental_ms"] = summary(every) | {
         "replanned": replanned,
-        "median": round(statistics.median(latencies), 2),
-        "p99": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2),
-        "max": round(latencies[-1], 2),
+        "finishing_an_item": summary(latencies["finish"]),
+        "page_view": summary(latencies["page"]),
     }
     print(f"incremental: {results['incremental_ms']}", file=sys.stderr, flush=True)
+    results["workers"] = workers
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    # The largest worker process, if any ran (each holds the catalogue and one context at a time).
+    results["peak_worker_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     runtime.close()
     return results
 
@@ -514,8 +581,14 @@ def run_size(
     generate_only: bool = False,
     contexts: int | None = None,
     reuse: bool = False,
+    workers: int = 1,
+    copy: bool = False,
 ) -> dict[str, Any]:
-    """Make, fill, measure and (unless `keep`) drop a database for one size."""
+    """Make, fill, measure and (unless `keep`) drop a database for one size.
+
+    With `copy`, a kept database is measured on a fresh copy (PostgreSQL's CREATE DATABASE … TEMPLATE),
+    so that every run starts from the generated state: nobody has a roadmap or a flag yet.
+    """
     name = f"alignment_scale_{size.learners}_{size.events}"
     url = _database_url(server, name)
     if reuse:
@@ -534,15 +607,24 @@ def run_size(
     result = {"size": size.__dict__, "database": name, "generation_seconds": generation}
     if generate_only:
         return result
-    result |= _measure_in_process(url, incremental, contexts)
+    if copy:
+        with psycopg.connect(_database_url(server, "postgres"), autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name}_run")
+            conn.execute(f"CREATE DATABASE {name}_run TEMPLATE {name}")
+        result |= _measure_in_process(_database_url(server, f"{name}_run"), incremental, contexts, workers)
+        with psycopg.connect(_database_url(server, "postgres"), autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {name}_run")
+        return result
+    result |= _measure_in_process(url, incremental, contexts, workers)
     if not keep:
         with psycopg.connect(_database_url(server, "postgres"), autocommit=True) as conn:
             conn.execute(f"DROP DATABASE {name}")
     return result
 
 
-def _measure_in_process(url: str, incremental: int, contexts: int | None) -> dict[str, Any]:
+def _measure_in_process(url: str, incremental: int, contexts: int | None, workers: int) -> dict[str, Any]:
     extra = ["--contexts", str(contexts)] if contexts else []
+    extra += ["--workers", str(workers)]
     done = subprocess.run(
         [sys.executable, __file__, "--measure-only", url, "--incremental", str(incremental), *extra],
         check=True,
@@ -587,9 +669,10 @@ def write_results(runs: list[dict[str, Any]], commands: list[str], load: dict[st
         "Targets (100,000 learners, 20M events): full sweep < 60 s, full re-plan < 60 s, incremental "
         "update < 10 ms, peak memory < 1 GB.",
         "",
-        "| learners | events | generate (s) | re-plan, first (s) | re-plan, again (s) | sweep, first (s) "
-        "| sweep, again (s) | incremental median / p99 (ms) | peak RSS (MB) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| learners | events | processes | generate (s) | re-plan, first (s) | re-plan, again (s) "
+        "| sweep, first (s) | sweep, again (s) | one event: page view, median / p99 (ms) "
+        "| one event that finishes an item (re-plan), median / p99 (ms) | peak RSS (MB) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in runs:
         g = run["generation_seconds"]
@@ -601,12 +684,17 @@ def write_results(runs: list[dict[str, Any]], commands: list[str], load: dict[st
             else f" (sweep and re-plan of {part['measured']} of {part['total']} contexts: "
             f"{part['learners_measured']:,} learners)"
         )
+        workers = run.get("workers", 1)
+        memory = f"{run['peak_rss_mb']:.0f}"
+        if workers > 1:
+            memory += f" + {workers} × ≤ {run['peak_worker_rss_mb']:.0f}"
+        page, finish = inc.get("page_view", inc), inc.get("finishing_an_item", inc)
         lines.append(
-            f"| {run['size']['learners']:,}{scope} | {int(g['events']):,} | "
+            f"| {run['size']['learners']:,}{scope} | {int(g['events']):,} | {workers} | "
             f"{sum(v for k, v in g.items() if k != 'events'):.0f} | "
             f"{run['replan_first']['seconds']:.1f} | {run['replan_again']['seconds']:.1f} | "
             f"{run['sweep_first']['seconds']:.1f} | {run['sweep_again']['seconds']:.1f} | "
-            f"{inc['median']:.1f} / {inc['p99']:.1f} | {run['peak_rss_mb']:.0f} |"
+            f"{page['median']:.1f} / {page['p99']:.1f} | {finish['median']:.1f} / {finish['p99']:.1f} | {memory} |"
         )
     lines += ["", "Raw numbers, with what each step changed, are in `alignment-scale.json`.", "", ""]
     markdown.write_text("\n".join(lines) + reading)
@@ -623,6 +711,10 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     parser.add_argument("--reuse", action="store_true", help="measure databases an earlier --keep run generated")
     parser.add_argument("--contexts", type=int, help="sweep and re-plan only the first N contexts (reported as such)")
+    parser.add_argument("--workers", type=int, default=1, help="processes for the whole-tenant re-plan and sweep")
+    parser.add_argument(
+        "--copy", action="store_true", help="with --reuse: measure a fresh copy, leaving the kept database as it is"
+    )
     parser.add_argument("--measure-only", metavar="URL", help="only measure the tenant in this database")
     parser.add_argument("--generate-only", action="store_true", help="generate and keep the databases, no measuring")
     parser.add_argument("--no-write", action="store_true", help="print the results, do not write them")
@@ -643,7 +735,11 @@ def main() -> None:
         write_results(runs, [p["command"] for p in parts], load)
         return
     if args.measure_only:
-        print(json.dumps(measure(args.measure_only, args.incremental, seed=7, contexts=args.contexts)))
+        print(
+            json.dumps(
+                measure(args.measure_only, args.incremental, seed=7, contexts=args.contexts, workers=args.workers)
+            )
+        )
         return
     sizes = []
     for part in args.sizes.split(","):
@@ -661,6 +757,8 @@ def main() -> None:
             args.generate_only,
             args.contexts,
             args.reuse,
+            args.workers,
+            args.copy,
         )
         for size in sizes
     ]

@@ -23,8 +23,11 @@ from alignment.errors import NotFound
 from alignment.events import record_events
 from alignment.identities import Identifier, identify
 from alignment.opportunities import OpportunityDraft, get_opportunity, update_opportunity
-from alignment.people import Role, join, upsert_context, upsert_person
+from alignment.people import Role, find_person, join, upsert_context, upsert_person
+from alignment.replanning import replan_person
+from alignment.roadmaps import Trigger
 from alignment.rules.progress import LearningEvent
+from alignment.sentences import REPLAN_ROLE, REPLAN_ROLE_CLEARED
 from lti_tool import claims
 from lti_tool.deep_linking import OPPORTUNITY_PARAMETER
 from lti_tool.launch import ValidLaunch
@@ -34,6 +37,7 @@ from lti_tool.roles import Audience, audience_of
 LAUNCHED = "http://adlnet.gov/expapi/verbs/launched"
 XAPI_ID_PARAMETER = "xapi_user_id"
 XAPI_HOME_PAGE_PARAMETER = "xapi_home_page"
+ROLE_LABEL_PARAMETER = "role_label"
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,8 @@ def admit(uow: UnitOfWork, launch: ValidLaunch, now: datetime) -> Visitor:
     tenant_id = registration.tenant_id
     custom = _object(body, claims.CUSTOM)
     email = body.get("email") if isinstance(body.get("email"), str) else None
+    role_label = _role_label(custom)
+    before = find_person(uow, tenant_id, str(body["sub"])) if role_label is not None else None
     person = upsert_person(
         uow,
         tenant_id,
@@ -69,6 +75,7 @@ def admit(uow: UnitOfWork, launch: ValidLaunch, now: datetime) -> Visitor:
         _name(body),
         email=email,
         role_started_on=_role_started_on(custom, now.date()),
+        role_label=role_label,
     )
     context_claim = _object(body, claims.CONTEXT)
     if context_claim.get("id"):
@@ -83,6 +90,10 @@ def admit(uow: UnitOfWork, launch: ValidLaunch, now: datetime) -> Visitor:
     audience = audience_of(roles, bool(mentees))
     if audience is Audience.LEARNER:
         join(uow, context, person, Role.LEARNER, now)
+        if before is not None and before.role_label != person.role_label:
+            # Another role can mean another org agenda: the roadmaps follow at once.
+            reason = REPLAN_ROLE(role=person.role_label) if person.role_label else REPLAN_ROLE_CLEARED()
+            replan_person(uow, tenant_id, person.id, Trigger.ORG_AGENDA, reason, now)
     elif audience is Audience.MANAGER or audience_of(roles, False) is Audience.MANAGER:
         join(uow, context, person, Role.MANAGER, now)
     identifiers = [Identifier("lms_user_id", str(body["sub"]))]
@@ -183,6 +194,15 @@ def _name(body: dict[str, Any]) -> str:
         return joined
     email = body.get("email")
     return email if isinstance(email, str) and email else f"Learner {str(body['sub'])[:12]}"
+
+
+def _role_label(custom: dict[str, Any]) -> str | None:
+    # An admin maps the person's job role (a profile field) to the custom parameter `role_label`; it picks
+    # the context's org agenda for that role. A parameter the LMS did not substitute ("$…") says nothing.
+    label = custom.get(ROLE_LABEL_PARAMETER)
+    if not isinstance(label, str) or label.strip().startswith("$"):
+        return None
+    return " ".join(label.split())[:100]
 
 
 def _role_started_on(custom: dict[str, Any], today: date) -> date | None:

@@ -58,7 +58,10 @@ def tool_urls(base_url: str) -> ToolUrls:
         canvas_configuration_url=f"{base}/lti/canvas.json",
         domain=urlsplit(base).netloc,
         scopes=SCOPES,
-        custom_parameters="xapi_user_id=$User.id (Moodle) or $Canvas.user.id (Canvas); years_in_role=<profile field>",
+        custom_parameters=(
+            "xapi_user_id=$User.id (Moodle) or $Canvas.user.id (Canvas); years_in_role=<profile field>; "
+            "role_label=<profile field>"
+        ),
     )
 
 

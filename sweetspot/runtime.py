@@ -9,7 +9,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from alignment.database import UnitOfWork, create_autocommit_engine, create_engine, session_factory
+from alignment.database import Memo, UnitOfWork, create_autocommit_engine, create_engine, session_factory
 from alignment.settings import AlignmentSettings
 from lti_tool.keys import KeyRing
 from lti_tool.settings import LtiSettings
@@ -38,6 +38,8 @@ class Runtime:
     connection_key: bytes = field(repr=False)
     autocommit_engine: Engine | None = None
     """For writes that are one SQL statement (the listener's INSERT of new statements); None on SQLite."""
+    memo: Memo = field(default_factory=Memo, repr=False)
+    """What the domain works out from the catalogue, kept between units of work (see `alignment.database.Memo`)."""
 
     @property
     def connection_cipher(self) -> Fernet:
@@ -46,7 +48,7 @@ class Runtime:
 
     def unit_of_work(self, read_only: bool = False) -> UnitOfWork:
         """A new unit of work on this runtime's database (read-only ones never wait for a writer)."""
-        return UnitOfWork(self.sessions, read_only)
+        return UnitOfWork(self.sessions, read_only, self.memo)
 
     def close(self) -> None:
         """Release database connections."""

@@ -7,12 +7,14 @@ import alignment.catalogue
 import alignment.events
 import alignment.flags
 import alignment.identities
+import alignment.mappings
 import alignment.objectives
 import alignment.opportunities
 import alignment.people
 import alignment.policies
 import alignment.roadmaps
 import alignment.sweeps
+import alignment.tallies
 import alignment.tenancy
 import lti_tool.grades
 import lti_tool.registrations
@@ -31,8 +33,10 @@ TABLE_MODULES = (
     alignment.people,
     alignment.catalogue,
     alignment.opportunities,
+    alignment.mappings,
     alignment.agendas,
     alignment.events,
+    alignment.tallies,
     alignment.policies,
     alignment.roadmaps,
     alignment.flags,

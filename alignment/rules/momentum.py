@@ -2,7 +2,7 @@
 
 It is computed from the same signals as the stall rules and explained by its parts:
 - recency (35 %): full within a week of the last activity, falling to nothing at twice the quiet threshold;
-- consistency (25 %): the share of the last eight weeks with any learning activity;
+- consistency (25 %): the share of the last eight weeks (whole days, ending today) with any learning activity;
 - pace (25 %): the share of roadmap items due by now that are finished;
 - progress (15 %): the share of the whole roadmap that is finished.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime
 
 from alignment.rules.stalls import Situation, StallSettings
 
@@ -43,11 +43,10 @@ class Momentum:
 
 
 def momentum(situation: Situation, settings: StallSettings, as_of: datetime) -> Momentum:
-    """The learner's momentum at `as_of`, from activity before it and the roadmap's state."""
-    activity = [a for a in situation.activity if a.occurred_at < as_of]
+    """The learner's momentum at `as_of`, from the activity and roadmap of the situation at that moment."""
     parts = (
-        _recency(activity_times=[a.occurred_at for a in activity], as_of=as_of, settings=settings),
-        _consistency([a.occurred_at for a in activity], as_of),
+        _recency(situation.last_activity_at, as_of=as_of, settings=settings),
+        _consistency(situation.active_days, as_of),
         _pace(situation, as_of),
         _progress(situation),
     )
@@ -55,18 +54,19 @@ def momentum(situation: Situation, settings: StallSettings, as_of: datetime) -> 
     return Momentum(score=max(0, min(100, score)), parts=parts)
 
 
-def _recency(activity_times: list[datetime], as_of: datetime, settings: StallSettings) -> MomentumPart:
-    if not activity_times:
+def _recency(last_activity_at: datetime | None, as_of: datetime, settings: StallSettings) -> MomentumPart:
+    if last_activity_at is None:
         return MomentumPart("recency", 0.0, 0.35, "no learning activity yet")
-    days = (as_of - max(activity_times)).days
+    days = (as_of - last_activity_at).days
     horizon = max(2 * settings.quiet_days, RECENT_DAYS + 1)
     value = 1.0 if days <= RECENT_DAYS else max(0.0, 1 - (days - RECENT_DAYS) / (horizon - RECENT_DAYS))
     ago = "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} ago"
     return MomentumPart("recency", value, 0.35, f"last active {ago}")
 
 
-def _consistency(activity_times: list[datetime], as_of: datetime) -> MomentumPart:
-    weeks = {(as_of - t).days // 7 for t in activity_times if as_of - timedelta(weeks=CONSISTENCY_WEEKS) <= t < as_of}
+def _consistency(active_days: frozenset[date], as_of: datetime) -> MomentumPart:
+    today = as_of.date()
+    weeks = {(today - day).days // 7 for day in active_days if 0 <= (today - day).days < 7 * CONSISTENCY_WEEKS}
     value = len(weeks) / CONSISTENCY_WEEKS
     return MomentumPart("consistency", value, 0.25, f"active in {len(weeks)} of the last {CONSISTENCY_WEEKS} weeks")
 

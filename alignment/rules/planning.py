@@ -4,12 +4,16 @@ Mandatory items come first by due date, then sweet-spot items by combined value,
 (carrying the organisation's why), then gifts while the tenant's gift budget lasts; waste never,
 unless it is mandatory or a prerequisite of something planned. Prerequisites always come before what
 needs them. Work is scheduled from `today` at the learner's weekly hours, spread evenly over the week.
+
+A plan lists what it left out only where a person can act on it: gifts beyond the gift budget. Waste —
+everything neither side needs, most of a large catalogue — is not listed: it follows from the alignment,
+and listing it made every stored roadmap as large as the catalogue.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -37,12 +41,36 @@ class Candidate:
     quadrant: Quadrant
     personal_value: float
     org_value: float
-    explanation: Message
+    explanation: Message | None
+    """Why it is on the roadmap when planned for its own sake; None when `explain` works it out."""
     org_why: str = ""
     mandatory_due: date | None = None
     prerequisites: frozenset[int] = frozenset()
     done_fraction: float = 0.0
     finished: bool = False
+    explain: Callable[[], Message] | None = field(default=None, compare=False, repr=False)
+    """Works the explanation out when it is needed, if `explanation` is None: most candidates are never
+    planned for their own sake, and naming the skills behind each costs more than planning it."""
+
+    @cached_property
+    def remaining_minutes(self) -> int:
+        """Learning time still needed, in whole minutes."""
+        done = min(max(self.done_fraction, 0.0), 1.0)
+        return round(self.effort_hours * (1 - done) * MINUTES_PER_HOUR)
+
+    @property
+    def reason(self) -> Message:
+        """Why it is on the roadmap when planned for its own sake."""
+        if self.explanation is not None:
+            return self.explanation
+        if self.explain is None:
+            raise ValueError(f"candidate {self.opportunity_id} has neither an explanation nor a way to explain")
+        return self.explain()
+
+    @cached_property
+    def mandatory_reason(self) -> Message:
+        """Why it is on the roadmap when it is mandatory."""
+        return sentences.PLAN_MANDATORY(due=self.mandatory_due)
 
     @property
     def combined_value(self) -> float:
@@ -67,11 +95,6 @@ class Candidate:
                 return (3, -self.personal_value, self.title, self.opportunity_id)
             case Quadrant.WASTE:
                 return (4, 0.0, self.title, self.opportunity_id)
-
-    @cached_property
-    def left_out_as_waste(self) -> LeftOut:
-        """The candidate left out because nobody needs it."""
-        return _left_out(self, sentences.LEFT_OUT_WASTE())
 
 
 @dataclass(frozen=True)
@@ -112,7 +135,7 @@ class LeftOut:
 
 @dataclass(frozen=True)
 class Plan:
-    """A roadmap: the planned steps in order, and what was left out."""
+    """A roadmap: the planned steps in order, and the gifts left out for the gift budget."""
 
     starts_on: date
     weekly_hours: float
@@ -130,24 +153,6 @@ class Plan:
         return sum(item.hours for item in self.items)
 
 
-@dataclass
-class _Schedule:
-    today: date
-    weekly_minutes: int
-    cursor_minutes: int = 0
-    items: list[PlannedItem] = field(default_factory=list)
-
-    def day_of(self, minutes: int) -> date:
-        return self.today + timedelta(days=minutes * DAYS_PER_WEEK // self.weekly_minutes)
-
-    def last_day_of(self, start_minutes: int, end_minutes: int) -> date:
-        if end_minutes == start_minutes:
-            return self.day_of(start_minutes)
-        # The day in which the work's last instant falls (the instant just before `end_minutes`).
-        last_day = (end_minutes * DAYS_PER_WEEK - 1) // self.weekly_minutes
-        return self.today + timedelta(days=last_day)
-
-
 def plan_roadmap(
     candidates: Sequence[Candidate],
     *,
@@ -161,47 +166,130 @@ def plan_roadmap(
     `prerequisites_checked` says the caller already ran `check_no_prerequisite_cycle` on these
     candidates' prerequisites (once for a whole context rather than once per learner).
     """
-    if weekly_hours <= 0:
-        raise InvalidInput(f"weekly hours must be more than 0, got {weekly_hours}")
-    if gift_budget_hours_per_quarter < 0:
-        raise InvalidInput("gift budget must be 0 hours or more")
-    by_id = {c.opportunity_id: c for c in candidates}
-    if not prerequisites_checked:
-        check_no_prerequisite_cycle({c.opportunity_id: c.prerequisites for c in candidates})
-    # Rounded down: the plan never asks for more time than the learner gave.
-    schedule = _Schedule(today, max(1, math.floor(weekly_hours * MINUTES_PER_HOUR)))
-    placed: set[int] = {c.opportunity_id for c in candidates if c.finished}
-    left_out: list[LeftOut] = []
-    gift_minutes_by_quarter: dict[tuple[int, int], int] = {}
-    budget_minutes = round(gift_budget_hours_per_quarter * MINUTES_PER_HOUR)
+    schedule = _Schedule(candidates, today, weekly_hours, gift_budget_hours_per_quarter, prerequisites_checked)
+    days: dict[int, date] = {}
 
-    for candidate in _ranked(c for c in candidates if not c.finished):
-        if candidate.opportunity_id in placed:
-            continue
-        if candidate.quadrant is Quadrant.WASTE and candidate.mandatory_due is None:
-            left_out.append(candidate.left_out_as_waste)
-            continue
-        chain = _unplaced_chain(candidate, by_id, placed)
-        if candidate.quadrant is Quadrant.GIFT and candidate.mandatory_due is None:
-            quarter = _quarter(schedule.day_of(schedule.cursor_minutes))
-            chain_minutes = sum(_remaining_minutes(c) for c in chain)
-            spent = gift_minutes_by_quarter.get(quarter, 0)
-            if spent + chain_minutes > budget_minutes:
-                left_out.append(
-                    _left_out(candidate, sentences.LEFT_OUT_GIFT_BUDGET(hours=gift_budget_hours_per_quarter))
-                )
-                continue
-            gift_minutes_by_quarter[quarter] = spent + chain_minutes
-        for step in chain:
-            _place(schedule, step, needed_by=candidate if step is not candidate else None)
-            placed.add(step.opportunity_id)
+    def day(offset: int) -> date:
+        found = days.get(offset)
+        if found is None:
+            found = days[offset] = today + timedelta(days=offset)
+        return found
+
+    items = []
+    for candidate, needed_by, start, end in schedule.placements:
+        if candidate.mandatory_due is not None:
+            reason = candidate.mandatory_reason
+        elif needed_by is not None:
+            reason = sentences.PLAN_NEEDED_BEFORE(title=needed_by.title)
+        else:
+            reason = candidate.reason
+        items.append(
+            PlannedItem(
+                candidate.opportunity_id,
+                candidate.title,
+                candidate.quadrant,
+                reason,
+                (end - start) / MINUTES_PER_HOUR,
+                day(schedule.first_day(start)),
+                day(schedule.last_day(start, end)),
+                candidate.org_why,
+                candidate.mandatory_due,
+                (needed_by.opportunity_id,) if needed_by is not None else (),
+            )
+        )
+    over_budget = sentences.LEFT_OUT_GIFT_BUDGET(hours=gift_budget_hours_per_quarter)
     return Plan(
         starts_on=today,
         weekly_hours=weekly_hours,
-        items=tuple(schedule.items),
+        items=tuple(items),
         # Something left out early may have been pulled in later as a prerequisite.
-        left_out=tuple(item for item in left_out if item.opportunity_id not in placed),
+        left_out=tuple(
+            LeftOut(c.opportunity_id, c.title, c.quadrant, over_budget)
+            for c in schedule.left_out
+            if c.opportunity_id not in schedule.placed
+        ),
     )
+
+
+def projected_finish(
+    candidates: Sequence[Candidate],
+    *,
+    today: date,
+    weekly_hours: float,
+    gift_budget_hours_per_quarter: float = 0.0,
+    prerequisites_checked: bool = False,
+) -> date | None:
+    """The projected finish of the plan `plan_roadmap` would make, without writing the plan out."""
+    schedule = _Schedule(candidates, today, weekly_hours, gift_budget_hours_per_quarter, prerequisites_checked)
+    if not schedule.placements:
+        return None
+    _, _, start, end = schedule.placements[-1]
+    return today + timedelta(days=schedule.last_day(start, end))
+
+
+class _Schedule:
+    """Where each candidate goes, in minutes of the learner's learning time from `today`."""
+
+    def __init__(
+        self,
+        candidates: Sequence[Candidate],
+        today: date,
+        weekly_hours: float,
+        gift_budget_hours_per_quarter: float,
+        prerequisites_checked: bool,
+    ) -> None:
+        if weekly_hours <= 0:
+            raise InvalidInput(f"weekly hours must be more than 0, got {weekly_hours}")
+        if gift_budget_hours_per_quarter < 0:
+            raise InvalidInput("gift budget must be 0 hours or more")
+        if not prerequisites_checked:
+            check_no_prerequisite_cycle({c.opportunity_id: c.prerequisites for c in candidates})
+        self.today = today
+        # Rounded down: the plan never asks for more time than the learner gave.
+        self.weekly_minutes = max(1, math.floor(weekly_hours * MINUTES_PER_HOUR))
+        self.placements: list[tuple[Candidate, Candidate | None, int, int]] = []
+        self.placed: set[int] = {c.opportunity_id for c in candidates if c.finished}
+        self.left_out: list[Candidate] = []
+        by_id = {c.opportunity_id: c for c in candidates}
+        budget_minutes = round(gift_budget_hours_per_quarter * MINUTES_PER_HOUR)
+        gift_minutes_by_quarter: dict[tuple[int, int], int] = {}
+        placed = self.placed
+        placements = self.placements
+        cursor = 0
+        waste, gift = Quadrant.WASTE, Quadrant.GIFT
+        for candidate in _ranked(c for c in candidates if not c.finished):
+            if candidate.opportunity_id in placed:
+                continue
+            if candidate.mandatory_due is None and candidate.quadrant is waste:
+                continue
+            chain = _unplaced_chain(candidate, by_id, placed)
+            if candidate.mandatory_due is None and candidate.quadrant is gift:
+                chain_minutes = sum(c.remaining_minutes for c in chain)
+                if budget_minutes == 0 and chain_minutes > 0:
+                    self.left_out.append(candidate)  # no gift fits a budget of nothing
+                    continue
+                quarter = _quarter(today + timedelta(days=self.first_day(cursor)))
+                spent = gift_minutes_by_quarter.get(quarter, 0)
+                if spent + chain_minutes > budget_minutes:
+                    self.left_out.append(candidate)
+                    continue
+                gift_minutes_by_quarter[quarter] = spent + chain_minutes
+            for step in chain:
+                end = cursor + step.remaining_minutes
+                placements.append((step, candidate if step is not candidate else None, cursor, end))
+                placed.add(step.opportunity_id)
+                cursor = end
+
+    def first_day(self, minutes: int) -> int:
+        """The day (counted from today) in which the minute `minutes` of learning time falls."""
+        return minutes * DAYS_PER_WEEK // self.weekly_minutes
+
+    def last_day(self, start_minutes: int, end_minutes: int) -> int:
+        """The day in which work from `start_minutes` to `end_minutes` ends."""
+        if end_minutes == start_minutes:
+            return self.first_day(start_minutes)
+        # The day in which the work's last instant falls (the instant just before `end_minutes`).
+        return (end_minutes * DAYS_PER_WEEK - 1) // self.weekly_minutes
 
 
 def check_no_prerequisite_cycle(prerequisites: dict[int, frozenset[int]]) -> None:
@@ -223,12 +311,40 @@ def check_no_prerequisite_cycle(prerequisites: dict[int, frozenset[int]]) -> Non
             visit(start, [start])
 
 
+def plannable(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """The candidates a plan can include — all but the waste nobody must do — and everything they need first.
+
+    Planning only these gives the same plan as planning them all: waste that is neither mandatory nor
+    needed first is never planned, and is not listed as left out. With a large catalogue, it is most of it.
+    """
+    given = list(candidates)
+    chosen = with_prerequisites(
+        (c.opportunity_id for c in given if c.quadrant is not Quadrant.WASTE or c.mandatory_due is not None),
+        {c.opportunity_id: c.prerequisites for c in given},
+    )
+    return [c for c in given if c.opportunity_id in chosen]
+
+
+def with_prerequisites(chosen: Iterable[int], prerequisites: Mapping[int, frozenset[int]]) -> set[int]:
+    """The chosen opportunities and, transitively, everything they need first (unknown ids kept as given)."""
+    found: set[int] = set()
+    waiting = list(chosen)
+    while waiting:
+        opportunity = waiting.pop()
+        if opportunity not in found:
+            found.add(opportunity)
+            waiting.extend(prerequisites.get(opportunity, ()))
+    return found
+
+
 def _ranked(candidates: Iterable[Candidate]) -> list[Candidate]:
     return sorted(candidates, key=lambda c: c.rank)
 
 
 def _unplaced_chain(candidate: Candidate, by_id: dict[int, Candidate], placed: set[int]) -> list[Candidate]:
     """The candidate preceded by its not-yet-planned prerequisites, deepest first."""
+    if not candidate.prerequisites:
+        return [candidate]
     chain: list[Candidate] = []
     seen: set[int] = set()
 
@@ -244,42 +360,6 @@ def _unplaced_chain(candidate: Candidate, by_id: dict[int, Candidate], placed: s
 
     add(candidate)
     return chain
-
-
-def _remaining_minutes(candidate: Candidate) -> int:
-    done = min(max(candidate.done_fraction, 0.0), 1.0)
-    return round(candidate.effort_hours * (1 - done) * MINUTES_PER_HOUR)
-
-
-def _place(schedule: _Schedule, candidate: Candidate, needed_by: Candidate | None) -> None:
-    minutes = _remaining_minutes(candidate)
-    start = schedule.cursor_minutes
-    end = start + minutes
-    if candidate.mandatory_due is not None:
-        reason = sentences.PLAN_MANDATORY(due=candidate.mandatory_due)
-    elif needed_by is not None:
-        reason = sentences.PLAN_NEEDED_BEFORE(title=needed_by.title)
-    else:
-        reason = candidate.explanation
-    schedule.items.append(
-        PlannedItem(
-            opportunity_id=candidate.opportunity_id,
-            title=candidate.title,
-            quadrant=candidate.quadrant,
-            reason=reason,
-            hours=minutes / MINUTES_PER_HOUR,
-            start=schedule.day_of(start),
-            finish=schedule.last_day_of(start, end),
-            org_why=candidate.org_why,
-            due=candidate.mandatory_due,
-            prerequisite_of=(needed_by.opportunity_id,) if needed_by is not None else (),
-        )
-    )
-    schedule.cursor_minutes = end
-
-
-def _left_out(candidate: Candidate, reason: Message) -> LeftOut:
-    return LeftOut(candidate.opportunity_id, candidate.title, candidate.quadrant, reason)
 
 
 def _quarter(day: date) -> tuple[int, int]:

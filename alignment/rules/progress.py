@@ -8,7 +8,7 @@ that is the parent or grouping activity of the statement's activity (xAPI 1.0.3 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -85,6 +85,8 @@ class MatcherIndex:
     def __init__(self, matchers: Sequence[Matcher]) -> None:
         self._by_activity: dict[str, list[int]] = {}
         self._by_link: dict[str, list[int]] = {}
+        self.opportunities = frozenset(matcher.opportunity_id for matcher in matchers)
+        """Every opportunity the index can find."""
         for matcher in matchers:
             for activity in matcher.activity_ids:
                 self._by_activity.setdefault(activity, []).append(matcher.opportunity_id)
@@ -130,22 +132,34 @@ def progress_by_opportunity(
     progress: dict[int, ItemProgress] = {}
     for event in effective_events(events, as_of):
         for opportunity, kind in index.matches(event).items():
-            item = progress.get(opportunity) or ItemProgress(opportunity)
-            item = replace(
-                item,
-                first_activity_at=item.first_activity_at or event.occurred_at,
-                last_activity_at=event.occurred_at,
-                events=item.events + 1,
-            )
-            if kind is MatchKind.EXACT:
-                if event.progress is not None:
-                    item = replace(item, done_fraction=max(item.done_fraction, _clamp(event.progress)))
-                if finishes(event) and item.finished_at is None:
-                    item = replace(item, finished_at=event.occurred_at, done_fraction=1.0)
-            elif finishes(event):
-                item = replace(item, completed_parts=item.completed_parts + 1)
-            progress[opportunity] = item
+            progress[opportunity] = advance(progress.get(opportunity), opportunity, event, kind)
     return progress
+
+
+def advance(item: ItemProgress | None, opportunity_id: int, event: LearningEvent, kind: MatchKind) -> ItemProgress:
+    """The progress on an opportunity after one more standing event that matched it.
+
+    Events can be added in any order — the first and last activity are the earliest and latest, an item
+    is finished from its earliest finishing event, and a finished item stays done — so a running tally
+    gives what reading every event in time order gives.
+    """
+    at = event.occurred_at
+    if item is None:
+        first, last, finished, done, events, parts = at, at, None, 0.0, 0, 0
+    else:
+        first = item.first_activity_at if item.first_activity_at is not None and item.first_activity_at <= at else at
+        last = item.last_activity_at if item.last_activity_at is not None and item.last_activity_at >= at else at
+        finished, done, events, parts = item.finished_at, item.done_fraction, item.events, item.completed_parts
+    if kind is MatchKind.EXACT:
+        if finishes(event):
+            finished = at if finished is None or at < finished else finished
+        if finished is not None:
+            done = 1.0
+        elif event.progress is not None:
+            done = max(done, _clamp(event.progress))
+    elif finishes(event):
+        parts += 1
+    return ItemProgress(opportunity_id, first, last, finished, done, events + 1, parts)
 
 
 def _clamp(value: float) -> float:

@@ -161,6 +161,22 @@ def align(
     )
 
 
+def side_value(skill_weights: Mapping[int, float], levels: Mapping[int, int]) -> float:
+    """One side's value of an opportunity, unrounded, exactly as `align` computes it (the same terms added
+    in the same order), without naming the drivers: what deciding a quadrant for many opportunities needs."""
+    total = sum(weight for weight in skill_weights.values() if weight > 0)
+    if total <= 0:
+        return 0
+    terms = [
+        weight / total * level / 3
+        for skill, weight in skill_weights.items()
+        if weight > 0 and (level := levels.get(skill, 0)) > 0
+    ]
+    # `align` adds its drivers largest first; equal terms in another order give the same sum.
+    terms.sort(reverse=True)
+    return sum(terms)
+
+
 def _side(
     skill_weights: Mapping[int, float],
     skill_names: Mapping[int, str],

@@ -1,15 +1,20 @@
 """Stall detection: the rules that say a learner is not moving, each with evidence and a suggested action.
 
 Every rule reads a `Situation` (what was known about a learner in a context at a moment) and the
-tenant's `StallSettings`. Nothing after `as_of` is used, so rules can be back-tested on history.
+tenant's `StallSettings`. A situation holds nothing after its moment, so rules can be back-tested on history.
+
+Activity is read as a learner's last active moment, the days (UTC) they were active, and when each item was
+last worked on — not event by event — so that a sweep reads a few values per learner however many events
+they sent. Windows of days (plateau, and momentum's consistency) are whole days ending with the day of the
+evaluation; "days quiet" and the uphill-avoidance window count from the exact moment.
 """
 
 from __future__ import annotations
 
 import itertools
 import statistics
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -74,12 +79,22 @@ class StallSettings:
             raise ValueError("plateau_drop_ratio must be between 0 and 1")
 
 
-@dataclass(frozen=True)
-class Activity:
-    """A moment of learning activity, and the roadmap item it counted for, if any."""
+RHYTHM_LOOKBACK_DAYS = 180
+"""How far back a learner's usual rhythm (the median gap between active days) is read."""
 
-    occurred_at: datetime
-    opportunity_id: int | None = None
+
+def lookback_days(settings: StallSettings) -> int:
+    """How many days of active days the rules read (momentum's eight weeks are within it)."""
+    return max(RHYTHM_LOOKBACK_DAYS, 2 * settings.plateau_window_days)
+
+
+@dataclass(frozen=True)
+class ItemActivity:
+    """An opportunity the learner has worked on: when last, and where it falls for them (None if it is not
+    an active opportunity)."""
+
+    opportunity_id: int
+    last_at: datetime
     quadrant: Quadrant | None = None
 
 
@@ -108,18 +123,28 @@ class Step:
 
 @dataclass(frozen=True)
 class Situation:
-    """What is known of one learner in one context at the moment of evaluation."""
+    """What is known of one learner in one context at the moment of evaluation (nothing later)."""
 
     learner_name: str
     known_since: datetime
     """When the learner joined the roster or first received a roadmap, whichever came first."""
-    activity: tuple[Activity, ...] = ()
+    last_activity_at: datetime | None = None
+    """The learner's last learning event, of any kind."""
+    active_days: frozenset[date] = frozenset()
+    """The days with any learning event, at least those within `lookback_days` of the moment."""
+    items: tuple[ItemActivity, ...] = ()
     steps: tuple[Step, ...] = ()
     role_started_on: date | None = None
     baseline_start: date | None = None
     baseline_finish: date | None = None
     """Start and projected finish of the first version of the current roadmap."""
     projected_finish: date | None = None
+
+
+def seen_activity(moments: Iterable[datetime], as_of: datetime) -> tuple[datetime | None, frozenset[date]]:
+    """The last of the learning moments before `as_of`, and the days they fall on."""
+    before = [moment for moment in moments if moment < as_of]
+    return max(before, default=None), frozenset(moment.date() for moment in before)
 
 
 @dataclass(frozen=True)
@@ -135,21 +160,19 @@ class Finding:
 
 def evaluate(situation: Situation, settings: StallSettings, as_of: datetime) -> list[Finding]:
     """Every rule that holds for the learner at `as_of`, in a fixed order."""
-    before = tuple(a for a in situation.activity if a.occurred_at < as_of)
-    seen = replace(situation, activity=before)
     findings = [
-        never_started(seen, settings, as_of),
-        gone_quiet(seen, settings, as_of),
-        behind_pace(seen, settings, as_of),
-        plateau(seen, settings, as_of),
-        uphill_avoidance(seen, settings, as_of),
+        never_started(situation, settings, as_of),
+        gone_quiet(situation, settings, as_of),
+        behind_pace(situation, settings, as_of),
+        plateau(situation, settings, as_of),
+        uphill_avoidance(situation, settings, as_of),
     ]
     return [finding for finding in findings if finding is not None]
 
 
 def never_started(s: Situation, settings: StallSettings, as_of: datetime) -> Finding | None:
     """Known for N days and no learning activity at all."""
-    if s.activity:
+    if s.last_activity_at is not None:
         return None
     days = (as_of - s.known_since).days
     if days < settings.never_started_days:
@@ -170,13 +193,13 @@ def never_started(s: Situation, settings: StallSettings, as_of: datetime) -> Fin
 
 def gone_quiet(s: Situation, settings: StallSettings, as_of: datetime) -> Finding | None:
     """No learning activity for N days, set beside the learner's own usual rhythm."""
-    if not s.activity:
+    last = s.last_activity_at
+    if last is None:
         return None
-    last = max(a.occurred_at for a in s.activity)
     days = (as_of - last).days
     if days < settings.quiet_days:
         return None
-    rhythm = usual_gap_days(s.activity, as_of)
+    rhythm = usual_gap_days(s.active_days, as_of)
     severity = Severity.HIGH if days >= 2 * settings.quiet_days else Severity.MEDIUM
     if rhythm is not None and days < 1.5 * rhythm:
         severity = Severity.LOW  # quiet spells this long are normal for this learner
@@ -231,15 +254,19 @@ def behind_pace(s: Situation, settings: StallSettings, as_of: datetime) -> Findi
 
 
 def plateau(s: Situation, settings: StallSettings, as_of: datetime) -> Finding | None:
-    """Long in role, and active on fewer days lately than in the window before (learning slows)."""
+    """Long in role, and active on fewer days lately than in the window before (learning slows).
+
+    The windows are whole days: the last `plateau_window_days` up to today, and as many before them.
+    """
     if s.role_started_on is None:
         return None
     tenure_days = (as_of.date() - s.role_started_on).days
     if tenure_days < settings.plateau_tenure_days:
         return None
-    window = timedelta(days=settings.plateau_window_days)
-    recent = _active_days(s.activity, as_of - window, as_of)
-    earlier = _active_days(s.activity, as_of - 2 * window, as_of - window)
+    today = as_of.date()
+    window = settings.plateau_window_days
+    recent = _active_days(s.active_days, today, window)
+    earlier = _active_days(s.active_days, today - timedelta(days=window), window)
     if earlier == 0 or recent >= settings.plateau_drop_ratio * earlier:
         return None
     years = tenure_days / 365.25
@@ -261,10 +288,11 @@ def plateau(s: Situation, settings: StallSettings, as_of: datetime) -> Finding |
 
 
 def uphill_avoidance(s: Situation, settings: StallSettings, as_of: datetime) -> Finding | None:
-    """Active only on gifts while uphill or mandatory items wait."""
+    """Active only on gifts while uphill or mandatory items wait: every opportunity worked on in the window
+    is a gift for the learner."""
     since = as_of - timedelta(days=settings.avoidance_window_days)
-    recent = [a for a in s.activity if a.occurred_at >= since and a.quadrant is not None]
-    if not recent or any(a.quadrant is not Quadrant.GIFT for a in recent):
+    recent = [item for item in s.items if item.last_at >= since and item.quadrant is not None]
+    if not recent or any(item.quadrant is not Quadrant.GIFT for item in recent):
         return None
     waiting = [step for step in s.steps if not step.finished and (step.mandatory or step.quadrant is Quadrant.UPHILL)]
     if not waiting:
@@ -277,7 +305,7 @@ def uphill_avoidance(s: Situation, settings: StallSettings, as_of: datetime) -> 
             activities=len(recent), days=settings.avoidance_window_days, num=len(waiting), title=first.title
         ),
         evidence={
-            "gift_activities": len(recent),
+            "gift_items": len(recent),
             "waiting_items": len(waiting),
             "first_waiting": first.title,
             "first_waiting_due": first.deadline.isoformat(),
@@ -286,17 +314,21 @@ def uphill_avoidance(s: Situation, settings: StallSettings, as_of: datetime) -> 
     )
 
 
-def usual_gap_days(activity: Sequence[Activity], as_of: datetime, lookback_days: int = 180) -> float | None:
+def usual_gap_days(
+    active_days: Iterable[date], as_of: datetime, lookback_days: int = RHYTHM_LOOKBACK_DAYS
+) -> float | None:
     """The median number of days between active days over the lookback, or None with too few."""
     since = (as_of - timedelta(days=lookback_days)).date()
-    days = sorted({a.occurred_at.date() for a in activity if a.occurred_at.date() >= since})
+    days = sorted(day for day in active_days if day >= since)
     if len(days) < 3:
         return None
     return float(statistics.median((b - a).days for a, b in itertools.pairwise(days)))
 
 
-def _active_days(activity: Sequence[Activity], start: datetime, end: datetime) -> int:
-    return len({a.occurred_at.date() for a in activity if start <= a.occurred_at < end})
+def _active_days(active_days: frozenset[date], last: date, window_days: int) -> int:
+    """How many of the `window_days` days ending with `last` were active."""
+    first = last - timedelta(days=window_days)
+    return sum(1 for day in active_days if first < day <= last)
 
 
 @dataclass(frozen=True)

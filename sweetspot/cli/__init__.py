@@ -31,6 +31,7 @@ for command in (
     catalogue.skills,
     catalogue.opportunities,
     stalls.sweep_command,
+    stalls.replan_command,
     stalls.momentum,
     stalls.policy,
     stalls.backtest_command,

@@ -13,13 +13,16 @@ import click
 
 from alignment.backtest import backtest, parse_labels_csv, report_markdown
 from alignment.errors import InvalidInput
+from alignment.messages import verbatim
 from alignment.policies import current_policy, propose_policy
 from alignment.replanning import change_policy
+from alignment.roadmaps import Trigger
 from alignment.rules.stalls import StallRule
-from alignment.sentences import english
+from alignment.sentences import REPLAN_BY_ADMIN, english
 from alignment.sweeps import SweepReport, preview_policy, sweep
 from alignment.tenancy import Tenant, list_tenants
 from sweetspot.cli.base import CliState, find_tenant, parse_moment, pass_state, tenant_option
+from sweetspot.passes import replan_tenant_in_parts, sweep_tenant
 
 
 @click.command("sweep")
@@ -32,11 +35,29 @@ from sweetspot.cli.base import CliState, find_tenant, parse_moment, pass_state, 
     help="Evaluate the rules as they stood then, from events before it; reports only, changes no flag.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print every learner's findings and momentum as JSON.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes sweeping contexts side by side (each context committed as it is done); prints totals.",
+)
 @pass_state
-def sweep_command(state: CliState, tenant_slug: str | None, as_of: str | None, as_json: bool) -> None:
+def sweep_command(state: CliState, tenant_slug: str | None, as_of: str | None, as_json: bool, workers: int) -> None:
     """Run the stall rules over every learner: raise, update and clear flags, keep momentum."""
     moment = parse_moment(as_of)
     tenants = [find_tenant(state, tenant_slug)] if tenant_slug else _all_tenants(state)
+    if workers > 1:
+        if as_of is not None or as_json:
+            raise click.UsageError("--workers records a sweep of now and prints totals: not with --as-of or --json")
+        for tenant in tenants:
+            totals = sweep_tenant(state.current_runtime, tenant.id, moment, workers)
+            click.echo(
+                f"{tenant.slug}: {totals.learners} learners as of {moment.isoformat(timespec='minutes')}; "
+                f"{totals.flagged} flagged; flags opened {totals.opened}, updated {totals.updated}, "
+                f"cleared {totals.cleared}"
+            )
+        return
     reports: dict[str, SweepReport] = {}
     for tenant in tenants:
         with state.current_runtime.unit_of_work() as uow:
@@ -56,6 +77,36 @@ def sweep_command(state: CliState, tenant_slug: str | None, as_of: str | None, a
         for result in flagged:
             rules = ", ".join(f"{f.rule.value} ({f.severity.value})" for f in result.findings)
             click.echo(f"  {result.learner_name} in {result.lms_context_id}: momentum {result.momentum.score}; {rules}")
+
+
+@click.command("replan")
+@tenant_option
+@click.option(
+    "--reason",
+    default=None,
+    help="Shown in each history as written (default: “Re-planned by an administrator.”, in each reader's language).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes re-planning contexts side by side (each context committed as it is done).",
+)
+@pass_state
+def replan_command(state: CliState, tenant_slug: str, reason: str | None, workers: int) -> None:
+    """Re-plan every learner's roadmap in every context of the tenant; a roadmap that comes out the same
+    keeps its version."""
+    tenant = find_tenant(state, tenant_slug)
+    changed = replan_tenant_in_parts(
+        state.current_runtime,
+        tenant.id,
+        Trigger.POLICY,
+        verbatim(reason) if reason else REPLAN_BY_ADMIN(),
+        parse_moment(None),
+        workers,
+    )
+    click.echo(f"{tenant.slug}: {changed} roadmap{'s' if changed != 1 else ''} changed")
 
 
 @click.group()

@@ -9,8 +9,13 @@ from pathlib import Path
 from alignment.agendas import set_org_agenda
 from alignment.catalogue import list_skills
 from alignment.flags import flags_of
-from alignment.opportunities import list_opportunities
+from alignment.messages import verbatim
+from alignment.opportunities import OpportunityDraft, create_opportunity, list_opportunities
+from alignment.people import Role, join, upsert_context, upsert_person
+from alignment.replanning import replan_tenant
+from alignment.roadmaps import Trigger
 from sweetspot.jobs import sweep_every_tenant
+from sweetspot.passes import SweepTotals, replan_tenant_in_parts, sweep_tenant
 from sweetspot.runtime import Runtime
 from tests.conftest import Cli
 from tests.integration.conftest import World
@@ -132,3 +137,31 @@ def test_periodic_sweep_job_sweeps_every_tenant(runtime: Runtime, world: World) 
         set_org_agenda(uow, world.tenant.id, world.course.id, {world.sql.id: (1, "")})
         uow.commit()
     assert sweep_every_tenant(runtime) == {"acme": 0, "globex": 0}
+
+
+def test_tenant_passes_in_worker_processes_do_what_one_process_does(cli: Cli, runtime: Runtime, world: World) -> None:
+    t = world.tenant.id
+    with runtime.unit_of_work() as uow:
+        create_opportunity(uow, t, OpportunityDraft("SQL basics", "course", 4, {world.sql.id: 1.0}))
+        create_opportunity(uow, t, OpportunityDraft("Python", "course", 6, {world.python.id: 1.0}))
+        set_org_agenda(uow, t, world.course.id, {world.sql.id: (3, "Reports."), world.python.id: (2, "Tools.")})
+        other = upsert_context(uow, t, "course-202", "Another team")
+        join(uow, other, world.ben, Role.LEARNER)
+        join(uow, other, upsert_person(uow, t, "u-cleo", "Cleo"), Role.LEARNER)
+        uow.commit()
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    assert replan_tenant_in_parts(runtime, t, Trigger.POLICY, verbatim("Parallel"), now, workers=2) == 4
+    with runtime.unit_of_work() as uow:
+        assert replan_tenant(uow, t, Trigger.POLICY, verbatim("Again, in one process"), now) == 0
+    later = now + timedelta(days=30)
+    totals = sweep_tenant(runtime, t, later, workers=2)
+    with runtime.unit_of_work(read_only=True) as uow:
+        assert totals.opened == len(flags_of(uow, t)) >= 4  # everyone never started, at least
+    assert totals.learners == 4
+    # The same sweep in one process finds what the workers recorded: nothing to change.
+    assert sweep_tenant(runtime, t, later, workers=1) == SweepTotals(4, 4, 0, 0, 0)
+    result = cli("replan", "--tenant", "acme")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("acme: ") and "changed" in result.output
+    refused = cli("sweep", "--tenant", "acme", "--workers", "2", "--json")
+    assert refused.exit_code == 2 and "not with --as-of or --json" in refused.output

@@ -1,17 +1,24 @@
 """The batched paths of the engine give what the per-learner ones give, on the real database."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from alignment.agendas import set_org_agenda, set_personal_agenda
+from alignment.events import record_events
 from alignment.flags import StallFlag, flag_history, flags_of, reconcile, reconcile_context
 from alignment.messages import verbatim
 from alignment.opportunities import OpportunityDraft, create_opportunity
 from alignment.people import Role, join, upsert_context, upsert_person
-from alignment.rules.quadrants import align
+from alignment.policies import set_policy
+from alignment.rules.planning import Candidate, plan_roadmap
+from alignment.rules.progress import COMPLETED, LearningEvent
+from alignment.rules.quadrants import Thresholds, align
 from alignment.rules.stalls import Finding, Severity, StallRule
-from alignment.snapshots import learner_alignments, load_snapshot
+from alignment.snapshots import learner_alignments, learner_plan, learner_progress, load_snapshot
 from sweetspot.runtime import Runtime
 from tests.integration.conftest import World
+
+PROGRESSED = "http://adlnet.gov/expapi/verbs/progressed"
 
 
 def finding(rule: StallRule, severity: Severity = Severity.MEDIUM, days: int = 20) -> Finding:
@@ -115,7 +122,7 @@ def test_alignments_reused_across_learners_equal_aligning_each_opportunity(runti
             agenda = snapshot.agendas.get(person)
             interests = agenda.interests if agenda else {}
             expected = {
-                o.id: align(o.skills, snapshot.skill_names, interests, needs, snapshot.policy.thresholds)
+                o.id: align(o.skills, snapshot.catalogue.skill_names, interests, needs, snapshot.policy.thresholds)
                 for o in snapshot.opportunities
             }
             got = learner_alignments(snapshot, person)
@@ -125,3 +132,84 @@ def test_alignments_reused_across_learners_equal_aligning_each_opportunity(runti
         ben = learner_alignments(snapshot, world.ben.id)
         assert any(ana[o].personal_value > 0 for o in ana)
         assert sum(ana[o] is ben[o] for o in ana) >= 1  # those Ana wants none of are shared with Ben
+
+
+def test_planning_from_the_candidates_a_learner_can_have_equals_planning_every_opportunity(
+    runtime: Runtime, world: World
+) -> None:
+    t = world.tenant.id
+    skills = [world.python.id, world.sql.id, world.swahili.id, world.excel.id]
+    now = datetime.now(UTC)
+    with runtime.unit_of_work() as uow:
+        made = []
+        for n in range(30):
+            weights = {skills[n % 4]: 1.0, skills[(n * 3 + 1) % 4]: 0.2 + (n % 7) / 10}
+            # Every third module needs an earlier one first, so waste is pulled in as a prerequisite.
+            needs = frozenset({made[n // 2].id}) if n % 3 == 2 else frozenset()
+            draft = OpportunityDraft(f"Module {n:02d}", "course", 1 + n % 5, weights, prerequisites=needs)
+            made.append(create_opportunity(uow, t, replace(draft, activity_ids=frozenset({f"https://x.test/{n}"}))))
+        # A gift Ana wants that needs, first, something nobody values.
+        knots = create_opportunity(uow, t, OpportunityDraft("Knots", "course", 1))
+        swahili = OpportunityDraft(
+            "Swahili 2", "course", 1, {world.swahili.id: 1.0}, prerequisites=frozenset({knots.id})
+        )
+        create_opportunity(uow, t, swahili)
+        set_org_agenda(
+            uow,
+            t,
+            world.course.id,
+            {world.python.id: (3, "Platform move."), world.sql.id: (2, "Reports."), world.excel.id: (1, "")},
+            mandatory={made[7].id: (now + timedelta(days=40)).date()},
+        )
+        set_personal_agenda(uow, t, world.ana.id, {world.swahili.id: 3, world.sql.id: 2, world.excel.id: 1})
+        set_policy(uow, t, {"gift_budget_hours_per_quarter": 5}, now=now)
+        events = [
+            LearningEvent("done", world.ana.id, now - timedelta(days=3), COMPLETED, "https://x.test/2"),
+            LearningEvent("half", world.ana.id, now - timedelta(days=2), PROGRESSED, "https://x.test/5", progress=0.5),
+        ]
+        record_events(uow, t, events)
+        uow.commit()
+    now = datetime.now(UTC)
+    with runtime.unit_of_work(read_only=True) as uow:
+        snapshot = load_snapshot(uow, t, world.course.id, now + timedelta(seconds=1))
+        needs = snapshot.org_agenda.needs if snapshot.org_agenda else {}
+        mandatory = snapshot.org_agenda.mandatory if snapshot.org_agenda else {}
+        for person in (world.ana.id, world.ben.id):
+            agenda = snapshot.agendas.get(person)
+            progress = learner_progress(snapshot, person)
+            every = []
+            for o in snapshot.opportunities:
+                a = align(
+                    o.skills, snapshot.catalogue.skill_names, agenda.interests if agenda else {}, needs, Thresholds()
+                )
+                done = progress.get(o.id)
+                every.append(
+                    Candidate(
+                        o.id,
+                        o.title,
+                        o.effort_hours,
+                        a.quadrant,
+                        a.personal_value,
+                        a.org_value,
+                        a.explain(),
+                        a.org_whys[0] if a.org_whys else "",
+                        mandatory.get(o.id),
+                        o.prerequisites,
+                        done.done_fraction if done else 0.0,
+                        done is not None and done.finished,
+                    )
+                )
+            expected = plan_roadmap(
+                every,
+                today=now.date(),
+                weekly_hours=agenda.weekly_hours if agenda else 2.0,
+                gift_budget_hours_per_quarter=5,
+            )
+            assert learner_plan(snapshot, person, now.date()) == expected
+            assert [i.reason for i in learner_plan(snapshot, person, now.date()).items] == [
+                i.reason for i in expected.items
+            ]
+            assert expected.items
+        ana = learner_plan(snapshot, world.ana.id, now.date())
+        assert ana.left_out
+        assert {"Knots", "Swahili 2"} <= {i.title for i in ana.items}

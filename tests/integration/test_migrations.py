@@ -23,6 +23,8 @@ from sweetspot.schema import metadata
 from sweetspot.settings import normalise_database_url
 from tests.conftest import TestDatabases
 
+NOW = {"now": "2026-11-23 12:00:00+00:00"}
+
 
 @pytest.fixture
 def empty_engine(databases: TestDatabases) -> Iterator[Engine]:
@@ -65,7 +67,7 @@ def test_upgrade_twice_changes_nothing(empty_engine: Engine) -> None:
     assert database.schema_status(empty_engine).is_current
 
 
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+MOMENT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 WHY = "Every analyst queries the warehouse."
 OLD_PLAN = {
     "starts_on": "2026-11-01",
@@ -97,26 +99,27 @@ def test_sentences_stored_before_0012_become_messages_and_go_back_to_english(emp
     tables.reflect(empty_engine)
     with empty_engine.begin() as connection:
         connection.execute(
-            tables.tables["tenants"].insert(), {"id": 1, "slug": "acme", "name": "Acme", "created_at": NOW}
+            tables.tables["tenants"].insert(), {"id": 1, "slug": "acme", "name": "Acme", "created_at": MOMENT}
         )
         connection.execute(
             tables.tables["contexts"].insert(),
-            {"id": 1, "tenant_id": 1, "lms_context_id": "c-1", "title": "Data", "created_at": NOW},
+            {"id": 1, "tenant_id": 1, "lms_context_id": "c-1", "title": "Data", "created_at": MOMENT},
         )
         connection.execute(
             tables.tables["people"].insert(),
             {"id": 1, "tenant_id": 1, "lms_user_id": "u-1", "name": "Ana Alves", "provisional": False,
-             "created_at": NOW},
+             "created_at": MOMENT},
         )  # fmt: skip
         connection.execute(
             tables.tables["roadmaps"].insert(),
-            {"id": 1, "tenant_id": 1, "person_id": 1, "context_id": 1, "version": 2, "created_at": NOW,
+            {"id": 1, "tenant_id": 1, "person_id": 1, "context_id": 1, "version": 2, "created_at": MOMENT,
              "trigger": "progress", "reason": "You finished “Python basics”, “Excel”.",
              "changes": "Added “SQL joins”; finish moved 3 days later.", "starts_on": date(2026, 11, 1),
              "weekly_hours": 3.0, "projected_finish": date(2026, 11, 23), "plan": OLD_PLAN},
         )  # fmt: skip
         flag = {"tenant_id": 1, "person_id": 1, "context_id": 1, "status": "open", "severity": "medium",
-                "opened_at": NOW, "updated_at": NOW, "resolved_by_manager": False, "holds_off": False}  # fmt: skip
+                "opened_at": MOMENT, "updated_at": MOMENT, "resolved_by_manager": False,
+                "holds_off": False}  # fmt: skip
         connection.execute(
             tables.tables["stall_flags"].insert(),
             [
@@ -127,7 +130,7 @@ def test_sentences_stored_before_0012_become_messages_and_go_back_to_english(emp
                               "threshold_days": 14},
                  "action": "Ask Ana Alves what blocks “SQL joins”: it is in their sweet spot, so something else is "
                            "in the way."},
-                {**flag, "id": 2, "rule": "never_started", "status": "resolved", "resolved_at": NOW,
+                {**flag, "id": 2, "rule": "never_started", "status": "resolved", "resolved_at": MOMENT,
                  "summary": "Ana Alves has not started any learning in the 30 days since joining.",
                  "evidence": {"known_since": "2026-10-24", "days_without_activity": 30},
                  "action": f"Frame the strategic why of “SQL joins”: {WHY}"},
@@ -147,8 +150,7 @@ def test_sentences_stored_before_0012_become_messages_and_go_back_to_english(emp
     assert items[0].reason == sentences.EXPLAIN_SWEET_SPOT(wants=[("Python", 3), ("SQL", 1)], needs=[("Python", 3)])
     assert items[1].reason == sentences.EXPLAIN_UPHILL_WHY(needs=[("SQL", 2)], why=WHY)
     assert items[2].reason == sentences.PLAN_MANDATORY(due=date(2026, 12, 15))
-    assert [o.reason for o in left_out] == [
-        sentences.LEFT_OUT_WASTE(),
+    assert [o.reason for o in left_out] == [  # the waste it listed was dropped by 0013
         sentences.LEFT_OUT_GIFT_BUDGET(hours=8.0),
         verbatim("Some sentence from a later version."),
     ]
@@ -174,3 +176,109 @@ def test_sentences_stored_before_0012_become_messages_and_go_back_to_english(emp
     assert items[1]["reason"] == f"The organisation needs SQL (important). Why: {WHY}"
     assert summaries[2] == "Ana Alves has not started any learning in the 30 days since joining."
     assert summaries[3] == "A sentence no template knows."
+
+
+def test_compacting_roadmaps_drops_only_the_waste_they_listed(empty_engine: Engine) -> None:
+    database.upgrade(empty_engine, "0012_domain_messages")
+    item = {"opportunity_id": 1, "title": "SQL", "quadrant": "uphill", "reason": "Needed.", "hours": 8.333333333333334}
+    gift = {"opportunity_id": 3, "title": "Swahili", "quadrant": "gift", "reason": "A gift beyond the budget."}
+    waste = {"opportunity_id": 2, "title": "Knots", "quadrant": "waste", "reason": "Neither needs it."}
+    late_gift = {**gift, "opportunity_id": 4, "title": "Welsh"}
+    plans = [
+        {"starts_on": "2026-11-23", "weekly_hours": 2.0, "items": [item], "left_out": [waste, gift, waste, late_gift]},
+        {"starts_on": "2026-11-23", "weekly_hours": 2.0, "items": [item], "left_out": [waste]},
+        {"starts_on": "2026-11-23", "weekly_hours": 2.0, "items": [], "left_out": [gift]},
+    ]
+    with empty_engine.begin() as connection:
+        connection.execute(text("INSERT INTO tenants (id, slug, name, created_at) VALUES (1, 't', 'T', :now)"), NOW)
+        connection.execute(
+            text("INSERT INTO people (id, tenant_id, name, provisional, created_at) VALUES (1, 1, 'Ana', false, :now)"),
+            NOW,
+        )
+        connection.execute(
+            text(
+                "INSERT INTO contexts (id, tenant_id, lms_context_id, title, created_at) VALUES (1, 1, 'c', 'C', :now)"
+            ),
+            NOW,
+        )
+        for version, plan in enumerate(plans, start=1):
+            connection.execute(
+                text(
+                    "INSERT INTO roadmaps (tenant_id, person_id, context_id, version, created_at, trigger, reason, "
+                    "changes, starts_on, weekly_hours, plan) VALUES (1, 1, 1, :version, :now, 'first', '"
+                    r"', '[]', "
+                    "'2026-11-23', 2.0, :plan)"
+                ),
+                {"version": version, "plan": json.dumps(plan), **NOW},
+            )
+    database.upgrade(empty_engine, "0013_compact_roadmaps")
+    with empty_engine.connect() as connection:
+        stored = [
+            json.loads(plan) if isinstance(plan, str) else plan
+            for plan in connection.execute(text("SELECT plan FROM roadmaps ORDER BY version")).scalars()
+        ]
+    assert stored == [
+        {**plans[0], "left_out": [gift, late_gift]},
+        {**plans[1], "left_out": []},
+        plans[2],
+    ]
+    assert stored[0]["items"][0]["hours"] == 8.333333333333334
+
+
+def test_the_tallies_are_built_from_the_events_stored_before(empty_engine: Engine) -> None:
+    database.upgrade(empty_engine, "0011_lti_services")
+    events = [
+        ("e1", "2026-03-02 09:00:00+00:00", "http://adlnet.gov/expapi/verbs/progressed", "https://x.test/sql", 0.5),
+        ("e2", "2026-03-04 10:00:00+00:00", "http://adlnet.gov/expapi/verbs/completed", "https://x.test/sql", None),
+        ("e3", "2026-03-05 10:00:00+00:00", "http://adlnet.gov/expapi/verbs/experienced", "https://x.test/other", None),
+    ]
+    with empty_engine.begin() as connection:
+        connection.execute(text("INSERT INTO tenants (id, slug, name, created_at) VALUES (1, 't', 'T', :now)"), NOW)
+        connection.execute(
+            text("INSERT INTO people (id, tenant_id, name, provisional, created_at) VALUES (1, 1, 'Ana', false, :now)"),
+            NOW,
+        )
+        connection.execute(
+            text(
+                "INSERT INTO opportunities (id, tenant_id, title, kind, effort_hours, status, created_at, updated_at) "
+                "VALUES (1, 1, 'SQL', 'course', 2, 'active', :now, :now)"
+            ),
+            NOW,
+        )
+        connection.execute(
+            text(
+                "INSERT INTO opportunity_activities (tenant_id, activity_id, opportunity_id) "
+                "VALUES (1, 'https://x.test/sql', 1)"
+            )
+        )
+        for event_id, at, verb, activity, progress in events:
+            connection.execute(
+                text(
+                    "INSERT INTO learning_events (tenant_id, person_id, event_id, occurred_at, verb, activity_id, "
+                    "context_activity_ids, progress, recorded_at) VALUES (1, 1, :event_id, :at, :verb, :activity, "
+                    "'[]', :progress, :at)"
+                ),
+                {"event_id": event_id, "at": at, "verb": verb, "activity": activity, "progress": progress},
+            )
+        # The completion is voided, the day after the last event.
+        connection.execute(
+            text(
+                "INSERT INTO learning_events (tenant_id, person_id, event_id, occurred_at, verb, context_activity_ids, "
+                "voids, recorded_at) VALUES (1, 1, 'v', '2026-03-06 08:00:00+00:00', "
+                "'http://adlnet.gov/expapi/verbs/voided', '[]', 'e2', :now)"
+            ),
+            NOW,
+        )
+    database.upgrade(empty_engine, "0013_compact_roadmaps")
+    with empty_engine.connect() as connection:
+        progress = connection.execute(
+            text("SELECT opportunity_id, events, done_fraction, finished_at FROM learning_progress")
+        ).all()
+        activity = connection.execute(
+            text("SELECT days_from, active_days, last_activity_at, latest_event_at FROM learning_activity")
+        ).one()
+    assert progress == [(1, 1, 0.5, None)]
+    assert str(activity.days_from) == "2026-03-02"
+    assert bytes(activity.active_days) == bytes([0b1001])  # 2 and 5 March; the 4th's only event was voided
+    assert str(activity.last_activity_at).startswith("2026-03-05 10:00")
+    assert str(activity.latest_event_at).startswith("2026-03-06 08:00")

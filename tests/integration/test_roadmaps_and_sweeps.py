@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from alignment.agendas import set_org_agenda, set_personal_agenda
 from alignment.errors import Conflict, InvalidInput, NotFound
@@ -11,11 +11,12 @@ from alignment.events import record_events
 from alignment.flags import FlagStatus, acknowledge_flag, flag_history, flags_of, resolve_flag
 from alignment.opportunities import OpportunityDraft, create_opportunity
 from alignment.replanning import replan, replan_context
-from alignment.roadmaps import Trigger, roadmap_versions_by_person
+from alignment.roadmaps import RoadmapRecord, Trigger, roadmap_versions_by_person
 from alignment.rules.progress import ADL, COMPLETED, LearningEvent
 from alignment.rules.quadrants import Quadrant
 from alignment.rules.stalls import StallRule
 from alignment.sentences import REPLAN_AGENDA, REPLAN_FINISHED, REPLAN_ORG_AGENDA, english
+from alignment.snapshots import learner_situation, load_snapshot
 from alignment.sweeps import MomentumRecord, sweep
 from sweetspot.runtime import Runtime
 from tests.integration.conftest import World
@@ -239,3 +240,25 @@ def test_mandatory_item_due_in_the_past_is_behind_pace(runtime: Runtime, world: 
     behind = next(f for f in ana.findings if f.rule is StallRule.BEHIND_PACE)
     assert behind.severity.value == "high"
     assert "Data protection" in english(behind.summary)
+
+
+def test_the_sweep_reads_a_roadmap_stored_before_its_steps_were_kept_from_its_plan(
+    runtime: Runtime, world: World
+) -> None:
+    now = setup_course(runtime, world)
+    with runtime.unit_of_work() as uow:
+        replan(uow, world.tenant.id, world.ana.id, world.course.id, Trigger.AGENDA, REPLAN_AGENDA(), now)
+        uow.commit()
+    later = now + timedelta(days=60)
+
+    def steps() -> tuple[object, ...]:
+        with runtime.unit_of_work(read_only=True) as uow:
+            snapshot = load_snapshot(uow, world.tenant.id, world.course.id, later)
+            return learner_situation(snapshot, world.ana.id).steps
+
+    kept = steps()
+    with runtime.unit_of_work() as uow:
+        uow.session.execute(update(RoadmapRecord).values(steps=None))
+        uow.commit()
+    assert steps() == kept
+    assert [s.title for s in kept] == ["Python for analysts", "SQL basics"]  # type: ignore[attr-defined]

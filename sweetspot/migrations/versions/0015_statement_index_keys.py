@@ -11,7 +11,7 @@ tenant: a trigger deletes the tenant's index rows. (Sweetspot never deletes sing
 whose statement was deleted by hand matches nothing, because every query joins the statements.)
 
 Revision ID: 0015_statement_index_keys
-Revises: 0011_lti_services
+Revises: 0013_compact_roadmaps
 Create Date: 2026-11-24 00:22:18.694379
 """
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015_statement_index_keys"
-down_revision: str | None = "0012_domain_messages"
+down_revision: str | None = "0013_compact_roadmaps"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

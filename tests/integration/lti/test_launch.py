@@ -17,9 +17,14 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from alignment.agendas import set_org_agenda
 from alignment.events import LearningEventRecord
 from alignment.identities import Identifier, resolve_actor
+from alignment.messages import Message
+from alignment.opportunities import OpportunityDraft, create_opportunity
 from alignment.people import MembershipRecord, PersonRecord
+from alignment.roadmaps import RoadmapRecord
+from alignment.sentences import english
 from lti_tool import claims
 from lti_tool.keys import SigningKey
 from lti_tool.registrations import DeploymentRecord, DeploymentStatus
@@ -393,3 +398,37 @@ def test_the_state_cookie_is_removed_after_the_launch_so_cookies_do_not_pile_up(
     for _ in range(3):
         assert launch(client, platform).status_code == 303
     assert not [cookie for cookie in client._cookies if cookie[2].startswith("lti1p3-state-")]
+
+
+def test_the_role_label_a_custom_parameter_carries_is_kept_and_a_new_role_re_plans(
+    client: FlaskClient, runtime: Runtime, world: World, platform: Platform
+) -> None:
+    with runtime.unit_of_work() as uow:
+        draft = OpportunityDraft("Warehouse SQL", "course", 2, {world.sql.id: 1.0})
+        create_opportunity(uow, world.tenant.id, draft)
+        why = "Engineers own the warehouse."
+        set_org_agenda(uow, world.tenant.id, world.course.id, {world.sql.id: (3, why)}, role_label="Data engineer")
+        uow.commit()
+
+    def roadmaps() -> list[tuple[str, list[str]]]:
+        with runtime.unit_of_work(read_only=True) as uow:
+            rows = uow.session.execute(
+                select(RoadmapRecord.reason, RoadmapRecord.plan)
+                .where(RoadmapRecord.person_id == world.ana.id)
+                .order_by(RoadmapRecord.version)
+            )
+            return [
+                (english(Message.from_json(reason)), [item["title"] for item in plan["items"]]) for reason, plan in rows
+            ]
+
+    launch(client, platform, CUSTOM={"role_label": "Analyst"})
+    launch(client, platform, CUSTOM={"role_label": "$Person.custom.job_title"})  # not substituted: says nothing
+    with runtime.unit_of_work(read_only=True) as uow:
+        ana = uow.session.get(PersonRecord, world.ana.id)
+        assert ana is not None and ana.role_label == "Analyst"
+    assert roadmaps() == [("Your role is now Analyst.", [])]
+    launch(client, platform, CUSTOM={"role_label": " Data   engineer "})
+    with runtime.unit_of_work(read_only=True) as uow:
+        ana = uow.session.get(PersonRecord, world.ana.id)
+        assert ana is not None and ana.role_label == "Data engineer"
+    assert roadmaps() == [("Your role is now Analyst.", []), ("Your role is now Data engineer.", ["Warehouse SQL"])]

@@ -4,15 +4,15 @@ from datetime import UTC, datetime, timedelta
 
 from alignment.rules.momentum import momentum
 from alignment.rules.quadrants import Quadrant
-from alignment.rules.stalls import Activity, Situation, StallSettings, Step
+from alignment.rules.stalls import Situation, StallSettings, Step, seen_activity
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
 RULES = StallSettings()
 
 
-def weekly_activity(weeks: int, last_days_ago: int = 1) -> tuple[Activity, ...]:
-    return tuple(Activity(NOW - timedelta(days=last_days_ago + 7 * k)) for k in range(weeks))
+def weekly_activity(weeks: int, last_days_ago: int = 1) -> tuple[datetime, ...]:
+    return tuple(NOW - timedelta(days=last_days_ago + 7 * k) for k in range(weeks))
 
 
 def roadmap(finished: int, due_so_far: int, later: int) -> tuple[Step, ...]:
@@ -24,8 +24,15 @@ def roadmap(finished: int, due_so_far: int, later: int) -> tuple[Step, ...]:
     return tuple(past + future)
 
 
-def situation(activity: tuple[Activity, ...], steps: tuple[Step, ...]) -> Situation:
-    return Situation(learner_name="Ana", known_since=NOW - timedelta(days=200), activity=activity, steps=steps)
+def situation(activity: tuple[datetime, ...], steps: tuple[Step, ...]) -> Situation:
+    last, days = seen_activity(activity, NOW)
+    return Situation(
+        learner_name="Ana",
+        known_since=NOW - timedelta(days=200),
+        last_activity_at=last,
+        active_days=days,
+        steps=steps,
+    )
 
 
 def test_steady_learner_on_pace_scores_high() -> None:
@@ -46,7 +53,7 @@ def test_quiet_and_behind_scores_below_active_and_on_pace() -> None:
 
 
 def test_recency_fades_to_nothing_at_twice_the_quiet_threshold() -> None:
-    at_limit = momentum(situation((Activity(NOW - timedelta(days=28)),), ()), RULES, NOW)
+    at_limit = momentum(situation((NOW - timedelta(days=28),), ()), RULES, NOW)
     recency = next(p for p in at_limit.parts if p.name == "recency")
     assert recency.value == 0.0
     assert recency.detail == "last active 28 days ago"
@@ -61,5 +68,12 @@ def test_parts_explain_the_score() -> None:
 
 
 def test_activity_after_as_of_does_not_count() -> None:
-    future_only = (Activity(NOW + timedelta(days=1)),)
+    future_only = (NOW + timedelta(days=1),)
     assert momentum(situation(future_only, ()), RULES, NOW).score == 25
+
+
+def test_consistency_counts_the_eight_weeks_of_days_ending_today() -> None:
+    edge = momentum(situation((NOW - timedelta(days=55),), ()), RULES, NOW)
+    beyond = momentum(situation((NOW - timedelta(days=56),), ()), RULES, NOW)
+    assert next(p for p in edge.parts if p.name == "consistency").detail == "active in 1 of the last 8 weeks"
+    assert next(p for p in beyond.parts if p.name == "consistency").detail == "active in 0 of the last 8 weeks"

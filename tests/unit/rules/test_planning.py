@@ -1,13 +1,22 @@
 """Planning a learner's roadmap: what goes on it, in what order, on which dates."""
 
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alignment.messages import verbatim
-from alignment.rules.planning import Candidate, Plan, PrerequisiteCycle, plan_roadmap
+from alignment.messages import Message, verbatim
+from alignment.rules.planning import (
+    Candidate,
+    Plan,
+    PrerequisiteCycle,
+    plan_roadmap,
+    plannable,
+    projected_finish,
+)
 from alignment.rules.quadrants import Quadrant
 from alignment.sentences import english
 
@@ -61,7 +70,8 @@ def test_order_is_mandatory_then_sweet_spot_then_uphill_and_never_waste() -> Non
         weekly_hours=2,
     )
     assert ids(plan) == [6, 5, 4, 2, 1]
-    assert [(left.opportunity_id, left.quadrant) for left in plan.left_out] == [(3, Quadrant.WASTE)]
+    # Waste is not listed as left out: nobody can act on it, and it is most of a large catalogue.
+    assert plan.left_out == ()
     assert plan.items[-1].org_why == "Regulators ask for it."
     assert english(plan.items[0].reason) == "Mandatory for everyone here, due 2026-12-15."
 
@@ -241,3 +251,57 @@ def test_roadmap_invariants(candidates: list[Candidate], weekly_hours: float, gi
         done_by += item.hours
         days_available = (item.finish - MONDAY).days + 1
         assert done_by <= weekly_hours * days_available / 7 + 1e-6
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    candidates=candidate_sets(),
+    weekly_hours=st.floats(min_value=0.5, max_value=20),
+    gift_budget=st.sampled_from([0.0, 5.0, 40.0]),
+)
+def test_planning_only_what_can_be_planned_gives_the_same_plan_and_finish(
+    candidates: list[Candidate], weekly_hours: float, gift_budget: float
+) -> None:
+    def plan(chosen: list[Candidate]) -> Plan:
+        return plan_roadmap(chosen, today=MONDAY, weekly_hours=weekly_hours, gift_budget_hours_per_quarter=gift_budget)
+
+    assert plan(plannable(candidates)) == plan(candidates)
+    assert (
+        projected_finish(candidates, today=MONDAY, weekly_hours=weekly_hours, gift_budget_hours_per_quarter=gift_budget)
+        == plan(candidates).projected_finish
+    )
+
+
+def test_what_can_be_planned_includes_the_waste_that_something_needs_first() -> None:
+    chosen = plannable(
+        [
+            candidate(1, Quadrant.UPHILL, org=0.9, needs=(2,)),
+            candidate(2, Quadrant.WASTE, needs=(3,)),
+            candidate(3, Quadrant.WASTE),
+            candidate(4, Quadrant.WASTE),
+            candidate(5, Quadrant.WASTE, due=MONDAY),
+        ]
+    )
+    assert sorted(c.opportunity_id for c in chosen) == [1, 2, 3, 5]
+
+
+def test_an_explanation_is_worked_out_only_for_what_is_planned_for_its_own_sake() -> None:
+    asked: list[int] = []
+
+    def explain(id: int) -> Callable[[], Message]:
+        def work_out() -> Message:
+            asked.append(id)
+            return verbatim(f"worked out for {id}")
+
+        return work_out
+
+    plan = plan_roadmap(
+        [
+            replace(candidate(1, Quadrant.SWEET_SPOT, personal=1, org=1), explanation=None, explain=explain(1)),
+            replace(candidate(2, Quadrant.GIFT, personal=1), explanation=None, explain=explain(2)),
+        ],
+        today=MONDAY,
+        weekly_hours=2,
+    )
+    assert [item.reason for item in plan.items] == [verbatim("worked out for 1")]
+    assert asked == [1]

@@ -1,15 +1,21 @@
 """Progress from learning events: matching, finishing, partial progress and voiding."""
 
+import random
 from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alignment.rules.progress import (
     ADL,
     COMPLETED,
     FAILED,
     PASSED,
+    ItemProgress,
     LearningEvent,
     Matcher,
     MatcherIndex,
+    advance,
     progress_by_opportunity,
 )
 
@@ -104,3 +110,39 @@ def test_unmatched_events_touch_no_opportunity() -> None:
 def test_finishing_time_is_the_first_finishing_event() -> None:
     progress = progress_by_opportunity([event(2, PASSED, QUIZ), event(4, PASSED, QUIZ)], INDEX)
     assert progress[2].finished_at == T0 + timedelta(days=2)
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> list[LearningEvent]:
+    """Events on the course, its module and the quiz, in any order, some at the same moment."""
+    verbs = [ADL + "experienced", ADL + "progressed", COMPLETED, PASSED, FAILED]
+    count = draw(st.integers(min_value=1, max_value=12))
+    return [
+        LearningEvent(
+            event_id=f"e{n}",
+            learner_id=7,
+            occurred_at=T0 + timedelta(hours=draw(st.integers(0, 6))),
+            verb=draw(st.sampled_from(verbs)),
+            activity_id=draw(st.sampled_from([COURSE, MODULE, QUIZ, None])),
+            context_activity_ids=tuple(draw(st.lists(st.sampled_from([COURSE, QUIZ]), max_size=2, unique=True))),
+            lti_resource_link_id=draw(st.sampled_from([None, "link-roadmap"])),
+            completion=draw(st.sampled_from([None, True, False])),
+            success=draw(st.sampled_from([None, True, False])),
+            progress=draw(st.sampled_from([None, 0.25, 0.5, 1.0])),
+        )
+        for n in range(count)
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(events=histories(), order=st.randoms(use_true_random=False))
+def test_adding_events_one_by_one_in_any_order_gives_the_progress_of_reading_them_in_time_order(
+    events: list[LearningEvent], order: random.Random
+) -> None:
+    shuffled = list(events)
+    order.shuffle(shuffled)
+    tally: dict[int, ItemProgress] = {}
+    for e in shuffled:
+        for opportunity, kind in INDEX.matches(e).items():
+            tally[opportunity] = advance(tally.get(opportunity), opportunity, e, kind)
+    assert tally == progress_by_opportunity(events, INDEX)

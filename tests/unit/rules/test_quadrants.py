@@ -1,8 +1,10 @@
 """Placing opportunities in the four quadrants, with the skills that put them there."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from alignment.rules.quadrants import Interest, Need, OrgNeed, Quadrant, Thresholds, align
+from alignment.rules.quadrants import Interest, Need, OrgNeed, Quadrant, Thresholds, align, side_value
 from alignment.sentences import english
 
 PYTHON, SQL, SWAHILI, EXCEL = 1, 2, 3, 4
@@ -92,3 +94,23 @@ def test_tenant_thresholds_move_the_boundary() -> None:
 def test_threshold_outside_zero_to_one_is_refused(bad: float) -> None:
     with pytest.raises(ValueError, match="threshold must be in"):
         Thresholds(personal=bad)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    weights=st.dictionaries(st.integers(1, 6), st.sampled_from([0.0, 0.1, 0.2, 0.25, 0.3, 0.5, 0.75, 1.0]), max_size=5),
+    interests=st.dictionaries(st.integers(1, 6), st.sampled_from(list(Interest)), max_size=6),
+    needs=st.dictionaries(st.integers(1, 6), st.sampled_from(list(Need)), max_size=6),
+)
+def test_side_value_is_exactly_the_value_align_decides_on(
+    weights: dict[int, float], interests: dict[int, Interest], needs: dict[int, Need]
+) -> None:
+    names = {skill: f"skill {skill}" for skill in range(1, 7)}
+    result = align(weights, names, interests, {s: OrgNeed(n, "why") for s, n in needs.items()}, Thresholds())
+    personal = side_value(weights, {s: int(i) for s, i in interests.items()})
+    org = side_value(weights, {s: int(n) for s, n in needs.items()})
+    assert (round(personal, 6), round(org, 6)) == (result.personal_value, result.org_value)
+    assert (personal >= 0.5, org >= 0.5) == (
+        result.quadrant in (Quadrant.SWEET_SPOT, Quadrant.GIFT),
+        result.quadrant in (Quadrant.SWEET_SPOT, Quadrant.UPHILL),
+    )
