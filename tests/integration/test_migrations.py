@@ -205,9 +205,8 @@ def test_compacting_roadmaps_drops_only_the_waste_they_listed(empty_engine: Engi
             connection.execute(
                 text(
                     "INSERT INTO roadmaps (tenant_id, person_id, context_id, version, created_at, trigger, reason, "
-                    "changes, starts_on, weekly_hours, plan) VALUES (1, 1, 1, :version, :now, 'first', '"
-                    r"', '[]', "
-                    "'2026-11-23', 2.0, :plan)"
+                    "changes, starts_on, weekly_hours, plan) VALUES (1, 1, 1, :version, :now, 'first', '\"r\"', "
+                    "'[]', '2026-11-23', 2.0, :plan)"
                 ),
                 {"version": version, "plan": json.dumps(plan), **NOW},
             )
