@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from alignment.database import Base, UnitOfWork
 from alignment.errors import InvalidInput
+from xapi_listener import strict_json
 
 SIGNATURE = "http://adlnet.gov/expapi/attachments/signature"
 SIGNATURE_ALGORITHMS = ("RS256", "RS384", "RS512")
@@ -71,7 +72,9 @@ def parse_multipart(body: bytes, content_type: str) -> tuple[Any, dict[str, Part
         raise InvalidInput("multipart/mixed: the first part must be the statements, as application/json")
     payload = first.get_payload(decode=True)
     try:
-        statements = json.loads(payload if isinstance(payload, bytes) else b"")
+        statements = strict_json.loads(payload if isinstance(payload, bytes) else b"")
+    except RecursionError:
+        raise InvalidInput("multipart/mixed: the statements part is nested too deeply to be a statement") from None
     except ValueError as error:
         raise InvalidInput(f"multipart/mixed: the statements part is not valid JSON: {error}") from None
     attachments: dict[str, Part] = {}

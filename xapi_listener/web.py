@@ -23,7 +23,7 @@ from werkzeug.exceptions import BadRequest, Forbidden, NotFound, Unauthorized
 
 from alignment.database import UnitOfWork, UnitOfWorkFactory, utcnow
 from alignment.errors import InvalidInput
-from xapi_listener import document_api
+from xapi_listener import document_api, strict_json
 from xapi_listener.attachments import (
     Part,
     check_attachments,
@@ -287,25 +287,11 @@ def _json_body() -> Any:
         raise BadRequest(f"Content-Type must be application/json or multipart/mixed, got {request.content_type!r}")
     raw = request.get_data(cache=False)
     try:
-        return json.loads(raw, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicate_keys)
+        return strict_json.loads(raw)
     except RecursionError:
         raise BadRequest("the body is nested too deeply to be a statement") from None
     except (UnicodeDecodeError, ValueError) as error:
         raise BadRequest(f"the body is not valid JSON: {error}") from None
-
-
-def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # xAPI 1.0.3 Part Two §2.2: a property appears at most once in an object.
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"property {key!r} appears twice in one object")
-        result[key] = value
-    return result
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed in JSON")
 
 
 def _validate(batch: list[Any], many: bool) -> None:

@@ -109,3 +109,14 @@ def test_signatures_that_do_not_hold_are_refused(lrs: Lrs) -> None:
         sent = {**body, "attachments": [declared(token, SIGNATURE, contentType=content_type)]}
         response = post_multipart(lrs, multipart(sent, [(content_type, token)]))
         assert response.status_code == 400, token
+
+
+def test_the_statements_part_is_read_as_strictly_as_a_json_body(lrs: Lrs) -> None:
+    content = b"certificate"
+    body = multipart({**statement(), "attachments": [declared(content)]}, [("text/plain", content)])
+    twice = body.replace(b'{"actor"', b'{"version": "1.0.0", "version": "1.0.3", "actor"', 1)
+    assert twice != body
+    response = post_multipart(lrs, twice)
+    assert response.status_code == 400
+    assert "'version' appears twice" in response.get_json()["message"]
+    assert lrs.get().get_json()["statements"] == []
