@@ -61,6 +61,10 @@ class SweepReport:
     opened: int = 0
     updated: int = 0
     cleared: int = 0
+    evaluated: int = 0
+    """Learners evaluated (also when `learners` was not kept)."""
+    flagged: int = 0
+    """Learners with at least one finding."""
 
 
 def sweep(
@@ -69,8 +73,13 @@ def sweep(
     as_of: datetime,
     context_ids: Sequence[int] | None = None,
     record: bool = True,
+    learners: bool = True,
 ) -> SweepReport:
-    """Evaluate the stall rules and momentum for every learner as of `as_of`; record flags if asked."""
+    """Evaluate the stall rules and momentum for every learner as of `as_of`; record flags if asked.
+
+    With `learners=False` the report keeps only the counts (and `flagged`), not each learner's findings: a
+    sweep of a large tenant that records its flags need not hold them all in memory.
+    """
     query = select(ContextRecord.id).where(ContextRecord.tenant_id == tenant_id).order_by(ContextRecord.id)
     if context_ids is not None:
         query = query.where(ContextRecord.id.in_(list(context_ids)))
@@ -84,17 +93,20 @@ def sweep(
             situation = learner_situation(snapshot, member.person.id)
             findings = evaluate(situation, snapshot.policy.stall, as_of)
             score = momentum(situation, snapshot.policy.stall, as_of)
-            report.learners.append(
-                LearnerResult(
-                    person_id=member.person.id,
-                    learner_name=member.person.name,
-                    lms_user_id=member.person.lms_user_id,
-                    context_id=context_id,
-                    lms_context_id=snapshot.context.lms_context_id,
-                    findings=tuple(findings),
-                    momentum=score,
+            report.evaluated += 1
+            report.flagged += bool(findings)
+            if learners:
+                report.learners.append(
+                    LearnerResult(
+                        person_id=member.person.id,
+                        learner_name=member.person.name,
+                        lms_user_id=member.person.lms_user_id,
+                        context_id=context_id,
+                        lms_context_id=snapshot.context.lms_context_id,
+                        findings=tuple(findings),
+                        momentum=score,
+                    )
                 )
-            )
             if record:
                 found[member.person.id] = findings
                 scores[member.person.id] = score
