@@ -186,13 +186,11 @@ class OrgView:
     def quadrant(self, opportunity: Opportunity, levels: Mapping[int, int]) -> Quadrant:
         """Where the opportunity falls for a learner with these interest levels (`interest_levels`), without
         explaining why."""
-        if any(levels.get(skill, 0) > 0 for skill, weight in opportunity.skills.items() if weight > 0):
-            return self._place(opportunity, levels)[1]
-        return self.alignment(opportunity).quadrant
+        return self._place(opportunity, levels)[1]
 
     def _place(self, opportunity: Opportunity, levels: Mapping[int, int]) -> tuple[float, Quadrant]:
         """The personal value and the quadrant, by `align`'s arithmetic."""
-        personal = side_value(opportunity.skills, levels)
+        personal = side_value(opportunity.skills, levels) if levels else 0
         org = self._org_values.get(opportunity.id)
         if org is None:
             org = self._org_values[opportunity.id] = side_value(opportunity.skills, self._levels)

@@ -127,6 +127,10 @@ class ContextSnapshot:
         return {}
 
     @cached_property
+    def _days(self) -> dict[str, date]:
+        return {}
+
+    @cached_property
     def _members(self) -> dict[int, Member]:
         return {m.person.id: m for m in self.members}
 
@@ -307,7 +311,7 @@ def learner_situation(snapshot: ContextSnapshot, person_id: int) -> Situation:
     known_since = min(member.joined_at, state.first_made_at) if state else member.joined_at
     progress = learning.progress
     if state is not None:
-        steps = state.steps(progress)
+        steps = state.steps(progress, snapshot._days)
     else:
         steps = tuple(
             Step(
