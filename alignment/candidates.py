@@ -23,6 +23,9 @@ from alignment.rules.planning import Candidate, check_no_prerequisite_cycle, wit
 from alignment.rules.progress import ItemProgress, MatcherIndex
 from alignment.rules.quadrants import Alignment, Interest, OrgNeed, Quadrant, Thresholds, align, side_value
 
+OwnCandidates = dict[tuple[int, tuple[tuple[int, int], ...]], Candidate]
+"""Candidates made for learners' own interests, by opportunity and the interest levels in its skills."""
+
 EPSILON = 1e-9
 """The quick sums below add the same terms as `align` in another order, so they may differ from it in the
 last bits; an opportunity this close to a threshold is placed exactly, by `align`'s own arithmetic."""
@@ -149,10 +152,15 @@ class OrgView:
         return {c.opportunity_id: c for c in sorted(found, key=lambda c: c.rank)}
 
     def learner_candidates(
-        self, interests: Mapping[int, Interest], progress: Mapping[int, ItemProgress]
+        self,
+        interests: Mapping[int, Interest],
+        progress: Mapping[int, ItemProgress],
+        shared: OwnCandidates | None = None,
     ) -> list[Candidate]:
         """Every candidate the learner's plan can include (`rules.planning.plannable` of them all), with
-        the learner's progress on each."""
+        the learner's progress on each. Learners planned with the same `shared` (under this view) share the
+        candidates of their own interests that they have in common."""
+        own_made = shared if shared is not None else {}
         catalogue = self.catalogue
         by_id = catalogue.by_id
         levels = interest_levels(interests)
@@ -160,7 +168,7 @@ class OrgView:
         threshold = self.thresholds.personal - EPSILON
         own = [o for o, value in catalogue.values(levels).items() if value >= threshold]
         for o in own:
-            chosen[o] = self._own_candidate(by_id[o], levels, interests)
+            chosen[o] = self._own_candidate(by_id[o], levels, own_made)
         for o in with_prerequisites(own, catalogue.prerequisites) - chosen.keys():
             if o in by_id:
                 chosen[o] = self.candidate(by_id[o])
@@ -179,13 +187,11 @@ class OrgView:
     def quadrant(self, opportunity: Opportunity, levels: Mapping[int, int]) -> Quadrant:
         """Where the opportunity falls for a learner with these interest levels (`interest_levels`), without
         explaining why."""
-        if any(levels.get(skill, 0) > 0 for skill, weight in opportunity.skills.items() if weight > 0):
-            return self._place(opportunity, levels)[1]
-        return self.alignment(opportunity).quadrant
+        return self._place(opportunity, levels)[1]
 
     def _place(self, opportunity: Opportunity, levels: Mapping[int, int]) -> tuple[float, Quadrant]:
         """The personal value and the quadrant, by `align`'s arithmetic."""
-        personal = side_value(opportunity.skills, levels)
+        personal = side_value(opportunity.skills, levels) if levels else 0
         org = self._org_values.get(opportunity.id)
         if org is None:
             org = self._org_values[opportunity.id] = side_value(opportunity.skills, self._levels)
@@ -202,9 +208,7 @@ class OrgView:
         )
         return personal, quadrant
 
-    def _own_candidate(
-        self, opportunity: Opportunity, levels: Mapping[int, int], interests: Mapping[int, Interest]
-    ) -> Candidate:
+    def _own_candidate(self, opportunity: Opportunity, levels: Mapping[int, int], made: OwnCandidates) -> Candidate:
         """The opportunity placed for a learner who wants one of its skills, by `align`'s arithmetic; the
         sentence naming the skills is only written if the plan needs it.
 
@@ -212,14 +216,10 @@ class OrgView:
         share the candidate (made once, with its rank)."""
         mine = tuple((skill, levels[skill]) for skill in opportunity.skills if skill in levels)
         key = (opportunity.id, mine)
-        found = self._own.get(key)
+        found = made.get(key)
         if found is None:
-            found = self._own[key] = self._new_own_candidate(opportunity, dict(mine))
+            found = made[key] = self._new_own_candidate(opportunity, dict(mine))
         return found
-
-    @cached_property
-    def _own(self) -> dict[tuple[int, tuple[tuple[int, int], ...]], Candidate]:
-        return {}
 
     def _new_own_candidate(self, opportunity: Opportunity, levels: Mapping[int, int]) -> Candidate:
         personal, quadrant = self._place(opportunity, levels)

@@ -148,7 +148,7 @@ class Memo:
     of the data they come from (so a newer version is a different key, never a stale value). Thread-safe;
     the least recently used values go first."""
 
-    def __init__(self, size: int = 256) -> None:
+    def __init__(self, size: int = 64) -> None:
         self._size = size
         self._values: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()

@@ -184,26 +184,24 @@ class RoadmapState:
     stored_steps: str = field(repr=False)
     """`steps_text` of the current version, or its whole plan's text for a version stored without it."""
 
-    def steps(self, progress: Mapping[int, ItemProgress]) -> tuple[Step, ...]:
-        """The current version's items, each finished or not by `progress`."""
+    def steps(self, progress: Mapping[int, ItemProgress], days: dict[str, date] | None = None) -> tuple[Step, ...]:
+        """The current version's items, each finished or not by `progress`; `days` keeps dates already read
+        (plans of one context share most of theirs)."""
         data = orjson.loads(self.stored_steps)
         rows = data if isinstance(data, list) else [_step_row(item) for item in data["items"]]
-        days: dict[str, date] = {}
-
-        def day(text: str) -> date:
-            found = days.get(text)
-            if found is None:
-                found = days[text] = date.fromisoformat(text)
-            return found
-
+        known = days if days is not None else {}
+        for row in rows:
+            for text in (row[3], row[4]):
+                if text and text not in known:
+                    known[text] = date.fromisoformat(text)
         return tuple(
             Step(
                 opportunity_id,
                 title,
                 _QUADRANTS[quadrant],
-                day(finish),
-                _finished(progress, opportunity_id),
-                day(due) if due else None,
+                known[finish],
+                opportunity_id in progress and progress[opportunity_id].finished,
+                known[due] if due else None,
                 org_why,
             )
             for opportunity_id, title, quadrant, finish, due, org_why in rows
@@ -349,30 +347,26 @@ def describe_changes(previous: Plan | None, plan: Plan) -> tuple[Message, ...]:
 
 
 def plan_to_json(plan: Plan) -> dict[str, Any]:
-    """The plan as JSON-safe values."""
+    """The plan as JSON-safe values (quadrants are `str` enums: JSON writes their value)."""
     days: dict[date, str] = {}
-
-    def day(value: date) -> str:
-        # A plan's items share few dates; each is written once.
-        found = days.get(value)
-        if found is None:
-            found = days[value] = value.isoformat()
-        return found
-
+    for item in plan.items:
+        for day in (item.start, item.finish, item.due):
+            if day is not None and day not in days:
+                days[day] = day.isoformat()
     return {
-        "starts_on": day(plan.starts_on),
+        "starts_on": plan.starts_on.isoformat(),
         "weekly_hours": plan.weekly_hours,
         "items": [
             {
                 "opportunity_id": i.opportunity_id,
                 "title": i.title,
-                "quadrant": i.quadrant.value,
+                "quadrant": i.quadrant,
                 "reason": i.reason.to_json(),
                 "hours": i.hours,
-                "start": day(i.start),
-                "finish": day(i.finish),
+                "start": days[i.start],
+                "finish": days[i.finish],
                 "org_why": i.org_why,
-                "due": day(i.due) if i.due else None,
+                "due": days[i.due] if i.due else None,
                 "prerequisite_of": list(i.prerequisite_of),
             }
             for i in plan.items
@@ -381,7 +375,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
             {
                 "opportunity_id": o.opportunity_id,
                 "title": o.title,
-                "quadrant": o.quadrant.value,
+                "quadrant": o.quadrant,
                 "reason": o.reason.to_json(),
             }
             for o in plan.left_out
@@ -408,11 +402,6 @@ def steps_text(plan: Plan) -> str:
 
 def _step_row(item: dict[str, Any]) -> list[Any]:
     return [item["opportunity_id"], item["title"], item["quadrant"], item["finish"], item["due"], item["org_why"]]
-
-
-def _finished(progress: Mapping[int, ItemProgress], opportunity_id: int) -> bool:
-    item = progress.get(opportunity_id)
-    return item is not None and item.finished
 
 
 def plan_text(plan: Plan) -> str:

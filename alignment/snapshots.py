@@ -26,7 +26,7 @@ from alignment.agendas import (
     agenda_for_role,
     org_agendas_as_of,
 )
-from alignment.candidates import Catalogue, OrgView, interest_levels
+from alignment.candidates import Catalogue, OrgView, OwnCandidates, interest_levels
 from alignment.catalogue import SkillRecord
 from alignment.database import Memo, UnitOfWork
 from alignment.events import learning_as_of
@@ -37,7 +37,7 @@ from alignment.roadmaps import RoadmapState, RoadmapVersion, plan_text, roadmap_
 from alignment.rules.planning import Candidate, Plan, plan_roadmap, projected_finish
 from alignment.rules.progress import ItemProgress
 from alignment.rules.quadrants import Alignment, Interest
-from alignment.rules.stalls import ItemActivity, Situation, Step, lookback_days
+from alignment.rules.stalls import ItemActivity, Situation, Step, lookback_days, overdue_steps
 from alignment.tallies import Learning
 from alignment.tenancy import catalogue_version
 
@@ -120,6 +120,14 @@ class ContextSnapshot:
 
     @cached_property
     def _alignments(self) -> dict[tuple[int, tuple[int, int] | None], dict[int, Alignment]]:
+        return {}
+
+    @cached_property
+    def _own_candidates(self) -> dict[int, OwnCandidates]:
+        return {}
+
+    @cached_property
+    def _days(self) -> dict[str, date]:
         return {}
 
     @cached_property
@@ -330,7 +338,7 @@ def learner_situation(snapshot: ContextSnapshot, person_id: int) -> Situation:
     known_since = min(member.joined_at, state.first_made_at) if state else member.joined_at
     progress = learning.progress
     if state is not None:
-        steps = state.steps(progress)
+        steps = state.steps(progress, snapshot._days)
     else:
         steps = tuple(
             Step(
@@ -346,7 +354,8 @@ def learner_situation(snapshot: ContextSnapshot, person_id: int) -> Situation:
         )
     baseline = state is not None and state.baseline_start is not None
     projected = None
-    if baseline:
+    # Worked out only when the rules read it: behind pace reads the projected finish when nothing is overdue.
+    if baseline and not overdue_steps(steps, snapshot.policy.stall, snapshot.as_of):
         projected = projected_finish(
             _candidates(snapshot, person_id),
             today=snapshot.as_of.date(),
@@ -370,6 +379,7 @@ def learner_situation(snapshot: ContextSnapshot, person_id: int) -> Situation:
 
 def _candidates(snapshot: ContextSnapshot, person_id: int) -> list[Candidate]:
     agenda = snapshot.agendas.get(person_id)
-    return snapshot.view_for(person_id).learner_candidates(
-        agenda.interests if agenda else {}, learner_progress(snapshot, person_id)
-    )
+    view = snapshot.view_for(person_id)
+    # Kept with the snapshot (one context), not with the view, which the memo may keep much longer.
+    shared = snapshot._own_candidates.setdefault(id(view), {})
+    return view.learner_candidates(agenda.interests if agenda else {}, learner_progress(snapshot, person_id), shared)

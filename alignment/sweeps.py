@@ -65,6 +65,10 @@ class SweepReport:
     opened: int = 0
     updated: int = 0
     cleared: int = 0
+    evaluated: int = 0
+    """Learners evaluated (also when `learners` was not kept)."""
+    flagged: int = 0
+    """Learners with at least one finding."""
 
 
 def sweep(
@@ -74,12 +78,16 @@ def sweep(
     context_ids: Sequence[int] | None = None,
     record: bool = True,
     policy: Policy | None = None,
+    learners: bool = True,
 ) -> SweepReport:
     """Evaluate the stall rules and momentum for every learner as of `as_of`; record flags if asked.
 
     With `policy`, the rules run under that policy instead of the tenant's, as if it had been saved at
     `as_of`: when its thresholds or gift budget plan differently, every roadmap is first re-planned in
     memory, as saving it would. Such a sweep only reports.
+
+    With `learners=False` the report keeps only the counts (and `flagged`), not each learner's findings: a
+    sweep of a large tenant that records its flags need not hold them all in memory.
     """
     if policy is not None and record:
         raise InvalidInput("a sweep under a policy that is not the tenant's cannot record flags")
@@ -100,17 +108,20 @@ def sweep(
             situation = learner_situation(snapshot, member.person.id)
             findings = evaluate(situation, snapshot.policy.stall, as_of)
             score = momentum(situation, snapshot.policy.stall, as_of)
-            report.learners.append(
-                LearnerResult(
-                    person_id=member.person.id,
-                    learner_name=member.person.name,
-                    lms_user_id=member.person.lms_user_id,
-                    context_id=context_id,
-                    lms_context_id=snapshot.context.lms_context_id,
-                    findings=tuple(findings),
-                    momentum=score,
+            report.evaluated += 1
+            report.flagged += bool(findings)
+            if learners:
+                report.learners.append(
+                    LearnerResult(
+                        person_id=member.person.id,
+                        learner_name=member.person.name,
+                        lms_user_id=member.person.lms_user_id,
+                        context_id=context_id,
+                        lms_context_id=snapshot.context.lms_context_id,
+                        findings=tuple(findings),
+                        momentum=score,
+                    )
                 )
-            )
             if record:
                 found[member.person.id] = findings
                 scores[member.person.id] = score

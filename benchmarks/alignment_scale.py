@@ -416,7 +416,7 @@ def measure(url: str, incremental: int, seed: int, contexts: int | None = None, 
     from alignment import sentences
     from alignment.learning import take_in
     from alignment.people import ContextRecord, MembershipRecord
-    from alignment.replanning import replan_context, replan_tenant
+    from alignment.replanning import replan_context
     from alignment.roadmaps import RoadmapRecord, Trigger
     from alignment.rules.progress import LearningEvent
     from alignment.sweeps import sweep
@@ -457,15 +457,13 @@ def measure(url: str, incremental: int, seed: int, contexts: int | None = None, 
 
     def replan_all(uow: Any) -> int:
         if not contexts:
-            if workers > 1:
-                return replan_tenant_in_parts(runtime, tenant, Trigger.POLICY, sentences.REPLAN_POLICY(), NOW, workers)
-            return replan_tenant(uow, tenant, Trigger.POLICY, sentences.REPLAN_POLICY(), NOW)
+            return replan_tenant_in_parts(runtime, tenant, Trigger.POLICY, sentences.REPLAN_POLICY(), NOW, workers)
         return sum(replan_context(uow, tenant, c, Trigger.POLICY, sentences.REPLAN_POLICY(), NOW) for c in chosen)
 
     def sweep_summary(uow: Any) -> dict[str, int]:
         # An hour after the re-plan, as a periodic sweep follows it (a roadmap counts from the moment it was made).
         moment = NOW + timedelta(hours=1)
-        if workers > 1 and not contexts:
+        if not contexts:
             totals = sweep_tenant(runtime, tenant, moment, workers)
             return {
                 "learners": totals.learners,
@@ -473,9 +471,9 @@ def measure(url: str, incremental: int, seed: int, contexts: int | None = None, 
                 "updated": totals.updated,
                 "cleared": totals.cleared,
             }
-        report = sweep(uow, tenant, moment, context_ids=chosen if contexts else None)
+        report = sweep(uow, tenant, moment, context_ids=chosen, learners=False)
         return {
-            "learners": len(report.learners),
+            "learners": report.evaluated,
             "opened": report.opened,
             "updated": report.updated,
             "cleared": report.cleared,

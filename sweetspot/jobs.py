@@ -99,7 +99,7 @@ def sweep_every_tenant(runtime: Runtime) -> dict[str, int]:
     opened = {}
     for tenant in tenants:
         with runtime.unit_of_work() as uow:
-            opened[tenant.slug] = sweep(uow, tenant.id, datetime.now(UTC)).opened
+            opened[tenant.slug] = sweep(uow, tenant.id, datetime.now(UTC), learners=False).opened
             uow.commit()
     return opened
 

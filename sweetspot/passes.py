@@ -45,10 +45,9 @@ def sweep_tenant(runtime: Runtime, tenant_id: int, as_of: datetime, workers: int
     """Sweep every context of the tenant as of `as_of`, recording flags and momentum."""
     if workers <= 1:
         with runtime.unit_of_work() as uow:
-            report = sweep(uow, tenant_id, as_of)
+            report = sweep(uow, tenant_id, as_of, learners=False)
             uow.commit()
-        flagged = sum(1 for r in report.learners if r.findings)
-        return SweepTotals(len(report.learners), flagged, report.opened, report.updated, report.cleared)
+        return SweepTotals(report.evaluated, report.flagged, report.opened, report.updated, report.cleared)
     parts = _in_workers(runtime, tenant_id, workers, _sweep_context, as_of)
     return SweepTotals(*(sum(values) for values in zip(*parts, strict=True)))
 
@@ -113,10 +112,9 @@ def _worker_runtime() -> Runtime:
 def _sweep_context(tenant_id: int, context_id: int, as_of: datetime) -> tuple[int, int, int, int, int]:
     runtime = _worker_runtime()
     with runtime.unit_of_work() as uow:
-        report = sweep(uow, tenant_id, as_of, context_ids=[context_id])
+        report = sweep(uow, tenant_id, as_of, context_ids=[context_id], learners=False)
         uow.commit()
-    flagged = sum(1 for r in report.learners if r.findings)
-    return len(report.learners), flagged, report.opened, report.updated, report.cleared
+    return report.evaluated, report.flagged, report.opened, report.updated, report.cleared
 
 
 def _replan_context(tenant_id: int, context_id: int, trigger: Trigger, reason: Message, now: datetime) -> int:

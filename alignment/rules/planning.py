@@ -167,14 +167,9 @@ def plan_roadmap(
     candidates' prerequisites (once for a whole context rather than once per learner).
     """
     schedule = _Schedule(candidates, today, weekly_hours, gift_budget_hours_per_quarter, prerequisites_checked)
+    weekly = schedule.weekly_minutes
+    # Steps start on the day the one before finished: each day is made once.
     days: dict[int, date] = {}
-
-    def day(offset: int) -> date:
-        found = days.get(offset)
-        if found is None:
-            found = days[offset] = today + timedelta(days=offset)
-        return found
-
     items = []
     for candidate, needed_by, start, end in schedule.placements:
         if candidate.mandatory_due is not None:
@@ -183,6 +178,15 @@ def plan_roadmap(
             reason = sentences.PLAN_NEEDED_BEFORE(title=needed_by.title)
         else:
             reason = candidate.reason
+        first = start * DAYS_PER_WEEK // weekly
+        # The day in which the work's last instant falls (the instant just before `end`).
+        last = first if end == start else (end * DAYS_PER_WEEK - 1) // weekly
+        starts = days.get(first)
+        if starts is None:
+            starts = days[first] = today + timedelta(days=first)
+        finishes = days.get(last)
+        if finishes is None:
+            finishes = days[last] = today + timedelta(days=last)
         items.append(
             PlannedItem(
                 candidate.opportunity_id,
@@ -190,8 +194,8 @@ def plan_roadmap(
                 candidate.quadrant,
                 reason,
                 (end - start) / MINUTES_PER_HOUR,
-                day(schedule.first_day(start)),
-                day(schedule.last_day(start, end)),
+                starts,
+                finishes,
                 candidate.org_why,
                 candidate.mandatory_due,
                 (needed_by.opportunity_id,) if needed_by is not None else (),

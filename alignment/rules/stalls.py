@@ -224,19 +224,14 @@ def gone_quiet(s: Situation, settings: StallSettings, as_of: datetime) -> Findin
 
 def behind_pace(s: Situation, settings: StallSettings, as_of: datetime) -> Finding | None:
     """Items overdue past the grace period, or the projected finish slipping by more than a share."""
-    today = as_of.date()
-    grace = timedelta(days=settings.overdue_grace_days)
-    overdue = sorted(
-        (step for step in s.steps if not step.finished and step.deadline + grace < today),
-        key=lambda step: step.deadline,
-    )
+    overdue = overdue_steps(s.steps, settings, as_of)
     slip = _slip(s)
     if not overdue and (slip is None or slip.share <= settings.slip_share):
         return None
     evidence: Evidence = {"overdue_items": len(overdue), "grace_days": settings.overdue_grace_days}
     if overdue:
         worst = overdue[0]
-        late = (today - worst.deadline).days
+        late = (as_of.date() - worst.deadline).days
         evidence |= {"oldest_overdue": worst.title, "due_on": worst.deadline.isoformat(), "days_late": late}
         summary = sentences.BEHIND_OVERDUE(num=len(overdue), title=worst.title, due=worst.deadline)
         severity = Severity.HIGH if any(step.mandatory for step in overdue) else Severity.MEDIUM
@@ -251,6 +246,20 @@ def behind_pace(s: Situation, settings: StallSettings, as_of: datetime) -> Findi
         severity = Severity.MEDIUM
         action = _action_for_next_step(s)
     return Finding(StallRule.BEHIND_PACE, severity, summary, evidence, action)
+
+
+def overdue_steps(steps: Iterable[Step], settings: StallSettings, as_of: datetime) -> list[Step]:
+    """The unfinished steps past their deadline and the grace period, oldest deadline first.
+
+    Only when there are none does behind-pace look at the projected finish (`Situation.projected_finish`),
+    so a caller may leave it out (and save working it out) when there are some.
+    """
+    today = as_of.date()
+    grace = timedelta(days=settings.overdue_grace_days)
+    return sorted(
+        (step for step in steps if not step.finished and step.deadline + grace < today),
+        key=lambda step: step.deadline,
+    )
 
 
 def plateau(s: Situation, settings: StallSettings, as_of: datetime) -> Finding | None:
