@@ -21,7 +21,7 @@ from alignment.messages import Message
 from alignment.opportunities import Opportunity
 from alignment.rules.planning import Candidate, check_no_prerequisite_cycle, with_prerequisites
 from alignment.rules.progress import ItemProgress, MatcherIndex
-from alignment.rules.quadrants import Alignment, Interest, OrgNeed, Quadrant, Thresholds, align, side_value
+from alignment.rules.quadrants import Alignment, Interest, OrgNeed, Quadrant, Thresholds, align, quadrant_of, side_value
 
 OwnCandidates = dict[tuple[int, tuple[tuple[int, int], ...]], Candidate]
 """Candidates made for learners' own interests, by opportunity and the interest levels in its skills."""
@@ -195,18 +195,7 @@ class OrgView:
         org = self._org_values.get(opportunity.id)
         if org is None:
             org = self._org_values[opportunity.id] = side_value(opportunity.skills, self._levels)
-        wanted = personal >= self.thresholds.personal
-        needed = org >= self.thresholds.org
-        quadrant = (
-            Quadrant.SWEET_SPOT
-            if wanted and needed
-            else Quadrant.UPHILL
-            if needed
-            else Quadrant.GIFT
-            if wanted
-            else Quadrant.WASTE
-        )
-        return personal, quadrant
+        return personal, quadrant_of(personal, org, self.thresholds)
 
     def _own_candidate(self, opportunity: Opportunity, levels: Mapping[int, int], made: OwnCandidates) -> Candidate:
         """The opportunity placed for a learner who wants one of its skills, by `align`'s arithmetic; the

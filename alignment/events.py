@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -276,20 +276,9 @@ def learning_as_of(
     progress: dict[int, dict[int, ItemProgress]] = defaultdict(dict)
     if tallied:
         i = ItemProgressRecord
-        for person, opportunity, first, last, finished, done, count, parts in uow.session.execute(
-            select(
-                i.person_id,
-                i.opportunity_id,
-                i.first_activity_at,
-                i.last_activity_at,
-                i.finished_at,
-                i.done_fraction,
-                i.events,
-                i.completed_parts,
-            ).where(i.tenant_id == tenant_id, i.person_id.in_(tallied))
-        ):
-            if opportunity in wanted:
-                progress[person][opportunity] = ItemProgress(opportunity, first, last, finished, done, count, parts)
+        for person, item in _stored_progress(uow, i.tenant_id == tenant_id, i.person_id.in_(tallied)):
+            if item.opportunity_id in wanted:
+                progress[person][item.opportunity_id] = item
     last_day = as_of.date()
     result = {
         person: Learning(
@@ -437,6 +426,23 @@ def rematch(uow: UnitOfWork, tenant_id: int, activity_ids: Iterable[str], link_i
     return len(people)
 
 
+def _stored_progress(uow: UnitOfWork, *where: ColumnElement[bool]) -> Iterator[tuple[int, ItemProgress]]:
+    """The tallied progress rows that match `where`, each with its learner."""
+    i = ItemProgressRecord
+    query = select(
+        i.person_id,
+        i.opportunity_id,
+        i.first_activity_at,
+        i.last_activity_at,
+        i.finished_at,
+        i.done_fraction,
+        i.events,
+        i.completed_parts,
+    ).where(*where)
+    for person, opportunity, first, last, finished, done, count, parts in uow.session.execute(query):
+        yield person, ItemProgress(opportunity, first, last, finished, done, count, parts)
+
+
 def _add_to_tallies(
     uow: UnitOfWork, tenant_id: int, events: Sequence[LearningEvent], rows: Mapping[int, Any], index: MatcherIndex
 ) -> dict[int, set[int]]:
@@ -446,20 +452,10 @@ def _add_to_tallies(
     i = ItemProgressRecord
     current: dict[tuple[int, int], ItemProgress] = {}
     if touched:
-        for person, opportunity, first, last, finished, done, count, parts in uow.session.execute(
-            select(
-                i.person_id,
-                i.opportunity_id,
-                i.first_activity_at,
-                i.last_activity_at,
-                i.finished_at,
-                i.done_fraction,
-                i.events,
-                i.completed_parts,
-            ).where(i.person_id.in_({p for p, _ in touched}), i.opportunity_id.in_({o for _, o in touched}))
-        ):
-            if (person, opportunity) in touched:
-                current[(person, opportunity)] = ItemProgress(opportunity, first, last, finished, done, count, parts)
+        where = (i.person_id.in_({p for p, _ in touched}), i.opportunity_id.in_({o for _, o in touched}))
+        for person, item in _stored_progress(uow, *where):
+            if (person, item.opportunity_id) in touched:
+                current[(person, item.opportunity_id)] = item
     stored = set(current)
     newly: dict[int, set[int]] = defaultdict(set)
     for event, found in matched:

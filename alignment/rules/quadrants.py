@@ -122,6 +122,17 @@ class Alignment:
                 return sentences.EXPLAIN_WASTE()
 
 
+def quadrant_of(personal_value: float, org_value: float, thresholds: Thresholds) -> Quadrant:
+    """The quadrant of an opportunity with these values on each side."""
+    wanted = personal_value >= thresholds.personal
+    needed = org_value >= thresholds.org
+    if wanted and needed:
+        return Quadrant.SWEET_SPOT
+    if needed:
+        return Quadrant.UPHILL
+    return Quadrant.GIFT if wanted else Quadrant.WASTE
+
+
 def align(
     skill_weights: Mapping[int, float],
     skill_names: Mapping[int, str],
@@ -139,17 +150,7 @@ def align(
     org = _side(skill_weights, skill_names, {s: int(n.need) for s, n in needs.items()}, total)
     personal_value = sum(d.contribution for d in personal)
     org_value = sum(d.contribution for d in org)
-    wanted = personal_value >= thresholds.personal
-    needed = org_value >= thresholds.org
-    quadrant = (
-        Quadrant.SWEET_SPOT
-        if wanted and needed
-        else Quadrant.UPHILL
-        if needed
-        else Quadrant.GIFT
-        if wanted
-        else Quadrant.WASTE
-    )
+    quadrant = quadrant_of(personal_value, org_value, thresholds)
     whys = tuple(dict.fromkeys(needs[d.skill_id].why for d in org if needs[d.skill_id].why.strip()))
     return Alignment(
         personal_value=round(personal_value, 6),
