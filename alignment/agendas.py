@@ -14,6 +14,7 @@ from typing import TypeVar
 from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from alignment import sentences
 from alignment.catalogue import active_skills_by_id
 from alignment.database import Base, UnitOfWork, utcnow
 from alignment.errors import InvalidInput, NotFound
@@ -133,18 +134,18 @@ def set_personal_agenda(
 ) -> PersonalAgenda:
     """Keep a new version of the learner's agenda, dated `now`; an unchanged agenda keeps the current version."""
     _person(uow, tenant_id, person_id)
-    levels = {skill: _level(Interest, skill, value, "interest") for skill, value in interests.items()}
+    levels = {skill: _level(Interest, skill, value) for skill, value in interests.items()}
     active_skills_by_id(uow, tenant_id, levels)
     if not MIN_WEEKLY_HOURS <= weekly_hours <= MAX_WEEKLY_HOURS:
         raise InvalidInput(
-            f"weekly_hours must be between {MIN_WEEKLY_HOURS:g} and {MAX_WEEKLY_HOURS:g}, got {weekly_hours:g}"
+            sentences.REFUSED_WEEKLY_HOURS(low=MIN_WEEKLY_HOURS, high=MAX_WEEKLY_HOURS, got=weekly_hours)
         )
     aspirations = aspirations.strip()
     if len(aspirations) > MAX_ASPIRATIONS:
-        raise InvalidInput(f"aspirations must be at most {MAX_ASPIRATIONS} characters")
+        raise InvalidInput(sentences.REFUSED_ASPIRATIONS_LONG(most=MAX_ASPIRATIONS))
     target_role = " ".join((target_role or "").split()) or None
     if target_role is not None and len(target_role) > 200:
-        raise InvalidInput("target_role must be at most 200 characters")
+        raise InvalidInput(sentences.REFUSED_TARGET_ROLE_LONG(most=200))
     current = current_personal_agenda(uow, tenant_id, person_id)
     if current is not None and (
         dict(current.interests),
@@ -231,15 +232,12 @@ def set_org_agenda(
     skills = active_skills_by_id(uow, tenant_id, needs)
     checked: dict[int, OrgNeed] = {}
     for skill_id, (value, why) in needs.items():
-        need = _level(Need, skill_id, value, "need")
+        need = _level(Need, skill_id, value)
         why = " ".join(why.split())
         if need >= Need.IMPORTANT and not why:
-            raise InvalidInput(
-                f"a why is required for skill {skills[skill_id].name!r} (need {need.label}): "
-                "it is what a manager says when framing an uphill item"
-            )
+            raise InvalidInput(sentences.REFUSED_WHY_MISSING(need=[(skills[skill_id].name, need.value)]))
         if len(why) > MAX_WHY:
-            raise InvalidInput(f"the why for skill {skills[skill_id].name!r} must be at most {MAX_WHY} characters")
+            raise InvalidInput(sentences.REFUSED_WHY_LONG(skill=skills[skill_id].name, most=MAX_WHY))
         checked[skill_id] = OrgNeed(need, why)
     mandatory = dict(mandatory or {})
     _check_mandatory(uow, tenant_id, mandatory)
@@ -375,27 +373,27 @@ def _check_mandatory(uow: UnitOfWork, tenant_id: int, mandatory: Mapping[int, da
     )
     missing = sorted(set(mandatory) - found.keys())
     if missing:
-        raise InvalidInput(f"unknown mandatory opportunity id(s): {', '.join(map(str, missing))}")
+        raise InvalidInput(sentences.REFUSED_MANDATORY_UNKNOWN(ids=sentences.ids(missing)))
     inactive = sorted(o for o, status in found.items() if status != ACTIVE)
     if inactive:
-        raise InvalidInput(f"mandatory items must be active opportunities: {', '.join(map(str, inactive))}")
+        raise InvalidInput(sentences.REFUSED_MANDATORY_INACTIVE(ids=sentences.ids(inactive)))
 
 
-def _level(kind: type[Level], skill_id: int, value: int, what: str) -> Level:
+def _level(kind: type[Level], skill_id: int, value: int) -> Level:
     try:
         return kind(value)
     except ValueError:
-        levels = ", ".join(f"{level.value} {level.label}" for level in kind)
-        raise InvalidInput(f"{what} for skill {skill_id} must be 0 to 3 ({levels}), got {value!r}") from None
+        refused = sentences.REFUSED_INTEREST if kind is Interest else sentences.REFUSED_NEED
+        raise InvalidInput(refused(skill=str(skill_id), got=repr(value))) from None
 
 
 def _person(uow: UnitOfWork, tenant_id: int, person_id: int) -> None:
     record = uow.session.get(PersonRecord, person_id)
     if record is None or record.tenant_id != tenant_id:
-        raise NotFound(f"no person {person_id} in this tenant")
+        raise NotFound(sentences.NOT_FOUND_PERSON(id=str(person_id)))
 
 
 def _context(uow: UnitOfWork, tenant_id: int, context_id: int) -> None:
     record = uow.session.get(ContextRecord, context_id)
     if record is None or record.tenant_id != tenant_id:
-        raise NotFound(f"no context {context_id} in this tenant")
+        raise NotFound(sentences.NOT_FOUND_CONTEXT(id=str(context_id)))

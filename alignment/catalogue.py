@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from alignment import sentences
 from alignment.database import Base, UnitOfWork, utcnow
 from alignment.errors import Conflict, InvalidInput, NotFound
 from alignment.frameworks import Framework
@@ -69,14 +70,14 @@ def _skill(record: SkillRecord) -> Skill:
 def _clean_name(name: str) -> str:
     name = " ".join(name.split())
     if not name or len(name) > 200:
-        raise InvalidInput("skill name must be 1 to 200 characters")
+        raise InvalidInput(sentences.REFUSED_SKILL_NAME(most=200))
     return name
 
 
 def _clean_category(category: str | None) -> str | None:
     category = " ".join((category or "").split())
     if len(category) > 120:
-        raise InvalidInput("skill category must be at most 120 characters")
+        raise InvalidInput(sentences.REFUSED_SKILL_CATEGORY(most=120))
     return category or None
 
 
@@ -113,13 +114,13 @@ def _refuse_duplicate(
             continue
         clash = uow.session.scalar(select(SkillRecord.id).where(SkillRecord.tenant_id == tenant_id, column == value))
         if clash is not None and clash != except_id:
-            raise Conflict(f"a skill with {column.key} {value!r} already exists (skill {clash})")
+            raise Conflict(sentences.REFUSED_SKILL_CLASH(field=column.key, value=value, skill=str(clash)))
 
 
 def _record(uow: UnitOfWork, tenant_id: int, skill_id: int) -> SkillRecord:
     record = uow.session.get(SkillRecord, skill_id)
     if record is None or record.tenant_id != tenant_id:
-        raise NotFound(f"no skill {skill_id} in this tenant's catalogue")
+        raise NotFound(sentences.NOT_FOUND_SKILL(id=str(skill_id)))
     return record
 
 
@@ -170,10 +171,10 @@ def active_skills_by_id(uow: UnitOfWork, tenant_id: int, skill_ids: Iterable[int
     found = {r.id: _skill(r) for r in records}
     missing = sorted(wanted - found.keys())
     if missing:
-        raise InvalidInput(f"unknown skill id(s) in this catalogue: {', '.join(map(str, missing))}")
+        raise InvalidInput(sentences.REFUSED_SKILLS_UNKNOWN(ids=sentences.ids(missing)))
     retired = sorted(s.id for s in found.values() if s.retired)
     if retired:
-        raise InvalidInput(f"retired skill id(s) cannot be used: {', '.join(map(str, retired))}")
+        raise InvalidInput(sentences.REFUSED_SKILLS_RETIRED(ids=sentences.ids(retired)))
     return found
 
 

@@ -1,8 +1,21 @@
 """Errors the domain raises; the edges map each kind to one HTTP status or CLI exit in one place."""
 
+from __future__ import annotations
+
+from alignment.messages import Message, verbatim
+from alignment.sentences import english
+
 
 class DomainError(Exception):
-    """Base of every error that a caller caused and can correct."""
+    """Base of every error that a caller caused and can correct.
+
+    It says what was wrong as a `Message`, so a page can say it in the visitor's language; `str()` of the
+    error is the English, for the CLI, the APIs and logs. Plain text is said as given in every language.
+    """
+
+    def __init__(self, said: Message | str) -> None:
+        self.message = said if isinstance(said, Message) else verbatim(said)
+        super().__init__(english(self.message))
 
 
 class NotFound(DomainError):

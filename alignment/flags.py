@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, func, insert, select, text, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from alignment import sentences
 from alignment.database import Base, UnitOfWork
 from alignment.errors import Conflict, InvalidInput, NotFound
 from alignment.messages import Message
 from alignment.rules.stalls import Finding, Severity, StallRule
-from alignment.sentences import english
 
 MAX_NOTE = 2000
 
@@ -165,7 +165,9 @@ class _Changes:
                 [row for row, _ in self.opened],
             ).all()
             for flag_id, (row, finding) in zip(ids, self.opened, strict=True):
-                self.events.append(_event_row(flag_id, now, "opened", None, row["severity"], english(finding.summary)))
+                self.events.append(
+                    _event_row(flag_id, now, "opened", None, row["severity"], sentences.english(finding.summary))
+                )
         if self.updated:
             uow.session.execute(update(StallFlagRecord), self.updated)
         if self.events:
@@ -223,7 +225,7 @@ def _apply(
                     kind = "escalated" if _rank(finding.severity) > _rank(Severity(flag.severity)) else "eased"
                     change["severity"] = finding.severity.value
                     changes.events.append(
-                        _event_row(flag.id, now, kind, None, finding.severity.value, english(finding.summary))
+                        _event_row(flag.id, now, kind, None, finding.severity.value, sentences.english(finding.summary))
                     )
                 changes.updated.append(change)
                 updated.append(rule)
@@ -257,7 +259,12 @@ def acknowledge_flag(
     """A manager has seen the flag and is acting on it."""
     flag = _record(uow, tenant_id, flag_id)
     if flag.status != FlagStatus.OPEN:
-        raise Conflict(f"flag {flag_id} is {flag.status}; only an open flag can be acknowledged")
+        already = (
+            sentences.REFUSED_FLAG_RESOLVED
+            if flag.status == FlagStatus.RESOLVED
+            else sentences.REFUSED_FLAG_ACKNOWLEDGED
+        )
+        raise Conflict(already(flag=str(flag_id)))
     flag.status = FlagStatus.ACKNOWLEDGED.value
     flag.updated_at = now
     _event(uow, flag, now, "acknowledged", actor_id, _note(note, required=False))
@@ -269,7 +276,7 @@ def resolve_flag(uow: UnitOfWork, tenant_id: int, flag_id: int, actor_id: int, n
     """A manager closes the flag with a note saying what was done."""
     flag = _record(uow, tenant_id, flag_id)
     if flag.status == FlagStatus.RESOLVED:
-        raise Conflict(f"flag {flag_id} is already resolved")
+        raise Conflict(sentences.REFUSED_FLAG_RESOLVED(flag=str(flag_id)))
     _close(uow, flag, now, by_manager=True, actor_id=actor_id, note=_note(note, required=True))
     uow.session.flush()
     return _flag(flag)
@@ -350,16 +357,16 @@ def _event(uow: UnitOfWork, flag: StallFlagRecord, now: datetime, kind: str, act
 def _record(uow: UnitOfWork, tenant_id: int, flag_id: int) -> StallFlagRecord:
     record = uow.session.get(StallFlagRecord, flag_id)
     if record is None or record.tenant_id != tenant_id:
-        raise NotFound(f"no flag {flag_id} in this tenant")
+        raise NotFound(sentences.NOT_FOUND_FLAG(id=str(flag_id)))
     return record
 
 
 def _note(note: str, required: bool) -> str:
     note = note.strip()
     if required and not note:
-        raise InvalidInput("a note is required: say what was done about the flag")
+        raise InvalidInput(sentences.REFUSED_NOTE_MISSING())
     if len(note) > MAX_NOTE:
-        raise InvalidInput(f"the note must be at most {MAX_NOTE} characters")
+        raise InvalidInput(sentences.REFUSED_NOTE_LONG(most=MAX_NOTE))
     return note
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from alignment import sentences
 from alignment.errors import InvalidInput, json_kind
 
 # The sizes of the columns these values are stored in: longer ones could never be saved.
@@ -50,6 +51,9 @@ OPPORTUNITY_COLUMNS = (
     "url",
     "prerequisites",
 )
+
+Place = int | str
+"""Where in a file: a CSV line number, or a path into a CASE package's JSON such as CFItems[3]."""
 
 
 @dataclass(frozen=True)
@@ -103,17 +107,17 @@ class _CaseItem:
 
 def parse_case_package(package: object) -> Framework:
     """The skills of a CASE 1.0 CFPackage: its leaf items, and any item typed as a competency or skill."""
-    root = _object(package, "the CASE package")
+    root = _object(package, "CFPackage")
     # Some CASE servers answer GET /CFPackages/{id} with the package wrapped in {"CFPackage": …}.
     if "CFDocument" not in root and "CFPackage" in root:
         root = _object(root["CFPackage"], "CFPackage")
     if "CFDocument" not in root:
-        raise InvalidInput("CFDocument is missing")
+        raise InvalidInput(sentences.FILE_PART_MISSING(part="CFDocument"))
     document = _object(root["CFDocument"], "CFDocument")
     title = _required_string(document, "title", "CFDocument")
     document_uri = _string(document, "uri", "CFDocument")
     if "CFItems" not in root:
-        raise InvalidInput("CFItems is missing")
+        raise InvalidInput(sentences.FILE_PART_MISSING(part="CFItems"))
     items = [_case_item(raw, f"CFItems[{i}]") for i, raw in enumerate(_list(root["CFItems"], "CFItems"))]
     # A package may leave out an empty association list.
     associations = _list(root.get("CFAssociations", []), "CFAssociations")
@@ -123,7 +127,9 @@ def parse_case_package(package: object) -> Framework:
     for index, item in enumerate(items):
         if item.identifier in by_identifier:
             earlier = items[by_identifier[item.identifier]].where
-            raise InvalidInput(f"{item.where}: identifier {item.identifier!r} is also {earlier}'s")
+            raise InvalidInput(
+                sentences.FILE_SAME_IDENTIFIER(where=item.where, identifier=repr(item.identifier), first=earlier)
+            )
         by_identifier[item.identifier] = index
         by_uri.setdefault(item.uri, index)
 
@@ -147,15 +153,15 @@ def parse_case_package(package: object) -> Framework:
         parent_of.setdefault(child, parent)
 
     skills: list[FrameworkSkill] = []
-    seen_names: dict[str, str] = {}
-    seen_uris: dict[str, str] = {}
+    seen_names: dict[str, Place] = {}
+    seen_uris: dict[str, Place] = {}
     for index, item in enumerate(items):
         if index in has_children and not item.is_competency:
             continue
         parent = parent_of.get(index)
         skill = _case_skill(item, None if parent is None else items[parent])
-        _refuse_repeat(seen_names, skill.name.casefold(), item.where, f"name {skill.name!r}")
-        _refuse_repeat(seen_uris, item.uri, item.where, f"uri {item.uri!r}")
+        _refuse_repeat(seen_names, skill.name.casefold(), item.where, "name", skill.name)
+        _refuse_repeat(seen_uris, item.uri, item.where, "uri", item.uri)
         skills.append(skill)
     return Framework(title=_collapse(title), uri=document_uri, skills=tuple(skills))
 
@@ -167,11 +173,11 @@ def _case_item(raw: object, where: str) -> _CaseItem:
     identifier = _required_string(item, "identifier", where)
     uri = _required_string(item, "uri", where)
     if len(uri) > URI_MAX:
-        raise InvalidInput(f"{where}: uri must be at most {URI_MAX} characters, got {len(uri)}")
+        _refuse_longer(uri, URI_MAX, where, "uri")
     full_statement = _string(item, "fullStatement", where)
     abbreviated_statement = _string(item, "abbreviatedStatement", where)
     if full_statement is None and abbreviated_statement is None:
-        raise InvalidInput(f"{where}: fullStatement is missing")
+        raise InvalidInput(sentences.FILE_MISSING(where=where, field="fullStatement"))
     item_type = _string(item, "CFItemType", where) or ""
     # CFItemTypeURI is the LinkURI form of the same type; some publishers fill only that.
     type_link = item.get("CFItemTypeURI")
@@ -199,12 +205,12 @@ def _linked_item(
 ) -> int | None:
     # CASE 1.0 Information Model, LinkURI: {title, identifier, uri}; match on identifier, then uri.
     if key not in association:
-        raise InvalidInput(f"{where}: {key} is missing")
+        raise InvalidInput(sentences.FILE_MISSING(where=where, field=key))
     link = _object(association[key], f"{where}.{key}")
     identifier = _string(link, "identifier", f"{where}.{key}")
     uri = _string(link, "uri", f"{where}.{key}")
     if identifier is None and uri is None:
-        raise InvalidInput(f"{where}.{key}: identifier and uri are both missing")
+        raise InvalidInput(sentences.FILE_LINK_MISSING(where=f"{where}.{key}"))
     if identifier is not None and identifier in by_identifier:
         return by_identifier[identifier]
     if uri is not None and uri in by_uri:
@@ -228,27 +234,27 @@ def _case_skill(item: _CaseItem, parent: _CaseItem | None) -> FrameworkSkill:
 
 def _object(value: object, where: str) -> dict[str, object]:
     if not isinstance(value, dict):
-        raise InvalidInput(f"{where} must be a JSON object, got {json_kind(value)}")
+        raise InvalidInput(sentences.FILE_NOT_OBJECT(where=where, kind=json_kind(value)))
     return value
 
 
 def _list(value: object, where: str) -> list[object]:
     if not isinstance(value, list):
-        raise InvalidInput(f"{where} must be a JSON array, got {json_kind(value)}")
+        raise InvalidInput(sentences.FILE_NOT_ARRAY(where=where, kind=json_kind(value)))
     return value
 
 
 def _string(obj: dict[str, object], key: str, where: str) -> str | None:
     value = obj.get(key)
     if value is not None and not isinstance(value, str):
-        raise InvalidInput(f"{where}: {key} must be a string, got {json_kind(value)}")
+        raise InvalidInput(sentences.FILE_NOT_STRING(where=where, field=key, kind=json_kind(value)))
     return (value or "").strip() or None
 
 
 def _required_string(obj: dict[str, object], key: str, where: str) -> str:
     value = _string(obj, key, where)
     if value is None:
-        raise InvalidInput(f"{where}: {key} is missing")
+        raise InvalidInput(sentences.FILE_MISSING(where=where, field=key))
     return value
 
 
@@ -262,7 +268,7 @@ def parse_framework_file(name: str, text: str) -> Framework:
             return parse_case_package(json.loads(text))
         except json.JSONDecodeError as error:
             raise InvalidInput(
-                f"{name} is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
+                sentences.FILE_NOT_JSON(file=name, error=error.msg, line=error.lineno, column=error.colno)
             ) from None
     return parse_skills_csv(text)
 
@@ -270,21 +276,21 @@ def parse_framework_file(name: str, text: str) -> Framework:
 def parse_skills_csv(text: str) -> Framework:
     """The skills in a CSV with the columns name (required), category, uri and description."""
     skills: list[FrameworkSkill] = []
-    seen_names: dict[str, str] = {}
-    seen_uris: dict[str, str] = {}
+    seen_names: dict[str, Place] = {}
+    seen_uris: dict[str, Place] = {}
     for line, row in _csv_rows(text, SKILL_COLUMNS, required=("name",)):
-        where = f"line {line}"
+        where = line
         name = _collapse(row.get("name", ""))
         if not name:
-            raise InvalidInput(f"{where}: name is missing")
+            raise InvalidInput(sentences.FILE_MISSING(where=where, field="name"))
         _refuse_longer(name, NAME_MAX, where, "name")
         category = _collapse(row.get("category", "")) or None
         _refuse_longer(category, CATEGORY_MAX, where, "category")
         uri = row.get("uri") or None
         _refuse_longer(uri, URI_MAX, where, "uri")
-        _refuse_repeat(seen_names, name.casefold(), where, f"name {name!r}")
+        _refuse_repeat(seen_names, name.casefold(), where, "name", name)
         if uri is not None:
-            _refuse_repeat(seen_uris, uri, where, f"uri {uri!r}")
+            _refuse_repeat(seen_uris, uri, where, "uri", uri)
         skills.append(FrameworkSkill(name, category, uri, row.get("description") or None))
     return Framework(title="CSV import", uri=None, skills=tuple(skills))
 
@@ -292,22 +298,24 @@ def parse_skills_csv(text: str) -> Framework:
 def parse_opportunities_csv(text: str) -> list[OpportunityRow]:
     """The opportunities in a CSV with the columns title, kind and effort_hours, and optional links."""
     rows: list[OpportunityRow] = []
-    seen_titles: dict[str, str] = {}
+    seen_titles: dict[str, Place] = {}
     required = ("title", "kind", "effort_hours")
     for line, row in _csv_rows(text, OPPORTUNITY_COLUMNS, required=required):
-        where = f"line {line}"
+        where = line
         for column in required:
             if not row.get(column):
-                raise InvalidInput(f"{where}: {column} is missing")
+                raise InvalidInput(sentences.FILE_MISSING(where=where, field=column))
         title = _collapse(row["title"])
         _refuse_longer(title, TITLE_MAX, where, "title")
-        _refuse_repeat(seen_titles, title.casefold(), where, f"title {title!r}")
+        _refuse_repeat(seen_titles, title.casefold(), where, "title", title)
         kind = row["kind"].lower()
         if kind not in OPPORTUNITY_KINDS:
-            raise InvalidInput(f"{where}: kind must be one of {', '.join(OPPORTUNITY_KINDS)}, got {row['kind']!r}")
+            raise InvalidInput(
+                sentences.FILE_KIND(where=where, kinds=", ".join(OPPORTUNITY_KINDS), got=repr(row["kind"]))
+            )
         prerequisites = _unique(_collapse(p) for p in row.get("prerequisites", "").split(";"))
         if title.casefold() in (p.casefold() for p in prerequisites):
-            raise InvalidInput(f"{where}: prerequisites must not name the opportunity itself ({title!r})")
+            raise InvalidInput(sentences.FILE_OWN_PREREQUISITE(where=where, title=repr(title)))
         rows.append(
             OpportunityRow(
                 line=line,
@@ -341,12 +349,12 @@ def _csv_rows(text: str, columns: tuple[str, ...], required: tuple[str, ...]) ->
                 continue
             for position, value in enumerate(values):
                 if value and (position >= len(header) or not header[position]):
-                    raise InvalidInput(f"line {line}: the value in column {position + 1} has no column name")
+                    raise InvalidInput(sentences.FILE_UNNAMED_COLUMN(where=line, column=position + 1))
             yield line, {name: value for name, value in zip(header, values, strict=False) if name}
     except csv.Error as error:
-        raise InvalidInput(f"line {reader.line_num}: {error}") from error
+        raise InvalidInput(sentences.FILE_NOT_CSV(where=reader.line_num, error=str(error))) from error
     if header is None:
-        raise InvalidInput(f"line 1: a header row naming the columns is required ({', '.join(columns)})")
+        raise InvalidInput(sentences.FILE_NO_HEADER(where=1, columns=", ".join(columns)))
 
 
 def _header(values: list[str], columns: tuple[str, ...], required: tuple[str, ...], line: int) -> list[str]:
@@ -354,29 +362,29 @@ def _header(values: list[str], columns: tuple[str, ...], required: tuple[str, ..
     unknown = [name for name in names if name and name not in columns]
     if unknown:
         listed = ", ".join(repr(name) for name in unknown)
-        raise InvalidInput(f"line {line}: unknown column(s) {listed}; the columns are {', '.join(columns)}")
+        raise InvalidInput(sentences.FILE_UNKNOWN_COLUMNS(where=line, unknown=listed, columns=", ".join(columns)))
     for name in names:
         if name and names.count(name) > 1:
-            raise InvalidInput(f"line {line}: column {name!r} appears more than once")
+            raise InvalidInput(sentences.FILE_COLUMN_TWICE(where=line, column=repr(name)))
     missing = [name for name in required if name not in names]
     if missing:
-        raise InvalidInput(f"line {line}: required column(s) missing: {', '.join(missing)}")
+        raise InvalidInput(sentences.FILE_COLUMNS_MISSING(where=line, missing=", ".join(missing)))
     return names
 
 
-def _effort_hours(text: str, where: str) -> float:
+def _effort_hours(text: str, where: Place) -> float:
     try:
         hours = float(text)
     except ValueError:
         hours = math.nan
     if not math.isfinite(hours) or hours <= 0:
-        raise InvalidInput(f"{where}: effort_hours must be a number more than 0, got {text!r}")
+        raise InvalidInput(sentences.FILE_EFFORT(where=where, got=repr(text)))
     if hours > EFFORT_HOURS_MAX:
-        raise InvalidInput(f"{where}: effort_hours must be at most {EFFORT_HOURS_MAX:g}, got {text!r}")
+        raise InvalidInput(sentences.FILE_EFFORT_MOST(where=where, most=EFFORT_HOURS_MAX, got=repr(text)))
     return hours
 
 
-def _skill_weights(text: str, where: str) -> tuple[tuple[str, float], ...]:
+def _skill_weights(text: str, where: Place) -> tuple[tuple[str, float], ...]:
     """`Skill name:weight; Other skill` as ((name, weight), …); the weight after the last colon."""
     weights: dict[str, tuple[str, float]] = {}
     for entry in text.split(";"):
@@ -388,7 +396,7 @@ def _skill_weights(text: str, where: str) -> tuple[tuple[str, float], ...]:
             name, weight_text = entry, ""
         name = _collapse(name)
         if not name:
-            raise InvalidInput(f"{where}: skills entry {entry!r} has no skill name")
+            raise InvalidInput(sentences.FILE_SKILL_NAMELESS(where=where, entry=repr(entry)))
         weight = 1.0
         if colon:
             try:
@@ -397,16 +405,15 @@ def _skill_weights(text: str, where: str) -> tuple[tuple[str, float], ...]:
                 weight = math.nan
             if not 0 < weight <= 1:  # also false for NaN
                 raise InvalidInput(
-                    f"{where}: skills weight for {name!r} must be a number more than 0 and at most 1,"
-                    f" got {weight_text.strip()!r}"
+                    sentences.FILE_SKILL_WEIGHT(where=where, skill=repr(name), got=repr(weight_text.strip()))
                 )
         if name.casefold() in weights:
-            raise InvalidInput(f"{where}: skills names {name!r} more than once")
+            raise InvalidInput(sentences.FILE_SKILL_TWICE(where=where, skill=repr(name)))
         weights[name.casefold()] = (name, weight)
     return tuple(weights.values())
 
 
-def _activity_ids(text: str, where: str) -> tuple[str, ...]:
+def _activity_ids(text: str, where: Place) -> tuple[str, ...]:
     ids = _unique(re.split(r"[\s;]+", text))
     for iri in ids:
         lowered = iri.lower()
@@ -415,26 +422,24 @@ def _activity_ids(text: str, where: str) -> tuple[str, ...]:
         else:
             valid = lowered.startswith("urn:") and len(iri) > len("urn:")
         if not valid:
-            raise InvalidInput(
-                f"{where}: activity_ids entry {iri!r} must be an IRI starting with http://, https:// or urn:"
-            )
+            raise InvalidInput(sentences.FILE_ACTIVITY_ID(where=where, value=repr(iri)))
         _refuse_longer(iri, ACTIVITY_ID_MAX, where, "activity_ids entry")
     return ids
 
 
-def _lti_resource_link_ids(text: str, where: str) -> tuple[str, ...]:
+def _lti_resource_link_ids(text: str, where: Place) -> tuple[str, ...]:
     ids = _unique(part.strip() for part in text.split(";"))
     for link_id in ids:
         _refuse_longer(link_id, LTI_RESOURCE_LINK_ID_MAX, where, "lti_resource_link_ids entry")
     return ids
 
 
-def _web_address(text: str, where: str) -> str | None:
+def _web_address(text: str, where: Place) -> str | None:
     if not text:
         return None
     parts = urlsplit(text)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc or re.search(r"\s", text):
-        raise InvalidInput(f"{where}: url must be an http:// or https:// address, got {text!r}")
+        raise InvalidInput(sentences.FILE_URL(where=where, got=repr(text)))
     _refuse_longer(text, URL_MAX, where, "url")
     return text
 
@@ -455,13 +460,13 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _refuse_longer(value: str | None, limit: int, where: str, field: str) -> None:
+def _refuse_longer(value: str | None, limit: int, where: Place, field: str) -> None:
     if value is not None and len(value) > limit:
-        raise InvalidInput(f"{where}: {field} must be at most {limit} characters, got {len(value)}")
+        raise InvalidInput(sentences.FILE_TOO_LONG(where=where, field=field, most=limit, got=len(value)))
 
 
-def _refuse_repeat(seen: dict[str, str], key: str, where: str, what: str) -> None:
+def _refuse_repeat(seen: dict[str, Place], key: str, where: Place, field: str, value: str) -> None:
     """Remember where `key` was first seen; a second sighting is an error naming both places."""
     if key in seen:
-        raise InvalidInput(f"{where}: {what} is already used on {seen[key]}")
+        raise InvalidInput(sentences.FILE_REPEATED(where=where, field=field, value=repr(value), first=seen[key]))
     seen[key] = where

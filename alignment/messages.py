@@ -47,6 +47,15 @@ class Kind(StrEnum):
     """A list of (skill name, interest level) pairs: "Python (top priority)"."""
     NEEDS = "needs"
     """A list of (skill name, need level) pairs: "SQL (critical)"."""
+    JSON_TYPE = "json_type"
+    """A JSON type as `errors.json_kind` names it ("a string", "an array", "null"), said in the language."""
+    PLACE = "place"
+    """Where in a file a problem is: a CSV line number ("line 4") or a path into JSON, said as given."""
+
+
+SENTENCES: dict[str, Sentence] = {}
+"""Every sentence defined so far, by id: a message is said by looking its id up here. A package's sentences
+are known once its module is imported; the domain's are in `alignment.sentences`."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,11 @@ class Sentence:
     kinds: Mapping[str, Kind] = field(default_factory=dict)
     plural: str | None = None
     count: str | None = None
+
+    def __post_init__(self) -> None:
+        known = SENTENCES.setdefault(self.id, self)
+        if known != self:
+            raise ValueError(f"two sentences have the id {self.id!r}: an id is never reused for another meaning")
 
     def __call__(self, **params: Any) -> Message:
         """This sentence said with `params` (exactly the parameters it names)."""
@@ -144,22 +158,22 @@ class Wording(Protocol):
         """Items of a list, joined."""
 
 
-def render(message: Message, wording: Wording, sentences: Mapping[str, Sentence]) -> str:
+def render(message: Message, wording: Wording) -> str:
     """The message in the wording's language."""
     params = message.arguments
     if message.id == VERBATIM:
         return str(params["text"])
-    sentence = sentences.get(message.id)
+    sentence = SENTENCES.get(message.id)
     if sentence is None:
         # Not a sentence this version knows: text stored before the domain kept message ids, said as it was.
         return message.id if not params else f"{message.id} {params}"
     count = params.get(sentence.count) if sentence.count else None
     template = wording.template(sentence, int(count) if isinstance(count, int | float) else None)
-    said = {name: _say(kind, params.get(name), wording, sentences) for name, kind in sentence.kinds.items()}
+    said = {name: _say(kind, params.get(name), wording) for name, kind in sentence.kinds.items()}
     return template % said
 
 
-def _say(kind: Kind, value: Value, wording: Wording, sentences: Mapping[str, Sentence]) -> str:
+def _say(kind: Kind, value: Value, wording: Wording) -> str:
     if value is None:
         return "–"
     match kind:
@@ -172,15 +186,26 @@ def _say(kind: Kind, value: Value, wording: Wording, sentences: Mapping[str, Sen
         case Kind.DATE:
             return wording.date(date.fromisoformat(str(value)))
         case Kind.TITLES:
-            quoted = sentences[QUOTED_TITLE]
+            quoted = SENTENCES[QUOTED_TITLE]
             return wording.join([wording.template(quoted, None) % {"title": title} for title in _items(value)])
+        case Kind.JSON_TYPE:
+            known = SENTENCES.get(JSON_TYPE % value)
+            return wording.template(known, None) if known is not None else str(value)
+        case Kind.PLACE:
+            if isinstance(value, int):
+                return wording.template(SENTENCES[LINE], None) % {"line": wording.number(value)}
+            return str(value)
         case Kind.WANTS | Kind.NEEDS:
             levels = INTEREST_LEVEL if kind is Kind.WANTS else NEED_LEVEL
             return wording.join(
-                [f"{name} ({wording.template(sentences[levels % int(level)], None)})" for name, level in _items(value)]
+                [f"{name} ({wording.template(SENTENCES[levels % int(level)], None)})" for name, level in _items(value)]
             )
 
 
+JSON_TYPE = "json.%s"
+"""The sentences naming JSON's types, by `errors.json_kind`'s English ("json.a string")."""
+LINE = "place.line"
+"""The sentence that names a line of a file."""
 QUOTED_TITLE = "title.quoted"
 """The sentence that quotes one title in a list of titles (the locale's quotation marks)."""
 INTEREST_LEVEL = "level.interest.%d"

@@ -16,6 +16,7 @@ from enum import StrEnum
 from sqlalchemy import Float, ForeignKey, String, Text, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from alignment import sentences
 from alignment.database import Base, UnitOfWork, utcnow
 from alignment.errors import InvalidInput, NotFound
 from alignment.flags import StallFlagRecord
@@ -102,7 +103,7 @@ def quarter_bounds(quarter: str) -> tuple[date, date]:
     """First day of the quarter and first day of the next one."""
     match = QUARTER.fullmatch(quarter)
     if not match:
-        raise InvalidInput(f"quarter must look like 2026-Q4, got {quarter!r}")
+        raise InvalidInput(sentences.REFUSED_QUARTER(got=quarter))
     year, q = int(match[1]), int(match[2])
     start = date(year, 3 * q - 2, 1)
     end = date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)
@@ -123,18 +124,18 @@ def set_objective(
     quarter_bounds(quarter)
     statement = " ".join(statement.split())
     if not statement or len(statement) > 500:
-        raise InvalidInput("the objective must be 1 to 500 characters")
+        raise InvalidInput(sentences.REFUSED_OBJECTIVE(most=500))
     if not targets:
-        raise InvalidInput("an objective needs at least one key result")
+        raise InvalidInput(sentences.REFUSED_NO_KEY_RESULT())
     checked: dict[KeyResultKind, float] = {}
     for kind, target in targets.items():
         try:
             checked[KeyResultKind(kind)] = target
         except ValueError:
             known = ", ".join(k.value for k in KeyResultKind)
-            raise InvalidInput(f"unknown key result {kind!r}; known: {known}") from None
+            raise InvalidInput(sentences.REFUSED_KEY_RESULT(kind=kind, known=known)) from None
         if not 0 < target <= 1:
-            raise InvalidInput(f"target of {kind} must be a share in (0, 1], got {target}")
+            raise InvalidInput(sentences.REFUSED_TARGET(kind=kind, got=target))
     record = uow.session.scalar(
         select(ObjectiveRecord).where(ObjectiveRecord.context_id == context_id, ObjectiveRecord.quarter == quarter)
     )
@@ -158,7 +159,7 @@ def team_objective(uow: UnitOfWork, tenant_id: int, context_id: int, quarter: st
         )
     )
     if record is None:
-        raise NotFound(f"no objective for {quarter} in context {context_id}")
+        raise NotFound(sentences.NOT_FOUND_OBJECTIVE(quarter=quarter, context=str(context_id)))
     targets = {
         KeyResultKind(r.kind): r.target
         for r in uow.session.scalars(select(KeyResultRecord).where(KeyResultRecord.objective_id == record.id))

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Float, ForeignKey, Select, String, Text, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from alignment import sentences
 from alignment.catalogue import ImportSummary, active_skills_by_id
 from alignment.database import Base, UnitOfWork, utcnow
 from alignment.errors import Conflict, InvalidInput, NotFound
@@ -200,7 +201,7 @@ def import_opportunities(
     seen: dict[str, int] = {}
     for row in rows:
         if row.title in seen:
-            raise InvalidInput(f"line {row.line}: title {row.title!r} also on line {seen[row.title]}")
+            raise InvalidInput(sentences.FILE_SAME_TITLE(where=row.line, title=repr(row.title), first=seen[row.title]))
         seen[row.title] = row.line
     before = {o.title: o for o in list_opportunities(uow, tenant_id, STATUSES)}
     by_title = dict(before)
@@ -218,7 +219,7 @@ def import_opportunities(
     for row, draft in drafts:
         missing = [title for title in row.prerequisites if title not in by_title]
         if missing:
-            raise InvalidInput(f"line {row.line}: unknown prerequisite(s): {', '.join(missing)}")
+            raise InvalidInput(sentences.FILE_PREREQUISITES_UNKNOWN(where=row.line, titles=", ".join(missing)))
         full = replace(draft, prerequisites=frozenset(by_title[t].id for t in row.prerequisites))
         previous = before.get(row.title)
         if previous is not None and _describes(previous, full):
@@ -243,7 +244,7 @@ def _draft(row: OpportunityRow, skills_by_name: Mapping[str, int]) -> Opportunit
     skills: dict[int, float] = {}
     for name, weight in row.skills:
         if name.casefold() not in skills_by_name:
-            raise InvalidInput(f"line {row.line}: unknown skill {name!r}; import the skill catalogue first")
+            raise InvalidInput(sentences.FILE_SKILL_UNKNOWN(where=row.line, skill=repr(name)))
         skills[skills_by_name[name.casefold()]] = weight
     return OpportunityDraft(
         title=row.title,
@@ -273,53 +274,56 @@ def _describes(opportunity: Opportunity, draft: OpportunityDraft) -> bool:
 def _record(uow: UnitOfWork, tenant_id: int, opportunity_id: int) -> OpportunityRecord:
     record = uow.session.get(OpportunityRecord, opportunity_id)
     if record is None or record.tenant_id != tenant_id:
-        raise NotFound(f"no opportunity {opportunity_id} in this tenant")
+        raise NotFound(sentences.NOT_FOUND_OPPORTUNITY(id=str(opportunity_id)))
     return record
 
 
 def _check(uow: UnitOfWork, tenant_id: int, draft: OpportunityDraft, opportunity_id: int | None) -> None:
     title = " ".join(draft.title.split())
     if not title or len(title) > 300:
-        raise InvalidInput("title must be 1 to 300 characters")
+        raise InvalidInput(sentences.REFUSED_TITLE(most=300))
     if draft.kind not in OPPORTUNITY_KINDS:
-        raise InvalidInput(f"kind must be one of {', '.join(OPPORTUNITY_KINDS)}, got {draft.kind!r}")
+        raise InvalidInput(sentences.REFUSED_KIND(kinds=", ".join(OPPORTUNITY_KINDS), got=draft.kind))
     if not 0 < draft.effort_hours <= MAX_EFFORT_HOURS:
-        raise InvalidInput(
-            f"effort_hours must be more than 0 and at most {MAX_EFFORT_HOURS:g}, got {draft.effort_hours}"
-        )
+        raise InvalidInput(sentences.REFUSED_EFFORT(most=MAX_EFFORT_HOURS, got=draft.effort_hours))
     for skill_id, weight in draft.skills.items():
         if not 0 < weight <= 1:
-            raise InvalidInput(f"weight of skill {skill_id} must be more than 0 and at most 1, got {weight}")
+            raise InvalidInput(sentences.REFUSED_WEIGHT(skill=str(skill_id), got=weight))
     active_skills_by_id(uow, tenant_id, draft.skills)
     for activity in draft.activity_ids:
         if len(activity) > 1000 or not IRI.match(activity):
-            raise InvalidInput(f"activity id {activity!r} is not an IRI (http://, https:// or urn:)")
+            raise InvalidInput(sentences.REFUSED_ACTIVITY_ID(value=activity))
     for link in draft.lti_resource_link_ids:
         if not link.strip() or len(link) > 255:
-            raise InvalidInput("an LTI resource link id must be 1 to 255 characters")
+            raise InvalidInput(sentences.REFUSED_LINK_ID(most=255))
     if draft.url is not None and not re.match(r"^https?://\S+$", draft.url):
-        raise InvalidInput(f"url must start with http:// or https://, got {draft.url!r}")
+        raise InvalidInput(sentences.REFUSED_URL(got=draft.url))
     clash = uow.session.scalar(
         select(OpportunityRecord.id).where(OpportunityRecord.tenant_id == tenant_id, OpportunityRecord.title == title)
     )
     if clash is not None and clash != opportunity_id:
-        raise Conflict(f"an opportunity titled {title!r} already exists (opportunity {clash})")
+        raise Conflict(sentences.REFUSED_TITLE_CLASH(title=title, opportunity=str(clash)))
     mappings = (
-        (ActivityMappingRecord.activity_id, ActivityMappingRecord, draft.activity_ids, "activity id"),
+        (
+            ActivityMappingRecord.activity_id,
+            ActivityMappingRecord,
+            draft.activity_ids,
+            sentences.REFUSED_ACTIVITY_TAKEN,
+        ),
         (
             LinkMappingRecord.resource_link_id,
             LinkMappingRecord,
             draft.lti_resource_link_ids,
-            "LTI resource link",
+            sentences.REFUSED_LINK_TAKEN,
         ),
     )
-    for key, table, values, what in mappings:
+    for key, table, values, taken in mappings:
         owners = uow.session.execute(
             select(key, table.opportunity_id).where(table.tenant_id == tenant_id, key.in_(list(values)))
         )
         for value, owner in owners:
             if owner != opportunity_id:
-                raise Conflict(f"{what} {value!r} already belongs to opportunity {owner}")
+                raise Conflict(taken(value=value, opportunity=str(owner)))
     _check_prerequisites(uow, tenant_id, draft.prerequisites, opportunity_id)
 
 
@@ -327,7 +331,7 @@ def _check_prerequisites(
     uow: UnitOfWork, tenant_id: int, prerequisites: frozenset[int], opportunity_id: int | None
 ) -> None:
     if opportunity_id is not None and opportunity_id in prerequisites:
-        raise InvalidInput("an opportunity cannot be its own prerequisite")
+        raise InvalidInput(sentences.REFUSED_OWN_PREREQUISITE())
     known = set(
         uow.session.scalars(
             select(OpportunityRecord.id).where(
@@ -337,7 +341,7 @@ def _check_prerequisites(
     )
     missing = sorted(prerequisites - known)
     if missing:
-        raise InvalidInput(f"unknown prerequisite opportunity id(s): {', '.join(map(str, missing))}")
+        raise InvalidInput(sentences.REFUSED_PREREQUISITES_UNKNOWN(ids=sentences.ids(missing)))
     if opportunity_id is None or not prerequisites:
         return
     graph: dict[int, frozenset[int]] = defaultdict(frozenset)

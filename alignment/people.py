@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, bindparam, case, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from alignment import sentences
 from alignment.database import Base, UnitOfWork, dialect_of, insert_for, utcnow
 from alignment.errors import InvalidInput, NotFound
 
@@ -192,7 +193,7 @@ def get_person(uow: UnitOfWork, tenant_id: int, person_id: int) -> Person:
     """The person with `person_id` in the tenant, or NotFound (also for another tenant's person)."""
     record = uow.session.get(PersonRecord, person_id)
     if record is None or record.tenant_id != tenant_id:
-        raise NotFound(f"no person {person_id} in this tenant")
+        raise NotFound(sentences.NOT_FOUND_PERSON(id=str(person_id)))
     return _person(record)
 
 
@@ -242,7 +243,7 @@ def get_context(uow: UnitOfWork, tenant_id: int, context_id: int) -> Context:
     """The context with `context_id` in the tenant, or NotFound."""
     record = uow.session.get(ContextRecord, context_id)
     if record is None or record.tenant_id != tenant_id:
-        raise NotFound(f"no context {context_id} in this tenant")
+        raise NotFound(sentences.NOT_FOUND_CONTEXT(id=str(context_id)))
     return _context(record)
 
 

@@ -200,9 +200,7 @@ def set_policy(
     """
     stored = current_policy(uow, tenant_id)
     if based_on is not None and based_on != stored.version:
-        raise Conflict(
-            f"the policy changed since version {based_on} (it is at version {stored.version}); review it and retry"
-        )
+        raise Conflict(sentences.REFUSED_POLICY_MOVED(based_on=str(based_on), version=str(stored.version)))
     policy = propose_policy(stored.policy, changes)
     record = uow.session.get(PolicyRecord, tenant_id) or PolicyRecord(tenant_id=tenant_id, version=0)
     for name, value in policy.values().items():

@@ -8,11 +8,13 @@ parameters gets a new id. The English templates are the gettext message ids the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from alignment.messages import (
     INTEREST_LEVEL,
+    JSON_TYPE,
+    LINE,
     N_,
     NEED_LEVEL,
     QUOTED_TITLE,
@@ -23,13 +25,23 @@ from alignment.messages import (
     render,
 )
 
-TEXT, NUMBER, PERCENT, DATE = Kind.TEXT, Kind.NUMBER, Kind.PERCENT, Kind.DATE
+TEXT, NUMBER, PERCENT, DATE, PLACE = Kind.TEXT, Kind.NUMBER, Kind.PERCENT, Kind.DATE, Kind.PLACE
+JSON_KIND = Kind.JSON_TYPE
 
 
 def _plural(id: str, forms: tuple[str, str], count: str, **kinds: Kind) -> Sentence:
     return Sentence(id, forms[0], kinds, plural=forms[1], count=count)
 
 
+JSON_TYPES = [
+    Sentence(JSON_TYPE % "a string", N_("a string")),
+    Sentence(JSON_TYPE % "a number", N_("a number")),
+    Sentence(JSON_TYPE % "a boolean", N_("a boolean")),
+    Sentence(JSON_TYPE % "an object", N_("an object")),
+    Sentence(JSON_TYPE % "an array", N_("an array")),
+    Sentence(JSON_TYPE % "null", N_("null")),
+]
+LINE_OF_FILE = Sentence(LINE, N_("line %(line)s"), {"line": TEXT})
 QUOTED = Sentence(QUOTED_TITLE, N_("“%(title)s”"), {"title": TEXT})
 # The levels of interest and need, as a list of skills names them: "Python (top priority)".
 LEVELS = [
@@ -268,10 +280,256 @@ POLICY_BETWEEN = Sentence(
     "policy.between", N_("Must be more than %(low)s and less than %(high)s."), {"low": NUMBER, "high": NUMBER}
 )
 
-SENTENCES: dict[str, Sentence] = {
-    sentence.id: sentence for sentence in [value for value in dict(globals()).values() if isinstance(value, Sentence)]
-}
-SENTENCES |= {sentence.id: sentence for sentence in [*LEVELS, *EVIDENCE.values()]}
+
+# What a caller got wrong (errors.py): said on the pages' forms in the visitor's language, in English on the
+# CLI and the APIs. Field names are the API's, so a script's author can find them; a translation may name
+# the field as its form does.
+REFUSED_WEEKLY_HOURS = Sentence(
+    "refused.weekly_hours",
+    N_("weekly_hours must be between %(low)s and %(high)s, got %(got)s"),
+    {"low": NUMBER, "high": NUMBER, "got": NUMBER},
+)
+REFUSED_ASPIRATIONS_LONG = Sentence(
+    "refused.aspirations_long", N_("aspirations must be at most %(most)s characters"), {"most": NUMBER}
+)
+REFUSED_TARGET_ROLE_LONG = Sentence(
+    "refused.target_role_long", N_("target_role must be at most %(most)s characters"), {"most": NUMBER}
+)
+REFUSED_INTEREST = Sentence(
+    "refused.interest",
+    N_("interest for skill %(skill)s must be 0 to 3 (0 not for me, 1 curious, 2 want, 3 top priority), got %(got)s"),
+    {"skill": TEXT, "got": TEXT},
+)
+REFUSED_NEED = Sentence(
+    "refused.need",
+    N_("need for skill %(skill)s must be 0 to 3 (0 not needed, 1 useful, 2 important, 3 critical), got %(got)s"),
+    {"skill": TEXT, "got": TEXT},
+)
+REFUSED_WHY_MISSING = Sentence(
+    "refused.why_missing",
+    N_("a why is required for %(need)s: it is what a manager says when framing an uphill item"),
+    {"need": Kind.NEEDS},
+)
+REFUSED_WHY_LONG = Sentence(
+    "refused.why_long",
+    N_("the why for skill “%(skill)s” must be at most %(most)s characters"),
+    {"skill": TEXT, "most": NUMBER},
+)
+REFUSED_MANDATORY_UNKNOWN = Sentence(
+    "refused.mandatory_unknown", N_("unknown mandatory opportunity id(s): %(ids)s"), {"ids": TEXT}
+)
+REFUSED_MANDATORY_INACTIVE = Sentence(
+    "refused.mandatory_inactive", N_("mandatory items must be active opportunities: %(ids)s"), {"ids": TEXT}
+)
+REFUSED_SKILLS_UNKNOWN = Sentence(
+    "refused.skills_unknown", N_("unknown skill id(s) in this catalogue: %(ids)s"), {"ids": TEXT}
+)
+REFUSED_SKILLS_RETIRED = Sentence(
+    "refused.skills_retired", N_("retired skill id(s) cannot be used: %(ids)s"), {"ids": TEXT}
+)
+REFUSED_SKILL_NAME = Sentence("refused.skill_name", N_("skill name must be 1 to %(most)s characters"), {"most": NUMBER})
+REFUSED_SKILL_CATEGORY = Sentence(
+    "refused.skill_category", N_("skill category must be at most %(most)s characters"), {"most": NUMBER}
+)
+REFUSED_SKILL_CLASH = Sentence(
+    "refused.skill_clash",
+    N_("a skill with %(field)s “%(value)s” already exists (skill %(skill)s)"),
+    {"field": TEXT, "value": TEXT, "skill": TEXT},
+)
+REFUSED_TITLE = Sentence("refused.title", N_("title must be 1 to %(most)s characters"), {"most": NUMBER})
+REFUSED_KIND = Sentence(
+    "refused.kind", N_("kind must be one of %(kinds)s, got “%(got)s”"), {"kinds": TEXT, "got": TEXT}
+)
+REFUSED_EFFORT = Sentence(
+    "refused.effort",
+    N_("effort_hours must be more than 0 and at most %(most)s, got %(got)s"),
+    {"most": NUMBER, "got": NUMBER},
+)
+REFUSED_WEIGHT = Sentence(
+    "refused.weight",
+    N_("weight of skill %(skill)s must be more than 0 and at most 1, got %(got)s"),
+    {"skill": TEXT, "got": NUMBER},
+)
+REFUSED_ACTIVITY_ID = Sentence(
+    "refused.activity_id", N_("activity id “%(value)s” is not an IRI (http://, https:// or urn:)"), {"value": TEXT}
+)
+REFUSED_LINK_ID = Sentence(
+    "refused.link_id", N_("an LTI resource link id must be 1 to %(most)s characters"), {"most": NUMBER}
+)
+REFUSED_URL = Sentence("refused.url", N_("url must start with http:// or https://, got “%(got)s”"), {"got": TEXT})
+REFUSED_TITLE_CLASH = Sentence(
+    "refused.title_clash",
+    N_("an opportunity titled “%(title)s” already exists (opportunity %(opportunity)s)"),
+    {"title": TEXT, "opportunity": TEXT},
+)
+REFUSED_ACTIVITY_TAKEN = Sentence(
+    "refused.activity_taken",
+    N_("activity id “%(value)s” already belongs to opportunity %(opportunity)s"),
+    {"value": TEXT, "opportunity": TEXT},
+)
+REFUSED_LINK_TAKEN = Sentence(
+    "refused.link_taken",
+    N_("LTI resource link “%(value)s” already belongs to opportunity %(opportunity)s"),
+    {"value": TEXT, "opportunity": TEXT},
+)
+REFUSED_OWN_PREREQUISITE = Sentence("refused.own_prerequisite", N_("an opportunity cannot be its own prerequisite"))
+REFUSED_PREREQUISITES_UNKNOWN = Sentence(
+    "refused.prerequisites_unknown", N_("unknown prerequisite opportunity id(s): %(ids)s"), {"ids": TEXT}
+)
+REFUSED_PREREQUISITE_CYCLE = Sentence(
+    "refused.prerequisite_cycle", N_("prerequisites form a cycle: %(loop)s"), {"loop": TEXT}
+)
+REFUSED_QUARTER = Sentence("refused.quarter", N_("quarter must look like 2026-Q4, got “%(got)s”"), {"got": TEXT})
+REFUSED_OBJECTIVE = Sentence(
+    "refused.objective", N_("the objective must be 1 to %(most)s characters"), {"most": NUMBER}
+)
+REFUSED_NO_KEY_RESULT = Sentence("refused.no_key_result", N_("an objective needs at least one key result"))
+REFUSED_KEY_RESULT = Sentence(
+    "refused.key_result", N_("unknown key result “%(kind)s”; known: %(known)s"), {"kind": TEXT, "known": TEXT}
+)
+REFUSED_TARGET = Sentence(
+    "refused.target", N_("target of %(kind)s must be a share in (0, 1], got %(got)s"), {"kind": TEXT, "got": NUMBER}
+)
+REFUSED_FLAG_ACKNOWLEDGED = Sentence(
+    "refused.flag_acknowledged",
+    N_("flag %(flag)s is already acknowledged; only an open flag can be acknowledged"),
+    {"flag": TEXT},
+)
+REFUSED_FLAG_RESOLVED = Sentence("refused.flag_resolved", N_("flag %(flag)s is already resolved"), {"flag": TEXT})
+REFUSED_NOTE_MISSING = Sentence("refused.note_missing", N_("a note is required: say what was done about the flag"))
+REFUSED_NOTE_LONG = Sentence("refused.note_long", N_("the note must be at most %(most)s characters"), {"most": NUMBER})
+REFUSED_POLICY_MOVED = Sentence(
+    "refused.policy_moved",
+    N_("the policy changed since version %(based_on)s (it is at version %(version)s); review it and retry"),
+    {"based_on": TEXT, "version": TEXT},
+)
+NOT_FOUND_PERSON = Sentence("not_found.person", N_("no person %(id)s in this tenant"), {"id": TEXT})
+NOT_FOUND_CONTEXT = Sentence("not_found.context", N_("no context %(id)s in this tenant"), {"id": TEXT})
+NOT_FOUND_SKILL = Sentence("not_found.skill", N_("no skill %(id)s in this tenant's catalogue"), {"id": TEXT})
+NOT_FOUND_OPPORTUNITY = Sentence("not_found.opportunity", N_("no opportunity %(id)s in this tenant"), {"id": TEXT})
+NOT_FOUND_FLAG = Sentence("not_found.flag", N_("no flag %(id)s in this tenant"), {"id": TEXT})
+NOT_FOUND_OBJECTIVE = Sentence(
+    "not_found.objective", N_("no objective for %(quarter)s in context %(context)s"), {"quarter": TEXT, "context": TEXT}
+)
+
+
+# What is wrong in an imported file (frameworks.py): a CSV of skills or opportunities, or a CASE package.
+# Values from the file are quoted as Python writes them, so stray spaces and invisible characters show.
+FILE_MISSING = Sentence("file.missing", N_("%(where)s: %(field)s is missing"), {"where": PLACE, "field": TEXT})
+FILE_PART_MISSING = Sentence("file.part_missing", N_("%(part)s is missing"), {"part": TEXT})
+FILE_NOT_OBJECT = Sentence(
+    "file.not_object", N_("%(where)s must be a JSON object, got %(kind)s"), {"where": PLACE, "kind": JSON_KIND}
+)
+FILE_NOT_ARRAY = Sentence(
+    "file.not_array", N_("%(where)s must be a JSON array, got %(kind)s"), {"where": PLACE, "kind": JSON_KIND}
+)
+FILE_NOT_STRING = Sentence(
+    "file.not_string",
+    N_("%(where)s: %(field)s must be a string, got %(kind)s"),
+    {"where": PLACE, "field": TEXT, "kind": JSON_KIND},
+)
+FILE_NOT_JSON = Sentence(
+    "file.not_json",
+    N_("%(file)s is not valid JSON: %(error)s (line %(line)s, column %(column)s)"),
+    {"file": TEXT, "error": TEXT, "line": NUMBER, "column": NUMBER},
+)
+FILE_TOO_LONG = Sentence(
+    "file.too_long",
+    N_("%(where)s: %(field)s must be at most %(most)s characters, got %(got)s"),
+    {"where": PLACE, "field": TEXT, "most": NUMBER, "got": NUMBER},
+)
+FILE_REPEATED = Sentence(
+    "file.repeated",
+    N_("%(where)s: %(field)s %(value)s is already used on %(first)s"),
+    {"where": PLACE, "field": TEXT, "value": TEXT, "first": PLACE},
+)
+FILE_SAME_IDENTIFIER = Sentence(
+    "file.same_identifier",
+    N_("%(where)s: identifier %(identifier)s is also %(first)s's"),
+    {"where": PLACE, "identifier": TEXT, "first": PLACE},
+)
+FILE_LINK_MISSING = Sentence(
+    "file.link_missing", N_("%(where)s: identifier and uri are both missing"), {"where": PLACE}
+)
+FILE_NO_HEADER = Sentence(
+    "file.no_header",
+    N_("%(where)s: a header row naming the columns is required (%(columns)s)"),
+    {"where": PLACE, "columns": TEXT},
+)
+FILE_UNKNOWN_COLUMNS = Sentence(
+    "file.unknown_columns",
+    N_("%(where)s: unknown column(s) %(unknown)s; the columns are %(columns)s"),
+    {"where": PLACE, "unknown": TEXT, "columns": TEXT},
+)
+FILE_COLUMN_TWICE = Sentence(
+    "file.column_twice", N_("%(where)s: column %(column)s appears more than once"), {"where": PLACE, "column": TEXT}
+)
+FILE_COLUMNS_MISSING = Sentence(
+    "file.columns_missing", N_("%(where)s: required column(s) missing: %(missing)s"), {"where": PLACE, "missing": TEXT}
+)
+FILE_UNNAMED_COLUMN = Sentence(
+    "file.unnamed_column",
+    N_("%(where)s: the value in column %(column)s has no column name"),
+    {"where": PLACE, "column": NUMBER},
+)
+FILE_NOT_CSV = Sentence("file.not_csv", N_("%(where)s: %(error)s"), {"where": PLACE, "error": TEXT})
+FILE_KIND = Sentence(
+    "file.kind",
+    N_("%(where)s: kind must be one of %(kinds)s, got %(got)s"),
+    {"where": PLACE, "kinds": TEXT, "got": TEXT},
+)
+FILE_OWN_PREREQUISITE = Sentence(
+    "file.own_prerequisite",
+    N_("%(where)s: prerequisites must not name the opportunity itself (%(title)s)"),
+    {"where": PLACE, "title": TEXT},
+)
+FILE_EFFORT = Sentence(
+    "file.effort",
+    N_("%(where)s: effort_hours must be a number more than 0, got %(got)s"),
+    {"where": PLACE, "got": TEXT},
+)
+FILE_EFFORT_MOST = Sentence(
+    "file.effort_most",
+    N_("%(where)s: effort_hours must be at most %(most)s, got %(got)s"),
+    {"where": PLACE, "most": NUMBER, "got": TEXT},
+)
+FILE_SKILL_NAMELESS = Sentence(
+    "file.skill_nameless", N_("%(where)s: skills entry %(entry)s has no skill name"), {"where": PLACE, "entry": TEXT}
+)
+FILE_SKILL_WEIGHT = Sentence(
+    "file.skill_weight",
+    N_("%(where)s: skills weight for %(skill)s must be a number more than 0 and at most 1, got %(got)s"),
+    {"where": PLACE, "skill": TEXT, "got": TEXT},
+)
+FILE_SKILL_TWICE = Sentence(
+    "file.skill_twice", N_("%(where)s: skills names %(skill)s more than once"), {"where": PLACE, "skill": TEXT}
+)
+FILE_ACTIVITY_ID = Sentence(
+    "file.activity_id",
+    N_("%(where)s: activity_ids entry %(value)s must be an IRI starting with http://, https:// or urn:"),
+    {"where": PLACE, "value": TEXT},
+)
+FILE_URL = Sentence(
+    "file.url", N_("%(where)s: url must be an http:// or https:// address, got %(got)s"), {"where": PLACE, "got": TEXT}
+)
+FILE_SAME_TITLE = Sentence(
+    "file.same_title",
+    N_("%(where)s: title %(title)s also on %(first)s"),
+    {"where": PLACE, "title": TEXT, "first": PLACE},
+)
+FILE_PREREQUISITES_UNKNOWN = Sentence(
+    "file.prerequisites_unknown", N_("%(where)s: unknown prerequisite(s): %(titles)s"), {"where": PLACE, "titles": TEXT}
+)
+FILE_SKILL_UNKNOWN = Sentence(
+    "file.skill_unknown",
+    N_("%(where)s: unknown skill %(skill)s; import the skill catalogue first"),
+    {"where": PLACE, "skill": TEXT},
+)
+
+
+def ids(values: Iterable[object]) -> str:
+    """Ids as an error lists them: 3, 7, 12."""
+    return ", ".join(map(str, values))
 
 
 def evidence_lines(evidence: dict[str, object]) -> list[Message]:
@@ -315,4 +573,4 @@ ENGLISH = EnglishWording()
 
 def english(message: Message) -> str:
     """The message in English."""
-    return render(message, ENGLISH, SENTENCES)
+    return render(message, ENGLISH)

@@ -114,7 +114,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
                 flash(gettext("Your agenda is saved and your roadmap re-planned."))
                 return redirect(url_for("pages.roadmap"), 303)
             except (DomainError, ValueError) as problem:
-                error = str(problem)
+                error = _said(problem)
         by_category: dict[str, list[Any]] = {}
         for skill in skills:
             by_category.setdefault(skill.category or "", []).append(skill)
@@ -199,7 +199,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
                 flash(gettext("The organisation's agenda is saved and the team's roadmaps re-planned."))
                 return redirect(url_for("pages.org_agenda"), 303)
             except (DomainError, ValueError) as problem:
-                error = str(problem)
+                error = _said(problem)
         by_category: dict[str, list[Any]] = {}
         for skill in skills:
             by_category.setdefault(skill.category or "", []).append(skill)
@@ -244,7 +244,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
                 flash(gettext("“%(title)s” is saved; roadmaps are re-planned.", title=draft.title))
                 return redirect(url_for("pages.opportunities"), 303)
             except (DomainError, ValueError) as problem:
-                error = str(problem)
+                error = _said(problem)
         return render_template(
             "pages/opportunity.html", visitor=visitor, opportunity=found, skills=skills, kinds=OPPORTUNITY_KINDS,
             error=error, form=request.form if error else None,
@@ -278,7 +278,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
                 flash(gettext("The team's objective for %(quarter)s is saved.", quarter=quarter))
                 return redirect(url_for("pages.objective", quarter=quarter), 303)
             except (DomainError, ValueError) as problem:
-                error = str(problem)
+                error = _said(problem)
         with unit_of_work(read_only=True) as uow:
             try:
                 current = team_objective(uow, visitor.tenant_id, visitor.context_id, quarter, now)
@@ -312,7 +312,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
                 uow.commit()
                 flash(done)
             except DomainError as problem:
-                flash(str(problem), "error")
+                flash(_said(problem), "error")
         return redirect(url_for("pages.learner", person_id=flag.person_id), 303)
 
     @blueprint.route("/deep-link", methods=["GET", "POST"])
@@ -358,6 +358,11 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _said(problem: Exception) -> str:
+    """What was wrong with a form, in the visitor's language: the domain's message, or the form's own words."""
+    return wording.say(problem.message) if isinstance(problem, DomainError) else str(problem)
 
 
 def _agenda_form(form: Any, skill_ids: set[int]) -> tuple[dict[int, int], str, float]:

@@ -36,6 +36,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from alignment.database import Base, UnitOfWork, UtcDateTime, dialect_of, insert_for, utcnow
 from alignment.errors import Conflict, InvalidInput, NotFound
+from alignment.messages import N_, Kind, Sentence
+
+NO_DEPLOYMENT = Sentence("deployment.not_found", N_("no deployment %(id)s in this tenant"), {"id": Kind.TEXT})
 
 
 class DeploymentStatus(StrEnum):
@@ -231,7 +234,7 @@ def set_deployment_status(uow: UnitOfWork, tenant_id: int, deployment_key: int, 
     record = uow.session.get(DeploymentRecord, deployment_key)
     registration = uow.session.get(RegistrationRecord, record.registration_id) if record else None
     if record is None or registration is None or registration.tenant_id != tenant_id:
-        raise NotFound(f"no deployment {deployment_key} in this tenant")
+        raise NotFound(NO_DEPLOYMENT(id=str(deployment_key)))
     record.status = status.value
     if status is DeploymentStatus.ACTIVE and record.activated_at is None:
         record.activated_at = utcnow()

@@ -21,7 +21,7 @@ from alignment.flags import FlagStatus
 from alignment.messages import Message, Sentence, render
 from alignment.rules.quadrants import Interest, Need, Quadrant
 from alignment.rules.stalls import Severity, StallRule
-from alignment.sentences import SENTENCES, evidence_lines
+from alignment.sentences import evidence_lines
 from lti_tool.registrations import DeploymentStatus
 
 # Keyed by type and member: IntEnum members of different types compare equal (Interest 0 == Need 0).
@@ -129,7 +129,7 @@ PAGE = PageWording()
 
 def say(message: Message) -> str:
     """The domain's message in the page's language (a plain string: templates escape it as usual)."""
-    return render(message, PAGE, SENTENCES)
+    return render(message, PAGE)
 
 
 def evidence(found: Mapping[str, Any]) -> list[str]:

@@ -11,6 +11,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from alignment.errors import Conflict, DomainError, InvalidInput
 from alignment.errors import NotFound as DomainNotFound
+from lti_tool import wording
 
 log = structlog.get_logger(__name__)
 
@@ -83,7 +84,10 @@ def _handle_http_error(error: HTTPException) -> Response:
 
 def _handle_domain_error(error: DomainError) -> Response:
     status = next((code for kind, code in DOMAIN_STATUS.items() if isinstance(error, kind)), 400)
-    return _respond(status, type(error).__name__, str(error))
+    if _wants_json():
+        return _respond(status, type(error).__name__, str(error))
+    # A page says what was wrong in the visitor's language, under the status's name.
+    return _respond(status, HTTP_STATUS_CODES[status], wording.say(error.message))
 
 
 def _handle_unexpected_error(error: Exception) -> Response:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from alignment.database import Base, UnitOfWork, UnitOfWorkFactory, utcnow
 from alignment.errors import Conflict, DomainError, InvalidInput, NotFound
+from alignment.messages import N_, Kind, Sentence
 from xapi_listener.pull import Pulled, normalised_endpoint, pull
 
 log = structlog.get_logger(__name__)
@@ -32,6 +33,29 @@ MAX_BACKOFF = timedelta(hours=24)
 LEASE = timedelta(minutes=10)
 """How long a pull may go without finishing a page before another worker may take the connection over."""
 MAX_LABEL = 200
+
+# Why a connection cannot be added, pulled or removed, said on the admin page in the visitor's language.
+KEY_EMPTY = Sentence("connection.key_empty", N_("key: the upstream credential's key must not be empty"))
+SECRET_EMPTY = Sentence("connection.secret_empty", N_("secret: the upstream credential's secret must not be empty"))
+TOO_LONG = Sentence(
+    "connection.too_long", N_("%(field)s: at most %(most)s characters"), {"field": Kind.TEXT, "most": Kind.NUMBER}
+)
+EVERY_RANGE = Sentence(
+    "connection.every_range",
+    N_("every: must be from 1 to %(most)s minutes (a week), got %(got)s"),
+    {"most": Kind.NUMBER, "got": Kind.NUMBER},
+)
+ALREADY_PULLS = Sentence(
+    "connection.already_pulls",
+    N_("connection %(connection)s already pulls %(endpoint)s with key %(key)s for this tenant"),
+    {"connection": Kind.TEXT, "endpoint": Kind.TEXT, "key": Kind.TEXT},
+)
+NO_CONNECTION = Sentence("connection.not_found", N_("no connection %(id)s in this tenant"), {"id": Kind.TEXT})
+BEING_PULLED = Sentence(
+    "connection.being_pulled",
+    N_("connection %(id)s is being pulled right now by another process; try later"),
+    {"id": Kind.TEXT},
+)
 
 
 class ConnectionRecord(Base):
@@ -127,24 +151,24 @@ def add_connection(
     """Store a connection, due at once; the secret is kept only encrypted."""
     endpoint = normalised_endpoint(endpoint)
     if not key.strip():
-        raise InvalidInput("key: the upstream credential's key must not be empty")
+        raise InvalidInput(KEY_EMPTY())
     if not secret:
-        raise InvalidInput("secret: the upstream credential's secret must not be empty")
+        raise InvalidInput(SECRET_EMPTY())
     if len(key) > 200:
-        raise InvalidInput("key: at most 200 characters")
+        raise InvalidInput(TOO_LONG(field="key", most=200))
     if len(endpoint) > 500:
-        raise InvalidInput("endpoint: at most 500 characters")
+        raise InvalidInput(TOO_LONG(field="endpoint", most=500))
     if not 1 <= every_minutes <= MAX_EVERY_MINUTES:
-        raise InvalidInput(f"every: must be from 1 to {MAX_EVERY_MINUTES} minutes (a week), got {every_minutes}")
+        raise InvalidInput(EVERY_RANGE(most=MAX_EVERY_MINUTES, got=every_minutes))
     if len(label) > MAX_LABEL:
-        raise InvalidInput(f"label: at most {MAX_LABEL} characters")
+        raise InvalidInput(TOO_LONG(field="label", most=MAX_LABEL))
     existing = uow.session.scalar(
         select(ConnectionRecord).where(
             ConnectionRecord.tenant_id == tenant_id, ConnectionRecord.endpoint == endpoint, ConnectionRecord.key == key
         )
     )
     if existing is not None:
-        raise Conflict(f"connection {existing.id} already pulls {endpoint} with key {key} for this tenant")
+        raise Conflict(ALREADY_PULLS(connection=str(existing.id), endpoint=endpoint, key=key))
     record = ConnectionRecord(
         tenant_id=tenant_id,
         endpoint=endpoint,
@@ -214,7 +238,7 @@ def pull_connection(
     with unit_of_work() as uow:
         record = uow.session.get(ConnectionRecord, connection_id)
         if record is None or (tenant_id is not None and record.tenant_id != tenant_id):
-            raise NotFound(f"no connection {connection_id} in this tenant")
+            raise NotFound(NO_CONNECTION(id=str(connection_id)))
         claim = (
             update(ConnectionRecord)
             .where(ConnectionRecord.id == connection_id, _lease_free(now))
@@ -224,7 +248,7 @@ def pull_connection(
             claim = claim.where(ConnectionRecord.next_pull_at <= now)
         if uow.session.execute(claim).rowcount != 1:  # type: ignore[attr-defined]
             if force:
-                raise Conflict(f"connection {connection_id} is being pulled right now by another process; try later")
+                raise Conflict(BEING_PULLED(id=str(connection_id)))
             return None
         uow.commit()
         endpoint, key, every = record.endpoint, record.key, record.every_minutes
@@ -293,7 +317,7 @@ def _lease_free(now: datetime) -> Any:
 def _record(uow: UnitOfWork, tenant_id: int, connection_id: int) -> ConnectionRecord:
     record = uow.session.get(ConnectionRecord, connection_id)
     if record is None or record.tenant_id != tenant_id:
-        raise NotFound(f"no connection {connection_id} in this tenant")
+        raise NotFound(NO_CONNECTION(id=str(connection_id)))
     return record
 
 

@@ -20,8 +20,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from alignment.database import Base, UnitOfWork, utcnow
 from alignment.errors import Conflict, InvalidInput, NotFound
+from alignment.messages import N_, Kind, Sentence
 
 KEY_PREFIX = "ssk_"
+
+# Why a credential cannot be issued or revoked, said on the admin page in the visitor's language.
+LABEL_LONG = Sentence("credential.label_long", N_("label must be at most %(most)s characters"), {"most": Kind.NUMBER})
+NO_CREDENTIAL = Sentence("credential.not_found", N_("no xAPI credential with key %(key)s"), {"key": Kind.TEXT})
+ALREADY_REVOKED = Sentence(
+    "credential.already_revoked",
+    N_("credential %(key)s was already revoked on %(on)s"),
+    {"key": Kind.TEXT, "on": Kind.DATE},
+)
 
 
 class CredentialRecord(Base):
@@ -80,7 +90,7 @@ def issue_credential(uow: UnitOfWork, tenant_id: int, read_only: bool = False, l
     """Issue a new key and secret for the tenant."""
     label = " ".join(label.split())
     if len(label) > 200:
-        raise InvalidInput("label must be at most 200 characters")
+        raise InvalidInput(LABEL_LONG(most=200))
     secret = secrets.token_urlsafe(32)
     record = CredentialRecord(
         tenant_id=tenant_id,
@@ -99,9 +109,9 @@ def revoke_credential(uow: UnitOfWork, key: str, tenant_id: int | None = None) -
     """Stop a credential from working, at once; its statements stay."""
     record = uow.session.scalar(select(CredentialRecord).where(CredentialRecord.key == key))
     if record is None or (tenant_id is not None and record.tenant_id != tenant_id):
-        raise NotFound(f"no xAPI credential with key {key!r}")
+        raise NotFound(NO_CREDENTIAL(key=key))
     if record.revoked_at is not None:
-        raise Conflict(f"credential {key} was already revoked on {record.revoked_at.date().isoformat()}")
+        raise Conflict(ALREADY_REVOKED(key=key, on=record.revoked_at.date()))
     record.revoked_at = utcnow()
     uow.session.flush()
     return _credential(record)

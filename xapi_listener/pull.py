@@ -24,8 +24,30 @@ from tincan import RemoteLRS
 
 from alignment.database import Base, UnitOfWork, UnitOfWorkFactory, utcnow
 from alignment.errors import InvalidInput
+from alignment.messages import N_, Kind, Sentence
 from xapi_listener.statements import StatementError, validate_statement
 from xapi_listener.store import store_statements
+
+# Why an upstream endpoint is refused, said on the admin page in the visitor's language.
+ENDPOINT_NOT_URL = Sentence(
+    "lrs.endpoint_not_url",
+    N_("the upstream endpoint %(endpoint)s is not a URL: %(error)s"),
+    {"endpoint": Kind.TEXT, "error": Kind.TEXT},
+)
+ENDPOINT_NOT_HTTP = Sentence(
+    "lrs.endpoint_not_http",
+    N_("the upstream endpoint must be an http(s) URL such as https://lrs.example.com/xapi/, got %(endpoint)s"),
+    {"endpoint": Kind.TEXT},
+)
+ENDPOINT_CREDENTIALS = Sentence(
+    "lrs.endpoint_credentials",
+    N_("the upstream endpoint must not carry credentials: give them as the key and secret"),
+)
+ENDPOINT_QUERY = Sentence(
+    "lrs.endpoint_query",
+    N_("the upstream endpoint is the xAPI base URL, without a query or fragment, got %(endpoint)s"),
+    {"endpoint": Kind.TEXT},
+)
 
 PAGE = 500
 
@@ -127,15 +149,13 @@ def normalised_endpoint(endpoint: str) -> str:
         parts = urlsplit(endpoint.strip())
         parts.port  # noqa: B018 (parsing the port is what checks it)
     except ValueError as error:
-        raise InvalidInput(f"the upstream endpoint {endpoint!r} is not a URL: {error}") from None
+        raise InvalidInput(ENDPOINT_NOT_URL(endpoint=repr(endpoint), error=str(error))) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput(
-            f"the upstream endpoint must be an http(s) URL such as https://lrs.example.com/xapi/, got {endpoint!r}"
-        )
+        raise InvalidInput(ENDPOINT_NOT_HTTP(endpoint=repr(endpoint)))
     if parts.username or parts.password:
-        raise InvalidInput("the upstream endpoint must not carry credentials: give them as the key and secret")
+        raise InvalidInput(ENDPOINT_CREDENTIALS())
     if parts.query or parts.fragment:
-        raise InvalidInput(f"the upstream endpoint is the xAPI base URL, without a query or fragment, got {endpoint!r}")
+        raise InvalidInput(ENDPOINT_QUERY(endpoint=repr(endpoint)))
     path = parts.path if parts.path.endswith("/") else parts.path + "/"
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 

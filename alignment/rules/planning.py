@@ -305,7 +305,7 @@ def check_no_prerequisite_cycle(prerequisites: dict[int, frozenset[int]]) -> Non
         for needed in sorted(prerequisites.get(node, frozenset())):
             if state.get(needed) == 1:
                 loop = [*path[path.index(needed) :], needed]
-                raise PrerequisiteCycle("prerequisites form a cycle: " + " → ".join(str(n) for n in loop))
+                raise PrerequisiteCycle(sentences.REFUSED_PREREQUISITE_CYCLE(loop=" → ".join(str(n) for n in loop)))
             if state.get(needed) is None:
                 visit(needed, [*path, needed])
         state[node] = 2

@@ -16,9 +16,9 @@ from tests.integration.conftest import World
 
 def test_skill_names_and_uris_are_unique_within_a_tenant_only(runtime: Runtime, world: World) -> None:
     with runtime.unit_of_work() as uow:
-        with pytest.raises(Conflict, match="name 'Python' already exists"):
+        with pytest.raises(Conflict, match="name “Python” already exists"):
             create_skill(uow, world.tenant.id, "Python")
-        with pytest.raises(Conflict, match=r"uri 'https://skills\.acme\.test/python' already exists"):
+        with pytest.raises(Conflict, match=r"uri “https://skills\.acme\.test/python” already exists"):
             create_skill(uow, world.tenant.id, "Python 3", uri="https://skills.acme.test/python")
         assert create_skill(uow, world.other_tenant.id, "Python").name == "Python"
 

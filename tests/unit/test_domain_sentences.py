@@ -11,10 +11,18 @@ import pytest
 from babel.messages.pofile import read_po
 from flask import Flask
 
-from alignment.messages import Kind, Message, Sentence, verbatim
-from alignment.sentences import SENTENCES, english, evidence_lines
+import lti_tool.registrations
+import xapi_listener.connections
+import xapi_listener.credentials
+import xapi_listener.pull
+from alignment.errors import InvalidInput
+from alignment.messages import SENTENCES, Kind, Message, Sentence, verbatim
+from alignment.sentences import FILE_MISSING, REFUSED_WEEKLY_HOURS, english, evidence_lines
 from lti_tool.wording import say
 from sweetspot import languages
+
+# Sentences are known once their module is imported: these define the ones the admin pages can say.
+assert lti_tool.registrations and xapi_listener.connections and xapi_listener.credentials and xapi_listener.pull
 
 SAMPLES: dict[Kind, Any] = {
     Kind.TEXT: "Zoë's “Data” course",
@@ -24,10 +32,24 @@ SAMPLES: dict[Kind, Any] = {
     Kind.TITLES: ["Python basics", "SQL joins"],
     Kind.WANTS: [["Python", 3], ["SQL", 1]],
     Kind.NEEDS: [["Excel", 2]],
+    Kind.PLACE: 12345,
+    Kind.JSON_TYPE: "an array",
 }
 SAID = {
-    "en": {Kind.NUMBER: "1234.5", Kind.PERCENT: "25%", Kind.DATE: "2026-03-12"},
-    "es": {Kind.NUMBER: "1.234,5", Kind.PERCENT: "25\xa0%", Kind.DATE: "12 mar 2026"},
+    "en": {
+        Kind.NUMBER: "1234.5",
+        Kind.PERCENT: "25%",
+        Kind.DATE: "2026-03-12",
+        Kind.PLACE: "line 12345",
+        Kind.JSON_TYPE: "an array",
+    },
+    "es": {
+        Kind.NUMBER: "1.234,5",
+        Kind.PERCENT: "25\xa0%",
+        Kind.DATE: "12 mar 2026",
+        Kind.PLACE: "línea 12.345",
+        Kind.JSON_TYPE: "un array",
+    },
 }
 ALL = sorted(SENTENCES)
 
@@ -113,6 +135,26 @@ def test_a_message_survives_json_and_text_kept_from_before_is_said_as_it_was(spa
     assert english(kept) == say(kept) == "No learning activity for 21 days (last on 2026-11-02)."
     old = Message.from_json("An English sentence stored by hand.")
     assert english(old) == say(old) == "An English sentence stored by hand.", "an unknown id is said as it is"
+
+
+def test_a_domain_error_is_english_as_text_and_in_the_page_language_as_a_message(spanish: None) -> None:
+    refused = InvalidInput(REFUSED_WEEKLY_HOURS(low=0.5, high=40, got=45.5))
+    assert str(refused) == "weekly_hours must be between 0.5 and 40, got 45.5"
+    assert say(refused.message) == "las horas semanales deben estar entre 0,5 y 40, pero son 45,5"
+    plain = InvalidInput("a sentence nobody translated")
+    assert str(plain) == say(plain.message) == "a sentence nobody translated"
+
+
+def test_a_place_in_a_file_is_a_line_or_a_json_path_said_as_given(spanish: None) -> None:
+    at_line = FILE_MISSING(where=4, field="name")
+    assert (english(at_line), say(at_line)) == ("line 4: name is missing", "línea 4: falta name")
+    in_package = FILE_MISSING(where="CFItems[3]", field="uri")
+    assert (english(in_package), say(in_package)) == ("CFItems[3]: uri is missing", "CFItems[3]: falta uri")
+
+
+def test_two_sentences_cannot_share_an_id() -> None:
+    with pytest.raises(ValueError, match="never reused"):
+        Sentence("refused.weekly_hours", "weekly hours are wrong")
 
 
 def test_a_sentence_refuses_parameters_it_does_not_name() -> None:

@@ -315,7 +315,7 @@ def test_document_without_uri_gives_a_framework_without_uri() -> None:
 
 
 def test_package_that_is_not_an_object_is_refused() -> None:
-    with pytest.raises(InvalidInput, match="the CASE package must be a JSON object, got an array"):
+    with pytest.raises(InvalidInput, match="CFPackage must be a JSON object, got an array"):
         parse_case_package([case_package()])
 
 

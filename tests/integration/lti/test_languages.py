@@ -4,6 +4,7 @@ Accept-Language decides only when the launch names no supported language."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +14,8 @@ from babel.dates import format_date
 from flask.testing import FlaskClient
 from structlog.testing import capture_logs
 
+from alignment.agendas import current_personal_agenda
+from alignment.catalogue import list_skills
 from alignment.sweeps import sweep
 from sweetspot.runtime import Runtime
 from tests.integration.conftest import World
@@ -184,3 +187,46 @@ def test_a_spanish_admin_gets_the_admin_page_and_its_notices_in_spanish(
     form = {"csrf_token": csrf(page), "endpoint": "https://lrs.acme.test/xapi/", "key": "k", "secret": "s"}
     assert client.post("/app/admin/connections", data={**form, "every_minutes": "30"}).status_code == 303
     assert "Sweetspot descargará de https://lrs.acme.test/xapi/ cada 30 minutos." in client.get("/app/admin/").text
+
+
+def test_what_the_domain_refuses_on_a_form_is_said_in_spanish_and_nothing_changes(
+    client: FlaskClient, runtime: Runtime, world: World, platform: Platform, catalogue: None
+) -> None:
+    launch(client, platform, **presenting("es-ES"))
+    token = csrf(client.get("/app/agenda").text)
+    refused = client.post("/app/agenda", data={"csrf_token": token, "weekly_hours": "45.5"})
+    assert refused.status_code == 400
+    assert "las horas semanales deben estar entre 0,25 y 40, pero son 45,5" in refused.text
+    assert "must be between" not in refused.text
+    with runtime.unit_of_work(read_only=True) as uow:
+        assert current_personal_agenda(uow, world.tenant.id, world.ana.id) is None
+
+
+def test_a_manager_missing_a_why_is_told_in_spanish_with_the_need_named_in_spanish(
+    client: FlaskClient, world: World, platform: Platform, catalogue: None
+) -> None:
+    launch(client, platform, sub="u-maria", name="Maria Manager", ROLES=[INSTRUCTOR], **presenting("es-ES"))
+    page = client.get("/app/org-agenda").text
+    refused = client.post(
+        "/app/org-agenda", data={"csrf_token": csrf(page), f"need-{world.excel.id}": "3", f"why-{world.excel.id}": ""}
+    )
+    assert refused.status_code == 400
+    assert "hace falta un porqué para Excel (crítica)" in refused.text
+
+
+def test_a_broken_skills_file_is_explained_in_spanish_line_by_line(
+    client: FlaskClient, runtime: Runtime, world: World, platform: Platform
+) -> None:
+    launch(client, platform, sub="u-admin", name="Ada Admin", ROLES=[INSTITUTION_ADMIN], **presenting("es-ES"))
+    token = csrf(client.get("/app/admin/").text)
+    with runtime.unit_of_work(read_only=True) as uow:
+        before = {s.name for s in list_skills(uow, world.tenant.id)}
+    broken = io.BytesIO(b"name,category\nKotlin,Engineering\n,Leadership\n")
+    refused = client.post("/app/admin/skills", data={"csrf_token": token, "framework": (broken, "skills.csv")})
+    assert refused.status_code == 400
+    assert "<h1>Solicitud incorrecta</h1>" in refused.text and "línea 3: falta name" in refused.text
+    with runtime.unit_of_work(read_only=True) as uow:
+        assert {s.name for s in list_skills(uow, world.tenant.id)} == before
+    not_a_package = io.BytesIO(b"[]")
+    refused = client.post("/app/admin/skills", data={"csrf_token": token, "framework": (not_a_package, "case.json")})
+    assert "CFPackage debe ser un objeto JSON, pero es un array" in refused.text
