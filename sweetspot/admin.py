@@ -33,7 +33,7 @@ from lti_tool.roles import Audience
 from lti_tool.roster import roster_status
 from lti_tool.web import only
 from xapi_listener.connections import DEFAULT_EVERY_MINUTES, add_connection, list_connections, remove_connection
-from xapi_listener.credentials import issue_credential, list_credentials, revoke_credential
+from xapi_listener.credentials import XAPI_VERSIONS, issue_credential, list_credentials, revoke_credential
 
 
 def create_blueprint(
@@ -154,8 +154,9 @@ def create_blueprint(
         """Issue an xAPI credential; its secret is shown on this page once."""
         with unit_of_work() as uow:
             issued = issue_credential(
-                uow, visitor.tenant_id, request.form.get("read_only") == "1", request.form.get("label", "")
-            )
+                uow, visitor.tenant_id, request.form.get("read_only") == "1", request.form.get("label", ""),
+                request.form.get("xapi_version", XAPI_VERSIONS[0]),
+            )  # fmt: skip
             uow.commit()
         return render_template("admin.html", **page(visitor), issued=issued)
 

@@ -23,10 +23,17 @@ from alignment.errors import Conflict, InvalidInput, NotFound
 from alignment.messages import N_, Kind, Sentence
 
 KEY_PREFIX = "ssk_"
+XAPI_VERSIONS = ("1.0.3", "2.0.0")
+"""The versions a credential's client may speak; the first is the default."""
 
 # Why a credential cannot be issued or revoked, said on the admin page in the visitor's language.
 LABEL_LONG = Sentence("credential.label_long", N_("label must be at most %(most)s characters"), {"most": Kind.NUMBER})
 NO_CREDENTIAL = Sentence("credential.not_found", N_("no xAPI credential with key %(key)s"), {"key": Kind.TEXT})
+UNKNOWN_VERSION = Sentence(
+    "credential.unknown_version",
+    N_("xapi_version must be one of %(versions)s, got %(got)s"),
+    {"versions": Kind.TEXT, "got": Kind.TEXT},
+)
 ALREADY_REVOKED = Sentence(
     "credential.already_revoked",
     N_("credential %(key)s was already revoked on %(on)s"),
@@ -45,6 +52,7 @@ class CredentialRecord(Base):
     secret_digest: Mapped[str] = mapped_column(String(64))
     read_only: Mapped[bool] = mapped_column(Boolean)
     label: Mapped[str] = mapped_column(String(200))
+    xapi_version: Mapped[str] = mapped_column(String(8), server_default=XAPI_VERSIONS[0])
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
 
@@ -60,6 +68,8 @@ class Credential:
     label: str
     created_at: datetime
     revoked_at: datetime | None
+    xapi_version: str = XAPI_VERSIONS[0]
+    """The xAPI version its client speaks: what a request that names no version is answered with."""
 
 
 @dataclass(frozen=True)
@@ -83,14 +93,19 @@ def _credential(record: CredentialRecord) -> Credential:
         label=record.label,
         created_at=record.created_at,
         revoked_at=record.revoked_at,
+        xapi_version=record.xapi_version,
     )
 
 
-def issue_credential(uow: UnitOfWork, tenant_id: int, read_only: bool = False, label: str = "") -> IssuedCredential:
-    """Issue a new key and secret for the tenant."""
+def issue_credential(
+    uow: UnitOfWork, tenant_id: int, read_only: bool = False, label: str = "", xapi_version: str = XAPI_VERSIONS[0]
+) -> IssuedCredential:
+    """Issue a new key and secret for the tenant, for a client that speaks `xapi_version`."""
     label = " ".join(label.split())
     if len(label) > 200:
         raise InvalidInput(LABEL_LONG(most=200))
+    if xapi_version not in XAPI_VERSIONS:
+        raise InvalidInput(UNKNOWN_VERSION(versions=", ".join(XAPI_VERSIONS), got=repr(xapi_version)))
     secret = secrets.token_urlsafe(32)
     record = CredentialRecord(
         tenant_id=tenant_id,
@@ -98,6 +113,7 @@ def issue_credential(uow: UnitOfWork, tenant_id: int, read_only: bool = False, l
         secret_digest=_digest(secret),
         read_only=read_only,
         label=label,
+        xapi_version=xapi_version,
         created_at=utcnow(),
     )
     uow.session.add(record)

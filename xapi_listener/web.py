@@ -32,7 +32,7 @@ from xapi_listener.attachments import (
     parts_for,
     store_parts,
 )
-from xapi_listener.credentials import Credential, CredentialCache, authenticate
+from xapi_listener.credentials import XAPI_VERSIONS, Credential, CredentialCache, authenticate
 from xapi_listener.formats import canonical_format, ids_format
 from xapi_listener.forwarding import forwarded_statements, forwarded_version
 from xapi_listener.params import refuse_unknown, timestamp
@@ -93,10 +93,14 @@ def create_blueprint(
         if request.endpoint == "xapi.about":
             return
         g.started_at = utcnow()
-        if request.endpoint == "xapi.forwarded" and "X-Experience-API-Version" not in request.headers:
+        if "X-Experience-API-Version" in request.headers:
+            g.xapi_version = _negotiate_version()
+        elif request.endpoint == "xapi.forwarded":
             g.xapi_version = None  # forwarders often send no version header: each body says (see forwarding.py)
         else:
-            g.xapi_version = _negotiate_version()
+            # Refused; the answer names the version the credential's client speaks (1.0.3 for a stranger).
+            g.xapi_version = _version_of_client(unit_of_work, credentials)
+            raise BadRequest("X-Experience-API-Version: the header is required (1.0.3 or 2.0.0)")
         if request.endpoint in STATEMENT_WRITES:
             # Where the statements are written, revocation is checked again (see CredentialCache).
             g.credential = _authenticate(unit_of_work, credentials)
@@ -227,13 +231,19 @@ def _requested_family() -> str | None:
 
 
 def _negotiate_version() -> str:
-    requested = request.headers.get("X-Experience-API-Version")
-    if requested is None:
-        raise BadRequest("X-Experience-API-Version: the header is required (1.0.3 or 2.0.0)")
+    requested = request.headers["X-Experience-API-Version"]
     parts = requested.split(".")
     if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts) or parts[:2] not in (["1", "0"], ["2", "0"]):
         raise BadRequest(f"X-Experience-API-Version: {requested!r} is not a version this LRS speaks (1.0.x or 2.0.x)")
     return "2.0.0" if parts[0] == "2" else "1.0.3"
+
+
+def _version_of_client(unit_of_work: UnitOfWorkFactory, cache: CredentialCache) -> str:
+    """The xAPI version the request's credential was issued for, or 1.0.3 when it names no live credential."""
+    try:
+        return _authenticate(unit_of_work, cache).xapi_version
+    except Unauthorized:
+        return XAPI_VERSIONS[0]
 
 
 def _authenticate(

@@ -18,7 +18,7 @@ from xapi_listener.connections import (
     pull_connection,
     remove_connection,
 )
-from xapi_listener.credentials import issue_credential, list_credentials, revoke_credential
+from xapi_listener.credentials import XAPI_VERSIONS, issue_credential, list_credentials, revoke_credential
 from xapi_listener.handoff import replay
 from xapi_listener.loading import load_file
 from xapi_listener.pull import pull
@@ -38,13 +38,20 @@ def credentials() -> None:
 @tenant_option
 @click.option("--read-only", is_flag=True, help="May read statements but not write them.")
 @click.option("--label", default="", help="Who uses it, e.g. 'Moodle logstore_xapi'.")
+@click.option(
+    "--xapi-version",
+    type=click.Choice(XAPI_VERSIONS),
+    default=XAPI_VERSIONS[0],
+    show_default=True,
+    help="The xAPI version the client speaks: what a request naming no version is answered with.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_state
-def create(state: CliState, tenant_slug: str, read_only: bool, label: str, as_json: bool) -> None:
+def create(state: CliState, tenant_slug: str, read_only: bool, label: str, xapi_version: str, as_json: bool) -> None:
     """Issue a key and secret; the secret is printed this once and cannot be shown again."""
     tenant = find_tenant(state, tenant_slug)
     with state.current_runtime.unit_of_work() as uow:
-        issued = issue_credential(uow, tenant.id, read_only, label)
+        issued = issue_credential(uow, tenant.id, read_only, label, xapi_version)
         uow.commit()
     if as_json:
         click.echo(
@@ -54,6 +61,7 @@ def create(state: CliState, tenant_slug: str, read_only: bool, label: str, as_js
                     "secret": issued.secret,
                     "tenant": tenant.slug,
                     "read_only": read_only,
+                    "xapi_version": xapi_version,
                     "endpoint": "/xapi/",
                 }
             )
@@ -85,7 +93,7 @@ def list_command(state: CliState, tenant_slug: str) -> None:
     for c in found:
         status = f"revoked {c.revoked_at.date().isoformat()}" if c.revoked_at else "live"
         access = "read-only" if c.read_only else "read-write"
-        click.echo(f"{c.key}  {access:<10}  {status:<18}  {c.label}")
+        click.echo(f"{c.key}  {access:<10}  xAPI {c.xapi_version}  {status:<18}  {c.label}")
 
 
 @xapi.command("load")

@@ -21,6 +21,7 @@ from lti_tool.registrations import DeploymentStatus, deployment_seen_at_launch, 
 from sweetspot.runtime import Runtime
 from tests.integration.conftest import World
 from tests.integration.lti.conftest import INSTITUTION_ADMIN, INSTRUCTOR, MENTOR, Platform, launch
+from xapi_listener.credentials import list_credentials
 
 
 @pytest.fixture
@@ -192,6 +193,13 @@ def test_an_admin_activates_a_pending_deployment_and_creates_an_xapi_credential_
     secret = re.search(r'Secret: <span class="secret">([^<]+)</span>', created)
     assert secret is not None
     assert secret.group(1) not in client.get("/app/admin/").text, "the secret is shown once"
+    for_v2 = {"csrf_token": csrf(page), "label": "cmi5 player", "xapi_version": "2.0.0"}
+    assert "cmi5 player" in client.post("/app/admin/credentials", data=for_v2).text
+    with runtime.unit_of_work(read_only=True) as uow:
+        issued = {c.label: c.xapi_version for c in list_credentials(uow, world.tenant.id)}
+    assert issued == {"Moodle logstore": "1.0.3", "cmi5 player": "2.0.0"}
+    refused = client.post("/app/admin/credentials", data={**for_v2, "xapi_version": "0.95"})
+    assert refused.status_code == 400 and "xapi_version must be one of 1.0.3, 2.0.0" in refused.text
 
 
 def test_pages_are_framed_only_by_the_launching_platform(client: FlaskClient, platform: Platform) -> None:

@@ -42,9 +42,9 @@ class Lrs:
         return self.client.get("/xapi/statements", query_string=params, headers=self.headers())
 
 
-def make_credential(runtime: Runtime, tenant_id: int, read_only: bool = False) -> str:
+def make_credential(runtime: Runtime, tenant_id: int, read_only: bool = False, xapi_version: str = "1.0.3") -> str:
     with runtime.unit_of_work() as uow:
-        issued = issue_credential(uow, tenant_id, read_only, "tests")
+        issued = issue_credential(uow, tenant_id, read_only, "tests", xapi_version)
         uow.commit()
     return basic(issued.credential.key, issued.secret)
 

@@ -109,6 +109,16 @@ def test_credential_commands(cli: Cli, world: World) -> None:
     assert again.exit_code == 1 and "already revoked" in again.output
 
 
+def test_a_credential_is_issued_for_the_xapi_version_its_client_speaks(cli: Cli, world: World) -> None:
+    assert (
+        json.loads(cli("xapi", "credentials", "create", "--tenant", "acme", "--json").output)["xapi_version"] == "1.0.3"
+    )
+    created = cli("xapi", "credentials", "create", "--tenant", "acme", "--xapi-version", "2.0.0", "--json")
+    assert json.loads(created.output)["xapi_version"] == "2.0.0"
+    refused = cli("xapi", "credentials", "create", "--tenant", "acme", "--xapi-version", "0.95")
+    assert refused.exit_code == 2 and "'0.95' is not one of '1.0.3', '2.0.0'" in refused.output
+
+
 def test_pull_from_an_unreachable_lrs_says_so(cli: Cli, world: World) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -171,6 +171,23 @@ def test_missing_or_unknown_version_header_is_refused(lrs: Lrs) -> None:
     assert lrs.get().status_code == 400
 
 
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT"])
+def test_a_request_naming_no_version_is_answered_in_the_version_its_credential_speaks(
+    client: FlaskClient, runtime: Runtime, world: World, method: str
+) -> None:
+    # The 1.0.3 and 2.0 conformance suites each expect their own version on this refusal.
+    url = "/xapi/statements" + (f"?statementId={uuid.uuid4()}" if method == "PUT" else "")
+    body = statement() if method != "GET" else None
+    for speaks in ("1.0.3", "2.0.0"):
+        authorization = make_credential(runtime, world.tenant.id, xapi_version=speaks)
+        refused = client.open(url, method=method, json=body, headers={"Authorization": authorization})
+        assert refused.status_code == 400 and "X-Experience-API-Version" in refused.get_json()["message"]
+        assert refused.headers["X-Experience-API-Version"] == speaks
+    stranger = client.open(url, method=method, json=body, headers={"Authorization": "Basic c3NrX25vOm5v"})
+    assert stranger.status_code == 400 and stranger.headers["X-Experience-API-Version"] == "1.0.3"
+    assert Lrs(client, make_credential(runtime, world.tenant.id)).get().get_json()["statements"] == []
+
+
 def test_credentials_are_required_and_checked(lrs: Lrs, runtime: Runtime, world: World) -> None:
     anonymous = lrs.client.get("/xapi/statements", headers={"X-Experience-API-Version": "1.0.3"})
     assert anonymous.status_code == 401
