@@ -21,8 +21,13 @@ from sweetspot.database import require_current_schema
 from sweetspot.jobs import HandOffTrigger, Jobs, build_jobs
 from sweetspot.runtime import Runtime
 from xapi_listener.alternate import AlternateRequestSyntax
+from xapi_listener.credentials import CredentialCache
+from xapi_listener.direct import DirectStatementWrites
 
 log = structlog.get_logger(__name__)
+
+API_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin"}
+"""Security headers on every response; pages add their Content-Security-Policy."""
 
 Edge = Literal["lti", "xapi"]
 ALL_EDGES: tuple[Edge, ...] = ("lti", "xapi")
@@ -62,13 +67,19 @@ def create_app(runtime: Runtime, edges: Collection[Edge] = ALL_EDGES) -> Flask:
             admin.create_blueprint(runtime.unit_of_work, runtime.connection_cipher, jobs.push_scores)
         )
     if "xapi" in edges:
-        trigger = HandOffTrigger(jobs.hand_off)
+        stored = partial(_enqueue_hand_off, HandOffTrigger(jobs.hand_off))
+        credentials = CredentialCache()
         listener = xapi_listener.web.create_blueprint(
-            runtime.unit_of_work, partial(_enqueue_hand_off, trigger), runtime.autocommit_engine
+            runtime.unit_of_work, stored, runtime.autocommit_engine, credentials
         )
         csrf.exempt(listener)  # an API authenticated by HTTP Basic, not a browser session
         app.register_blueprint(listener)
         app.wsgi_app = AlternateRequestSyntax(app.wsgi_app, "/xapi/", runtime.xapi.max_body_bytes)  # type: ignore[method-assign]
+        if runtime.autocommit_engine is not None:
+            app.wsgi_app = DirectStatementWrites(  # type: ignore[method-assign]
+                app.wsgi_app, runtime.autocommit_engine, credentials, stored, runtime.xapi.max_body_bytes,
+                API_HEADERS, request_context.request_id_for,
+            )  # fmt: skip
     if runtime.settings.trusted_proxies:
         # Outermost, so every layer sees the client's scheme and host.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -97,8 +108,8 @@ def _enqueue_roster_sync(jobs: Jobs, visitor: Visitor) -> None:
 
 
 def _add_security_headers(response: Response) -> Response:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    for name, value in API_HEADERS.items():
+        response.headers.setdefault(name, value)
     if response.mimetype == "text/html":
         # Only the platform that launched this visitor may frame the pages or receive their forms.
         visitor = lti_tool.web.current_visitor() if "lti" in current_app.blueprints else None

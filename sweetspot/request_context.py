@@ -22,9 +22,13 @@ def init_app(app: Flask) -> None:
     app.teardown_request(_forget)
 
 
+def request_id_for(offered: str) -> str:
+    """The id of a request: the one the load balancer offered in X-Request-ID if acceptable, else a new one."""
+    return offered if ACCEPTABLE_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+
+
 def _start() -> None:
-    offered = request.headers.get("X-Request-ID", "")
-    g.request_id = offered if ACCEPTABLE_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+    g.request_id = request_id_for(request.headers.get("X-Request-ID", ""))
     g.started = time.perf_counter()
     structlog.contextvars.bind_contextvars(request_id=g.request_id)
 

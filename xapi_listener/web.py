@@ -33,6 +33,7 @@ from xapi_listener.attachments import (
     store_parts,
 )
 from xapi_listener.credentials import XAPI_VERSIONS, Credential, CredentialCache, authenticate
+from xapi_listener.direct import authority_of, negotiated_version
 from xapi_listener.formats import canonical_format, ids_format
 from xapi_listener.forwarding import forwarded_statements, forwarded_version
 from xapi_listener.params import refuse_unknown, timestamp
@@ -76,14 +77,17 @@ def create_blueprint(
     unit_of_work: UnitOfWorkFactory,
     statements_stored: Callable[[int], None],
     autocommit_engine: Engine | None = None,
+    credentials: CredentialCache | None = None,
 ) -> Blueprint:
     """The xAPI routes; `statements_stored(tenant_id)` is called after each commit of new statements.
 
     With `autocommit_engine` (PostgreSQL), a batch of new statements is stored in one autocommitted INSERT
     that also checks the credential (`store.insert_at_once`); anything else goes through a transaction.
+    `credentials` is the process's cache of recently authenticated credentials (shared with
+    `direct.DirectStatementWrites`, which answers from it alone).
     """
     blueprint = Blueprint("xapi", __name__, url_prefix="/xapi")
-    credentials = CredentialCache()
+    credentials = credentials if credentials is not None else CredentialCache()
 
     def store(batch: list[dict[str, Any]], parts: dict[str, Part], forwarded: bool = False) -> tuple[str, ...]:
         return _store(unit_of_work, autocommit_engine, credentials, statements_stored, batch, parts, forwarded)
@@ -232,10 +236,10 @@ def _requested_family() -> str | None:
 
 def _negotiate_version() -> str:
     requested = request.headers["X-Experience-API-Version"]
-    parts = requested.split(".")
-    if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts) or parts[:2] not in (["1", "0"], ["2", "0"]):
+    version = negotiated_version(requested)
+    if version is None:
         raise BadRequest(f"X-Experience-API-Version: {requested!r} is not a version this LRS speaks (1.0.x or 2.0.x)")
-    return "2.0.0" if parts[0] == "2" else "1.0.3"
+    return version
 
 
 def _version_of_client(unit_of_work: UnitOfWorkFactory, cache: CredentialCache) -> str:
@@ -325,15 +329,10 @@ def _store(
     forwarded: bool,
 ) -> tuple[str, ...]:
     credential: Credential = g.credential
-    authority = {
-        "objectType": "Agent",
-        "name": credential.label or credential.key,
-        "account": {"homePage": request.url_root + "xapi/", "name": credential.key},
-    }
     prepared = prepare_statements(
         batch,
         stored=utcnow(),
-        authority=authority,
+        authority=authority_of(credential, request.url_root),
         version="2.0.0" if g.xapi_version == "2.0.0" else "1.0.0",
         # xAPI 2.0 (IEEE 9274.1.1 §4.1.2.1) rejects a batch that uses one id twice; a forwarder's
         # batch may repeat a statement it is retrying, which is harmless when the content is the same.

@@ -29,6 +29,11 @@ class Lrs:
     authorization: str
     version: str = "1.0.3"
 
+    @property
+    def credential_key(self) -> str:
+        """The key of the credential this client sends."""
+        return base64.b64decode(self.authorization.split()[1]).decode().split(":")[0]
+
     def headers(self, **extra: str) -> dict[str, str]:
         return {"Authorization": self.authorization, "X-Experience-API-Version": self.version, **extra}
 
