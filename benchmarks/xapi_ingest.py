@@ -526,6 +526,13 @@ def _admin() -> psycopg.Connection[Any]:
     return psycopg.connect(f"{POSTGRES_URL}/postgres", autocommit=True)
 
 
+def _postgres_settings() -> str:
+    """The server settings that matter for writes, as SHOW gives them."""
+    names = ("server_version", "shared_buffers", "max_wal_size", "wal_compression", "checkpoint_timeout")
+    with _admin() as admin:
+        return ", ".join(f"{name} {admin.execute(f'SHOW {name}').fetchone()[0]}" for name in names)  # type: ignore[index]
+
+
 def _basic(key: str, secret: str) -> str:
     return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
 
@@ -941,6 +948,7 @@ def rewrite_markdown(output: Path) -> None:
 
 def main() -> None:
     """Parse arguments, run both benchmarks and write the results."""
+    global POSTGRES_URL
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--statements", type=int, default=100_000, help="Statements in each batched load.")
     parser.add_argument("--single-statements", type=int, default=20_000, help="Statements sent one per request.")
@@ -965,11 +973,17 @@ def main() -> None:
         help="Leave Ralph's fs LRS backend writing with 'create' (it then fails).",
     )
     parser.add_argument("--skip-sweetspot", action="store_true")
+    parser.add_argument(
+        "--postgres-server",
+        default=POSTGRES_URL,
+        help="PostgreSQL server for Sweetspot (the benchmark creates and drops its own database there).",
+    )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/11", help="Redis for Sweetspot's job queue.")
     parser.add_argument("--quick", action="store_true", help="Small counts, for a smoke run.")
     parser.add_argument("--markdown-only", action="store_true", help="Rewrite the .md from the .json, run nothing.")
     parser.add_argument("--output", type=Path, default=RESULTS / "xapi-ingest", help="Results path without suffix.")
     args = parser.parse_args()
+    POSTGRES_URL = args.postgres_server.rstrip("/")
     if args.markdown_only:
         rewrite_markdown(args.output)
         return
@@ -1000,6 +1014,7 @@ def main() -> None:
         setup["Sweetspot server"] = (
             f"`{info.pop('server_command')}` (gunicorn gthread), PostgreSQL {POSTGRES_URL}, jobs on Redis"
         )
+        setup["PostgreSQL settings"] = _postgres_settings()
         setup.update({f"Sweetspot {k}": v for k, v in info.items()})
     if not args.skip_ralph:
         ralph_results, info = bench_ralph(plan, logs, args.unpatched_ralph)
