@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from alignment.database import Base, UnitOfWork, dialect_of, insert_for, utcnow
+from alignment.database import Base, UnitOfWork, among, dialect_of, insert_for, utcnow
 from alignment.errors import InvalidInput
 from alignment.mappings import every_matcher, matchers_naming
 from alignment.people import PersonRecord
@@ -209,7 +209,7 @@ def events_by_person(
         e.success,
         e.progress,
         e.voids,
-    ).where(e.tenant_id == tenant_id, e.person_id.in_(list(person_ids)))
+    ).where(e.tenant_id == tenant_id, among(uow, e.person_id, person_ids))
     if until is not None:
         query = query.where(e.occurred_at < until)
     rows = uow.session.execute(query.order_by(e.occurred_at, e.id))
@@ -261,30 +261,40 @@ def learning_as_of(
     if not person_ids:
         return {}
     wanted = index.opportunities
-    a = LearnerActivityRecord
-    rows = {
-        row.person_id: row
-        for row in uow.session.execute(
-            select(a.person_id, a.latest_event_at, a.last_activity_at, a.days_from, a.active_days).where(
-                a.tenant_id == tenant_id, a.person_id.in_(list(person_ids))
-            )
+    a, i = LearnerActivityRecord, ItemProgressRecord
+    # One query: each learner's activity tally and, where the tallies hold at `as_of`, their progress rows.
+    holds = a.latest_event_at < as_of
+    query = (
+        select(
+            a.person_id,
+            a.latest_event_at,
+            a.last_activity_at,
+            a.days_from,
+            a.active_days,
+            i.opportunity_id,
+            i.first_activity_at,
+            i.last_activity_at,
+            i.finished_at,
+            i.done_fraction,
+            i.events,
+            i.completed_parts,
         )
-    }
-    tallied = [
-        p for p in person_ids if p in rows and rows[p].latest_event_at is not None and rows[p].latest_event_at < as_of
-    ]
+        .outerjoin(i, (i.person_id == a.person_id) & holds)
+        .where(a.tenant_id == tenant_id, among(uow, a.person_id, person_ids))
+    )
+    rows: dict[int, tuple[datetime | None, datetime | None, date | None, bytes]] = {}
     progress: dict[int, dict[int, ItemProgress]] = defaultdict(dict)
-    if tallied:
-        i = ItemProgressRecord
-        for person, item in _stored_progress(uow, i.tenant_id == tenant_id, i.person_id.in_(tallied)):
-            if item.opportunity_id in wanted:
-                progress[person][item.opportunity_id] = item
+    for person, latest, last, days_from, bits, opportunity, *item in uow.session.execute(query):
+        rows[person] = (latest, last, days_from, bits)
+        if opportunity is not None and opportunity in wanted:
+            progress[person][opportunity] = ItemProgress(opportunity, *item)
+    tallied = [p for p in person_ids if p in rows and (latest := rows[p][0]) is not None and latest < as_of]
     last_day = as_of.date()
     result = {
         person: Learning(
             progress[person],
-            rows[person].last_activity_at,
-            days_between(rows[person].days_from, rows[person].active_days, days_since, last_day)
+            rows[person][1],
+            days_between(rows[person][2], rows[person][3], days_since, last_day)
             if days_since is not None
             else frozenset(),
         )
@@ -323,7 +333,7 @@ def tally(uow: UnitOfWork, tenant_id: int, events: Sequence[LearningEvent], inde
             .distinct()
             .where(
                 LearningEventRecord.tenant_id == tenant_id,
-                LearningEventRecord.person_id.in_(unbuilt),
+                among(uow, LearningEventRecord.person_id, unbuilt),
                 LearningEventRecord.event_id.not_in([e.event_id for e in events]),
             )
         )
@@ -339,7 +349,7 @@ def tally(uow: UnitOfWork, tenant_id: int, events: Sequence[LearningEvent], inde
                 select(LearningEventRecord.person_id).where(
                     LearningEventRecord.tenant_id == tenant_id,
                     LearningEventRecord.voids.is_not(None),
-                    LearningEventRecord.voids.in_(ids),
+                    among(uow, LearningEventRecord.voids, ids),
                 )
             )
         )
@@ -452,7 +462,8 @@ def _add_to_tallies(
     i = ItemProgressRecord
     current: dict[tuple[int, int], ItemProgress] = {}
     if touched:
-        where = (i.person_id.in_({p for p, _ in touched}), i.opportunity_id.in_({o for _, o in touched}))
+        people, opportunities = {p for p, _ in touched}, {o for _, o in touched}
+        where = (among(uow, i.person_id, people), among(uow, i.opportunity_id, opportunities))
         for person, item in _stored_progress(uow, *where):
             if (person, item.opportunity_id) in touched:
                 current[(person, item.opportunity_id)] = item
@@ -511,21 +522,21 @@ def _locked_tallies(uow: UnitOfWork, tenant_id: int, people: list[int]) -> dict[
     so that two transactions adding to one learner's tallies take turns."""
     a = LearnerActivityRecord
     locked = select(a.person_id, a.latest_event_at, a.last_activity_at, a.days_from, a.active_days).with_for_update()
-    found = {row.person_id: row for row in uow.session.execute(locked.where(a.person_id.in_(people)))}
+    found = {row.person_id: row for row in uow.session.execute(locked.where(among(uow, a.person_id, people)))}
     missing = [p for p in people if p not in found]
     if missing:
         empty = {"tenant_id": tenant_id, "latest_event_at": None, "last_activity_at": None, "days_from": None}
         values = [{"person_id": p, **empty, "active_days": b""} for p in missing]
         make = postgresql.insert if uow.session.get_bind().dialect.name == "postgresql" else sqlite.insert
         uow.session.execute(make(a).on_conflict_do_nothing(index_elements=["person_id"]), values)
-        found |= {row.person_id: row for row in uow.session.execute(locked.where(a.person_id.in_(missing)))}
+        found |= {row.person_id: row for row in uow.session.execute(locked.where(among(uow, a.person_id, missing)))}
     return found
 
 
 def _check_people(uow: UnitOfWork, tenant_id: int, person_ids: set[int]) -> None:
     found = set(
         uow.session.scalars(
-            select(PersonRecord.id).where(PersonRecord.tenant_id == tenant_id, PersonRecord.id.in_(person_ids))
+            select(PersonRecord.id).where(PersonRecord.tenant_id == tenant_id, among(uow, PersonRecord.id, person_ids))
         )
     )
     missing = sorted(person_ids - found)

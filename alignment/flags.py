@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, func, insert, select, text, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from alignment.database import Base, UnitOfWork
+from alignment.database import Base, UnitOfWork, among
 from alignment.errors import Conflict, InvalidInput, NotFound
 from alignment.messages import Message
 from alignment.rules.stalls import Finding, Severity, StallRule
@@ -313,7 +313,7 @@ def _latest_by_rule(
     f = StallFlagRecord
     newest = (
         select(func.max(f.id))
-        .where(f.tenant_id == tenant_id, f.context_id == context_id, f.person_id.in_(person_ids))
+        .where(f.tenant_id == tenant_id, f.context_id == context_id, among(uow, f.person_id, person_ids))
         .group_by(f.person_id, f.rule)
     )
     rows = uow.session.execute(

@@ -30,12 +30,11 @@ from sqlalchemy import (
     func,
     insert,
     select,
-    tuple_,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from alignment import sentences
-from alignment.database import Base, UnitOfWork
+from alignment.database import Base, UnitOfWork, among
 from alignment.messages import Message
 from alignment.rules.planning import LeftOut, Plan, PlannedItem
 from alignment.rules.progress import ItemProgress
@@ -211,58 +210,58 @@ class RoadmapState:
 def roadmap_states(
     uow: UnitOfWork, tenant_id: int, context_id: int, person_ids: Sequence[int], until: datetime | None = None
 ) -> dict[int, RoadmapState]:
-    """Each person's roadmap state in the context (from versions made before `until`, if given), in three
-    queries whatever their number; only the current version's plan is read."""
+    """Each person's roadmap state in the context (from versions made before `until`, if given), in one
+    query whatever their number; only the current version's plan is read."""
     if not person_ids:
         return {}
     r = RoadmapRecord
-    where = [r.tenant_id == tenant_id, r.context_id == context_id, r.person_id.in_(list(person_ids))]
+    where = [r.tenant_id == tenant_id, r.context_id == context_id, among(uow, r.person_id, person_ids)]
     if until is not None:
         where.append(r.created_at < until)
-    summary = list(
-        uow.session.execute(
-            select(
-                r.person_id,
-                func.max(r.version),
-                func.min(r.created_at),
-                func.max(case((r.trigger != Trigger.PROGRESS.value, r.version))),
-            )
-            .where(*where)
-            .group_by(r.person_id)
+    summary = (
+        select(
+            r.person_id.label("person_id"),
+            func.max(r.version).label("version"),
+            func.min(r.created_at).label("first_made_at"),
+            func.max(case((r.trigger != Trigger.PROGRESS.value, r.version))).label("rescoped"),
+        )
+        .where(*where)
+        .group_by(r.person_id)
+        .subquery()
+    )
+    current, baseline = aliased(RoadmapRecord), aliased(RoadmapRecord)
+    rows = uow.session.execute(
+        select(
+            summary.c.person_id,
+            summary.c.version,
+            summary.c.first_made_at,
+            baseline.starts_on,
+            baseline.projected_finish,
+            current.steps,
+            case((current.steps.is_(None), cast(current.plan, Text))),
+        )
+        .join(
+            current,
+            (current.context_id == context_id)
+            & (current.person_id == summary.c.person_id)
+            & (current.version == summary.c.version),
+        )
+        .outerjoin(
+            baseline,
+            (baseline.context_id == context_id)
+            & (baseline.person_id == summary.c.person_id)
+            & (baseline.version == summary.c.rescoped),
         )
     )
-    if not summary:
-        return {}
-    stored = {
-        person: steps or plan
-        for person, steps, plan in uow.session.execute(
-            select(r.person_id, r.steps, case((r.steps.is_(None), cast(r.plan, Text)))).where(
-                r.context_id == context_id, tuple_(r.person_id, r.version).in_([(row[0], row[1]) for row in summary])
-            )
-        )
-    }
-    rescoped = [(row[0], row[3]) for row in summary if row[3] is not None]
-    baselines = {
-        person: (starts, finish)
-        for person, starts, finish in (
-            uow.session.execute(
-                select(r.person_id, r.starts_on, r.projected_finish).where(
-                    r.context_id == context_id, tuple_(r.person_id, r.version).in_(rescoped)
-                )
-            )
-            if rescoped
-            else []
-        )
-    }
     return {
         person: RoadmapState(
             version=version,
             first_made_at=first,
-            baseline_start=baselines.get(person, (None, None))[0],
-            baseline_finish=baselines.get(person, (None, None))[1],
-            stored_steps=stored[person],
+            baseline_start=starts,
+            baseline_finish=finish,
+            stored_steps=steps or plan,
         )
-        for person, version, first, _ in summary
+        for person, version, first, starts, finish, steps, plan in rows
     }
 
 
@@ -290,7 +289,7 @@ def latest_versions(
     r = RoadmapRecord
     newest = (
         select(r.person_id, func.max(r.version).label("version"))
-        .where(r.tenant_id == tenant_id, r.context_id == context_id, r.person_id.in_(list(person_ids)))
+        .where(r.tenant_id == tenant_id, r.context_id == context_id, among(uow, r.person_id, person_ids))
         .group_by(r.person_id)
         .subquery()
     )
@@ -315,7 +314,7 @@ def roadmap_versions_by_person(
     query = select(RoadmapRecord).where(
         RoadmapRecord.tenant_id == tenant_id,
         RoadmapRecord.context_id == context_id,
-        RoadmapRecord.person_id.in_(list(person_ids)),
+        among(uow, RoadmapRecord.person_id, person_ids),
     )
     if until is not None:
         query = query.where(RoadmapRecord.created_at < until)
