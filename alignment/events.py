@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     delete,
     insert,
+    literal_column,
     select,
     text,
     update,
@@ -129,8 +130,9 @@ def record_learning(
     batch = list(events)
     if not batch:
         return Recorded(0, {})
-    if not people_checked:
-        _check_people(uow, tenant_id, {e.learner_id for e in batch})
+    # The learners' tallies are locked first; one of the tenant's is proof enough that its learner is a
+    # person of the tenant, so only learners without one are looked up.
+    tallies = _locked_tallies(uow, tenant_id, sorted({e.learner_id for e in batch}), people_checked)
     for event in batch:
         if event.occurred_at.tzinfo is None:
             raise InvalidInput(f"event {event.event_id}: occurred_at must carry a time zone")
@@ -141,7 +143,7 @@ def record_learning(
     for event in batch:
         batch_by_id.setdefault(event.event_id, event)
     # Stored once by id: an event already stored is skipped by the database, in the same statement.
-    stored = uow.session.scalars(
+    stored = uow.session.execute(
         _event_insert(dialect_of(uow)),
         [
             {
@@ -162,7 +164,8 @@ def record_learning(
             for e in batch_by_id.values()
         ],
     ).all()
-    new_ids = set(stored)
+    new_ids = {event_id for event_id, _ in stored}
+    voided = {event_id for event_id, voided in stored if voided}
     fresh = {event_id: event for event_id, event in batch_by_id.items() if event_id in new_ids}
     if not fresh:
         return Recorded(0, {})
@@ -174,15 +177,23 @@ def record_learning(
         {e.lti_resource_link_id for e in new if e.lti_resource_link_id},
     )
     unmatched = frozenset(e.activity_id for e in new if e.activity_id and e.voids is None and not index.matches(e))
-    return Recorded(len(fresh), tally(uow, tenant_id, new, index), unmatched)
+    return Recorded(len(fresh), tally(uow, tenant_id, new, index, tallies, voided), unmatched)
 
 
 @cache
 def _event_insert(dialect: str) -> Any:
+    """Store events not stored yet, returning each new one's id and whether an event stored before voids it."""
+    table = LearningEventRecord.__table__
+    # Written out: SQLite's RETURNING clause is compiled without table names, which would lose the correlation.
+    voided = literal_column(
+        "EXISTS (SELECT 1 FROM learning_events AS voider WHERE voider.tenant_id = learning_events.tenant_id"
+        " AND voider.voids = learning_events.event_id)",
+        Boolean,
+    )
     return (
-        insert_for(dialect, LearningEventRecord.__table__)
-        .on_conflict_do_nothing(index_elements=[LearningEventRecord.tenant_id, LearningEventRecord.event_id])
-        .returning(LearningEventRecord.event_id)
+        insert_for(dialect, table)
+        .on_conflict_do_nothing(index_elements=[table.c.tenant_id, table.c.event_id])
+        .returning(table.c.event_id, voided)
     )
 
 
@@ -312,10 +323,18 @@ def learning_as_of(
     return {person: result.get(person, nothing) for person in person_ids}
 
 
-def tally(uow: UnitOfWork, tenant_id: int, events: Sequence[LearningEvent], index: MatcherIndex) -> dict[int, set[int]]:
+def tally(
+    uow: UnitOfWork,
+    tenant_id: int,
+    events: Sequence[LearningEvent],
+    index: MatcherIndex,
+    rows: Mapping[int, Any],
+    voided: Collection[str],
+) -> dict[int, set[int]]:
     """Add newly stored events to their learners' tallies; return, per learner, the opportunities (of any
     status) those events finished. `index` holds every mapping of the activities and links they name
-    (`mappings.matchers_naming`).
+    (`mappings.matchers_naming`), `rows` the learners' locked tallies (`_locked_tallies`), and `voided` the
+    ids of those events that events stored before them void.
 
     Learners whose tallies the events cannot simply be added to — a voiding event, an event a stored one
     voids, or no tally yet — are rebuilt from all their events instead.
@@ -323,7 +342,6 @@ def tally(uow: UnitOfWork, tenant_id: int, events: Sequence[LearningEvent], inde
     if not events:
         return {}
     people = sorted({e.learner_id for e in events})
-    rows = _locked_tallies(uow, tenant_id, people)
     unbuilt = [p for p in people if rows[p].latest_event_at is None]
     # A learner without a tally yet starts from an empty one, unless events of theirs were stored without
     # one (before tallies were kept): then it is built from those.
@@ -340,9 +358,10 @@ def tally(uow: UnitOfWork, tenant_id: int, events: Sequence[LearningEvent], inde
         if unbuilt
         else []
     )
-    rows |= {p: _EMPTY_TALLY for p in unbuilt if p not in rebuild}
+    rows = {**rows, **{p: _EMPTY_TALLY for p in unbuilt if p not in rebuild}}
     rebuild |= {e.learner_id for e in events if e.voids is not None}
-    ids = [e.event_id for e in events if e.voids is None]
+    # The learners of the stored events that void new ones are rebuilt (usually none: read only if any).
+    ids = [e.event_id for e in events if e.voids is None and e.event_id in voided]
     if ids:
         rebuild |= set(
             uow.session.scalars(
@@ -517,14 +536,21 @@ class _Tally:
 _EMPTY_TALLY = _Tally(BUILT_FOR_EVER, None, None, b"")
 
 
-def _locked_tallies(uow: UnitOfWork, tenant_id: int, people: list[int]) -> dict[int, Any]:
+def _locked_tallies(uow: UnitOfWork, tenant_id: int, people: list[int], people_checked: bool) -> dict[int, Any]:
     """The learners' activity tallies, made if missing (to be built) and locked to the end of the transaction,
-    so that two transactions adding to one learner's tallies take turns."""
+    so that two transactions adding to one learner's tallies take turns. Learners without a tally in the
+    tenant must be people of the tenant (checked, unless `people_checked`)."""
     a = LearnerActivityRecord
-    locked = select(a.person_id, a.latest_event_at, a.last_activity_at, a.days_from, a.active_days).with_for_update()
+    locked = (
+        select(a.person_id, a.latest_event_at, a.last_activity_at, a.days_from, a.active_days)
+        .where(a.tenant_id == tenant_id)
+        .with_for_update()
+    )
     found = {row.person_id: row for row in uow.session.execute(locked.where(among(uow, a.person_id, people)))}
     missing = [p for p in people if p not in found]
     if missing:
+        if not people_checked:
+            _check_people(uow, tenant_id, set(missing))
         empty = {"tenant_id": tenant_id, "latest_event_at": None, "last_activity_at": None, "days_from": None}
         values = [{"person_id": p, **empty, "active_days": b""} for p in missing]
         make = postgresql.insert if uow.session.get_bind().dialect.name == "postgresql" else sqlite.insert
