@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TypeVar
+from functools import cache
+from typing import Any, TypeVar
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint, func, select
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint, bindparam, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alignment.catalogue import active_skills_by_id
@@ -288,19 +289,8 @@ def org_agendas_as_of(
     tenant's catalogue version: given the version the caller read, they are kept in the memo under it, and
     only the versions current at `as_of` are read (one query instead of three).
     """
-    a = OrgAgendaRecord
-    latest = (
-        select(a.role_label, func.max(a.version).label("version"))
-        .where(a.tenant_id == tenant_id, a.context_id == context_id, a.created_at < as_of)
-        .group_by(a.role_label)
-        .subquery()
-    )
     records = list(
-        uow.session.execute(
-            select(a.id, a.context_id, a.role_label, a.version, a.created_at, a.author_id)
-            .join(latest, (latest.c.role_label == a.role_label) & (latest.c.version == a.version))
-            .where(a.tenant_id == tenant_id, a.context_id == context_id)
-        )
+        uow.session.execute(_org_agendas_query(), {"tenant_id": tenant_id, "context_id": context_id, "as_of": as_of})
     )
     if not records:
         return {}
@@ -321,6 +311,24 @@ def org_agendas_as_of(
         )
         for r in records
     }
+
+
+@cache
+def _org_agendas_query() -> Any:
+    """The versions of the context's agendas current at `as_of`, one per role label."""
+    a = OrgAgendaRecord
+    where = (a.tenant_id == bindparam("tenant_id"), a.context_id == bindparam("context_id"))
+    latest = (
+        select(a.role_label, func.max(a.version).label("version"))
+        .where(*where, a.created_at < bindparam("as_of"))
+        .group_by(a.role_label)
+        .subquery()
+    )
+    return (
+        select(a.id, a.context_id, a.role_label, a.version, a.created_at, a.author_id)
+        .join(latest, (latest.c.role_label == a.role_label) & (latest.c.version == a.version))
+        .where(*where)
+    )
 
 
 def _agenda_items(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, tuple[dict[int, OrgNeed], dict[int, date]]]:

@@ -147,9 +147,10 @@ READ_ONLY = "sweetspot_read_only"
 class Memo:
     """Values worked out from the database and kept between units of work, by a key that names the version
     of the data they come from (so a newer version is a different key, never a stale value). Thread-safe;
-    the least recently used values go first."""
+    the least recently used values go first, beyond `size`: room for a tenant's catalogue and, for each of
+    its hundreds of contexts, the org view and the agenda items."""
 
-    def __init__(self, size: int = 64) -> None:
+    def __init__(self, size: int = 1024) -> None:
         self._size = size
         self._values: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
@@ -228,6 +229,14 @@ def among(
     if dialect_of(uow) == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(list(values))
+
+
+def among_param(dialect: str, column: ColumnElement[Any] | QueryableAttribute[Any], name: str) -> ColumnElement[bool]:
+    """`column IN :name`, for a statement built once per dialect and run with the values as parameter `name`
+    (as `among`: one array parameter on PostgreSQL). Building a statement costs more than running it."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 def insert_for(dialect: str, entity: Any) -> postgresql.Insert | sqlite.Insert:

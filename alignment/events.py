@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -24,6 +24,7 @@ from sqlalchemy import (
     Index,
     String,
     UniqueConstraint,
+    bindparam,
     delete,
     insert,
     literal_column,
@@ -34,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from alignment.database import Base, UnitOfWork, among, dialect_of, insert_for, utcnow
+from alignment.database import Base, UnitOfWork, among, among_param, dialect_of, insert_for, utcnow
 from alignment.errors import InvalidInput
 from alignment.mappings import every_matcher, matchers_naming
 from alignment.people import PersonRecord
@@ -272,30 +273,11 @@ def learning_as_of(
     if not person_ids:
         return {}
     wanted = index.opportunities
-    a, i = LearnerActivityRecord, ItemProgressRecord
-    # One query: each learner's activity tally and, where the tallies hold at `as_of`, their progress rows.
-    holds = a.latest_event_at < as_of
-    query = (
-        select(
-            a.person_id,
-            a.latest_event_at,
-            a.last_activity_at,
-            a.days_from,
-            a.active_days,
-            i.opportunity_id,
-            i.first_activity_at,
-            i.last_activity_at,
-            i.finished_at,
-            i.done_fraction,
-            i.events,
-            i.completed_parts,
-        )
-        .outerjoin(i, (i.person_id == a.person_id) & holds)
-        .where(a.tenant_id == tenant_id, among(uow, a.person_id, person_ids))
-    )
+    query = _learning_query(dialect_of(uow))
+    found = uow.session.execute(query, {"tenant_id": tenant_id, "people": list(person_ids), "as_of": as_of})
     rows: dict[int, tuple[datetime | None, datetime | None, date | None, bytes]] = {}
     progress: dict[int, dict[int, ItemProgress]] = defaultdict(dict)
-    for person, latest, last, days_from, bits, opportunity, *item in uow.session.execute(query):
+    for person, latest, last, days_from, bits, opportunity, *item in found:
         rows[person] = (latest, last, days_from, bits)
         if opportunity is not None and opportunity in wanted:
             progress[person][opportunity] = ItemProgress(opportunity, *item)
@@ -321,6 +303,18 @@ def learning_as_of(
         )
     nothing = Learning({}, None, frozenset())
     return {person: result.get(person, nothing) for person in person_ids}
+
+
+@cache
+def _learning_query(dialect: str) -> Any:
+    """Each of the tenant's learners `people`'s activity tally and, where the tallies hold at `as_of`, their
+    progress rows: one query."""
+    a, i = LearnerActivityRecord, ItemProgressRecord
+    return (
+        select(a.person_id, a.latest_event_at, a.last_activity_at, a.days_from, a.active_days, *_ITEM_COLUMNS)
+        .outerjoin(i, (i.person_id == a.person_id) & (a.latest_event_at < bindparam("as_of")))
+        .where(a.tenant_id == bindparam("tenant_id"), among_param(dialect, a.person_id, "people"))
+    )
 
 
 def tally(
@@ -455,21 +449,49 @@ def rematch(uow: UnitOfWork, tenant_id: int, activity_ids: Iterable[str], link_i
     return len(people)
 
 
-def _stored_progress(uow: UnitOfWork, *where: ColumnElement[bool]) -> Iterator[tuple[int, ItemProgress]]:
-    """The tallied progress rows that match `where`, each with its learner."""
+@cache
+def _touched_progress(dialect: str) -> Any:
+    """The tallied progress rows of the learners `people` on the opportunities `opportunities`."""
     i = ItemProgressRecord
-    query = select(
-        i.person_id,
-        i.opportunity_id,
-        i.first_activity_at,
-        i.last_activity_at,
-        i.finished_at,
-        i.done_fraction,
-        i.events,
-        i.completed_parts,
-    ).where(*where)
-    for person, opportunity, first, last, finished, done, count, parts in uow.session.execute(query):
-        yield person, ItemProgress(opportunity, first, last, finished, done, count, parts)
+    return select(i.person_id, *_ITEM_COLUMNS).where(
+        among_param(dialect, i.person_id, "people"), among_param(dialect, i.opportunity_id, "opportunities")
+    )
+
+
+_ITEM_COLUMNS = (
+    ItemProgressRecord.opportunity_id,
+    ItemProgressRecord.first_activity_at,
+    ItemProgressRecord.last_activity_at,
+    ItemProgressRecord.finished_at,
+    ItemProgressRecord.done_fraction,
+    ItemProgressRecord.events,
+    ItemProgressRecord.completed_parts,
+)
+"""A progress row's columns in the order of `ItemProgress`'s fields."""
+
+
+@cache
+def _progress_insert() -> Any:
+    """Insert progress rows (Core: lighter than the ORM's bulk insert)."""
+    table: Any = ItemProgressRecord.__table__
+    return insert(table)
+
+
+@cache
+def _progress_update() -> Any:
+    """Update a progress row, found by `key_person_id` and `key_opportunity_id` (Core: lighter than the ORM's
+    bulk update)."""
+    t: Any = ItemProgressRecord.__table__
+    return update(t).where(
+        t.c.person_id == bindparam("key_person_id"), t.c.opportunity_id == bindparam("key_opportunity_id")
+    )
+
+
+@cache
+def _activity_update() -> Any:
+    """Update a learner's activity tally, found by `key_person_id`."""
+    t: Any = LearnerActivityRecord.__table__
+    return update(t).where(t.c.person_id == bindparam("key_person_id"))
 
 
 def _add_to_tallies(
@@ -478,14 +500,15 @@ def _add_to_tallies(
     """Add events (none voiding or voided) to tallies that hold every earlier event of their learners."""
     matched = [(event, index.matches(event)) for event in events]
     touched = {(e.learner_id, o) for e, found in matched for o in found}
-    i = ItemProgressRecord
     current: dict[tuple[int, int], ItemProgress] = {}
     if touched:
-        people, opportunities = {p for p, _ in touched}, {o for _, o in touched}
-        where = (among(uow, i.person_id, people), among(uow, i.opportunity_id, opportunities))
-        for person, item in _stored_progress(uow, *where):
-            if (person, item.opportunity_id) in touched:
-                current[(person, item.opportunity_id)] = item
+        people, opportunities = sorted({p for p, _ in touched}), sorted({o for _, o in touched})
+        found_rows = uow.session.execute(
+            _touched_progress(dialect_of(uow)), {"people": people, "opportunities": opportunities}
+        )
+        for person, *item in found_rows:
+            if (person, item[0]) in touched:
+                current[(person, item[0])] = ItemProgress(*item)
     stored = set(current)
     newly: dict[int, set[int]] = defaultdict(set)
     for event, found in matched:
@@ -496,14 +519,18 @@ def _add_to_tallies(
             if after.finished and (before is None or not before.finished):
                 newly[event.learner_id].add(opportunity)
             current[key] = after
-    # Rows are written in bulk: updates by primary key, one statement for all (SQLAlchemy's ORM bulk paths).
+    # Rows are written in bulk: one statement for the new rows, one for the updates by primary key.
     rows_now = [progress_row(tenant_id, p, item) for (p, _), item in current.items()]
     inserts = [row for row in rows_now if (row["person_id"], row["opportunity_id"]) not in stored]
-    updates = [row for row in rows_now if (row["person_id"], row["opportunity_id"]) in stored]
+    updates = [
+        {"key_person_id": row.pop("person_id"), "key_opportunity_id": row.pop("opportunity_id"), **row}
+        for row in rows_now
+        if (row["person_id"], row["opportunity_id"]) in stored
+    ]
     if inserts:
-        uow.session.execute(insert(ItemProgressRecord), inserts)
+        uow.session.execute(_progress_insert(), inserts)
     if updates:
-        uow.session.execute(update(ItemProgressRecord), updates)
+        uow.session.execute(_progress_update(), updates)
     by_person: dict[int, list[LearningEvent]] = defaultdict(list)
     for event in events:
         by_person[event.learner_id].append(event)
@@ -514,14 +541,14 @@ def _add_to_tallies(
         latest = max(e.occurred_at for e in mine)
         changes.append(
             {
-                "person_id": person,
+                "key_person_id": person,
                 "latest_event_at": max(row.latest_event_at, latest),
                 "last_activity_at": latest if row.last_activity_at is None else max(row.last_activity_at, latest),
                 "days_from": days_from,
                 "active_days": bits,
             }
         )
-    uow.session.execute(update(LearnerActivityRecord), changes)
+    uow.session.execute(_activity_update(), changes)
     return newly
 
 
@@ -541,12 +568,8 @@ def _locked_tallies(uow: UnitOfWork, tenant_id: int, people: list[int], people_c
     so that two transactions adding to one learner's tallies take turns. Learners without a tally in the
     tenant must be people of the tenant (checked, unless `people_checked`)."""
     a = LearnerActivityRecord
-    locked = (
-        select(a.person_id, a.latest_event_at, a.last_activity_at, a.days_from, a.active_days)
-        .where(a.tenant_id == tenant_id)
-        .with_for_update()
-    )
-    found = {row.person_id: row for row in uow.session.execute(locked.where(among(uow, a.person_id, people)))}
+    locked = _locked_tallies_query(dialect_of(uow))
+    found = {row.person_id: row for row in uow.session.execute(locked, {"tenant_id": tenant_id, "people": people})}
     missing = [p for p in people if p not in found]
     if missing:
         if not people_checked:
@@ -555,8 +578,21 @@ def _locked_tallies(uow: UnitOfWork, tenant_id: int, people: list[int], people_c
         values = [{"person_id": p, **empty, "active_days": b""} for p in missing]
         make = postgresql.insert if uow.session.get_bind().dialect.name == "postgresql" else sqlite.insert
         uow.session.execute(make(a).on_conflict_do_nothing(index_elements=["person_id"]), values)
-        found |= {row.person_id: row for row in uow.session.execute(locked.where(among(uow, a.person_id, missing)))}
+        found |= {
+            row.person_id: row for row in uow.session.execute(locked, {"tenant_id": tenant_id, "people": missing})
+        }
     return found
+
+
+@cache
+def _locked_tallies_query(dialect: str) -> Any:
+    """The activity tallies of the tenant's learners `people`, locked."""
+    a = LearnerActivityRecord
+    return (
+        select(a.person_id, a.latest_event_at, a.last_activity_at, a.days_from, a.active_days)
+        .where(a.tenant_id == bindparam("tenant_id"), among_param(dialect, a.person_id, "people"))
+        .with_for_update()
+    )
 
 
 def _check_people(uow: UnitOfWork, tenant_id: int, person_ids: set[int]) -> None:

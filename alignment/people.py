@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, bindparam, case, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from alignment.database import Base, UnitOfWork, among, dialect_of, insert_for, utcnow
+from alignment.database import Base, UnitOfWork, among, among_param, dialect_of, insert_for, utcnow
 from alignment.errors import InvalidInput, NotFound
 
 
@@ -316,24 +316,30 @@ def roster(
 def learner_rosters(uow: UnitOfWork, tenant_id: int, person_ids: Sequence[int]) -> dict[Context, list[Member]]:
     """Every context where these people are active learners, each with those of them on its roster (by name),
     in one query."""
-    c = ContextRecord
-    rows = uow.session.execute(
-        select(*_MEMBER_COLUMNS, c.id, c.tenant_id, c.lms_context_id, c.title)
-        .join(MembershipRecord, MembershipRecord.person_id == PersonRecord.id)
-        .join(c, c.id == MembershipRecord.context_id)
-        .where(
-            c.tenant_id == tenant_id,
-            among(uow, PersonRecord.id, person_ids),
-            MembershipRecord.role == Role.LEARNER.value,
-            MembershipRecord.active.is_(True),
-        )
-        .order_by(c.id, PersonRecord.name, PersonRecord.id)
-    )
+    rows = uow.session.execute(_rosters_query(dialect_of(uow)), {"tenant_id": tenant_id, "people": list(person_ids)})
     found: dict[Context, list[Member]] = {}
     for row in rows:
         context = Context(row[10], row[11], row[12], row[13])
         found.setdefault(context, []).append(Member(Person(*row[:9]), Role.LEARNER, row[9]))
     return found
+
+
+@cache
+def _rosters_query(dialect: str) -> Any:
+    """The tenant's active learners `people`, with the context of each membership."""
+    c = ContextRecord
+    return (
+        select(*_MEMBER_COLUMNS, c.id, c.tenant_id, c.lms_context_id, c.title)
+        .join(MembershipRecord, MembershipRecord.person_id == PersonRecord.id)
+        .join(c, c.id == MembershipRecord.context_id)
+        .where(
+            c.tenant_id == bindparam("tenant_id"),
+            among_param(dialect, PersonRecord.id, "people"),
+            MembershipRecord.role == Role.LEARNER.value,
+            MembershipRecord.active.is_(True),
+        )
+        .order_by(c.id, PersonRecord.name, PersonRecord.id)
+    )
 
 
 _MEMBER_COLUMNS = (

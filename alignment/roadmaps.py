@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 import orjson
@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from alignment import sentences
-from alignment.database import Base, UnitOfWork, among
+from alignment.database import Base, UnitOfWork, among, among_param, dialect_of
 from alignment.messages import Message
 from alignment.rules.planning import LeftOut, Plan, PlannedItem
 from alignment.rules.progress import ItemProgress
@@ -164,10 +164,16 @@ def store_versions(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> None:
     """Insert the rows of new versions (`next_version`) in one statement."""
     if not rows:
         return
+    uow.session.execute(_version_insert(dialect_of(uow)), list(rows))
+
+
+@cache
+def _version_insert(dialect: str) -> Any:
+    """Insert versions (Core: lighter than the ORM's bulk insert), the plan given as JSON text `plan_text`."""
     text = bindparam("plan_text", type_=Text)
     # PostgreSQL converts the text to its json type when asked; SQLite keeps JSON as text (and its CAST would not).
-    plan = cast(text, JSON) if uow.session.get_bind().dialect.name == "postgresql" else text
-    uow.session.execute(insert(RoadmapRecord).values(plan=plan), list(rows))
+    table: Any = RoadmapRecord.__table__
+    return insert(table).values(plan=cast(text, JSON) if dialect == "postgresql" else text)
 
 
 @dataclass(frozen=True)
@@ -286,22 +292,31 @@ def latest_versions(
     """Each person's newest roadmap in the context, in one query whatever their number (plans read as text)."""
     if not person_ids:
         return {}
-    r = RoadmapRecord
-    newest = (
-        select(r.person_id, func.max(r.version).label("version"))
-        .where(r.tenant_id == tenant_id, r.context_id == context_id, among(uow, r.person_id, person_ids))
-        .group_by(r.person_id)
-        .subquery()
-    )
     rows = uow.session.execute(
-        select(r.person_id, r.version, r.created_at, r.trigger, r.reason, r.changes, cast(r.plan, Text))
-        .join(newest, (newest.c.person_id == r.person_id) & (newest.c.version == r.version))
-        .where(r.context_id == context_id)
+        _latest_query(dialect_of(uow)), {"tenant_id": tenant_id, "context_id": context_id, "people": list(person_ids)}
     )
     return {
         person: RoadmapVersion(person, context_id, version, made, Trigger(trigger), reason, changes, plan)
         for person, version, made, trigger, reason, changes, plan in rows
     }
+
+
+@cache
+def _latest_query(dialect: str) -> Any:
+    """The newest version of each of the learners `people` in the context, its plan read as text."""
+    r = RoadmapRecord
+    context = r.context_id == bindparam("context_id")
+    newest = (
+        select(r.person_id, func.max(r.version).label("version"))
+        .where(r.tenant_id == bindparam("tenant_id"), context, among_param(dialect, r.person_id, "people"))
+        .group_by(r.person_id)
+        .subquery()
+    )
+    return (
+        select(r.person_id, r.version, r.created_at, r.trigger, r.reason, r.changes, cast(r.plan, Text))
+        .join(newest, (newest.c.person_id == r.person_id) & (newest.c.version == r.version))
+        .where(context)
+    )
 
 
 def roadmap_versions_by_person(

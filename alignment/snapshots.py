@@ -13,9 +13,10 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from functools import cached_property
+from functools import cache, cached_property
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from alignment.agendas import (
     DEFAULT_WEEKLY_HOURS,
@@ -28,7 +29,7 @@ from alignment.agendas import (
 )
 from alignment.candidates import Catalogue, OrgView, OwnCandidates, interest_levels
 from alignment.catalogue import SkillRecord
-from alignment.database import Memo, UnitOfWork, among
+from alignment.database import Memo, UnitOfWork, among_param, dialect_of
 from alignment.events import learning_as_of
 from alignment.opportunities import ACTIVE, Opportunity, list_opportunities
 from alignment.people import Context, Member, Role, get_context, roster
@@ -201,16 +202,27 @@ def load_catalogue(uow: UnitOfWork, tenant_id: int) -> Catalogue:
 
 def load_catalogue_and_policy(uow: UnitOfWork, tenant_id: int) -> tuple[Catalogue, Policy]:
     """The tenant's catalogue (as `load_catalogue`) and its policy: one query when the memo has the catalogue."""
-    found, record = uow.session.execute(
-        select(TenantRecord.catalogue_version, PolicyRecord)
-        .outerjoin(PolicyRecord, PolicyRecord.tenant_id == TenantRecord.id)
-        .where(TenantRecord.id == tenant_id)
-    ).one()
-    policy = stored_policy(record).policy
+    found, *columns = uow.session.execute(_tenant_query(), {"tenant_id": tenant_id}).one()
+    values = dict(zip(_POLICY_COLUMNS, columns, strict=True))
+    policy = stored_policy(PolicyRecord(**values) if values["tenant_id"] is not None else None).policy
     if uow.memo is None:
         return _read_catalogue(uow, tenant_id), policy
     version = found or 0
     return uow.memo.get(("catalogue", tenant_id, version), lambda: _read_catalogue(uow, tenant_id, version)), policy
+
+
+@cache
+def _tenant_query() -> Any:
+    """The tenant's catalogue version and its policy's columns (`_POLICY_COLUMNS`; None without one)."""
+    p = PolicyRecord.__table__.c
+    return (
+        select(TenantRecord.catalogue_version, *(p[name] for name in _POLICY_COLUMNS))
+        .outerjoin(PolicyRecord, PolicyRecord.tenant_id == TenantRecord.id)
+        .where(TenantRecord.id == bindparam("tenant_id"))
+    )
+
+
+_POLICY_COLUMNS = tuple(column.key for column in PolicyRecord.__table__.columns)
 
 
 def _read_catalogue(uow: UnitOfWork, tenant_id: int, version: int | None = None) -> Catalogue:
@@ -232,20 +244,8 @@ def _personal_agendas_as_of(
     """Each person's agenda as it stood at `as_of`, read as plain columns in one query."""
     if not person_ids:
         return {}
-    p, i = PersonalAgendaRecord, PersonalInterestRecord
-    latest = (
-        select(p.person_id, func.max(p.version).label("version"))
-        .where(p.tenant_id == tenant_id, among(uow, p.person_id, person_ids), p.created_at < as_of)
-        .group_by(p.person_id)
-        .subquery()
-    )
     rows = uow.session.execute(
-        select(
-            p.person_id, p.version, p.created_at, p.aspirations, p.weekly_hours, p.target_role, i.skill_id, i.interest
-        )
-        .join(latest, (latest.c.person_id == p.person_id) & (latest.c.version == p.version))
-        .outerjoin(i, i.agenda_id == p.id)
-        .where(p.tenant_id == tenant_id)
+        _agendas_query(dialect_of(uow)), {"tenant_id": tenant_id, "people": list(person_ids), "as_of": as_of}
     )
     found: dict[int, tuple[int, datetime, str, float, str | None]] = {}
     interests: dict[int, dict[int, Interest]] = defaultdict(dict)
@@ -258,6 +258,30 @@ def _personal_agendas_as_of(
         person: PersonalAgenda(person, version, created_at, interests[person], aspirations, weekly_hours, target_role)
         for person, (version, created_at, aspirations, weekly_hours, target_role) in found.items()
     }
+
+
+@cache
+def _agendas_query(dialect: str) -> Any:
+    """The personal agendas of the tenant's learners `people` as they stood at `as_of`, with their interests."""
+    p, i = PersonalAgendaRecord, PersonalInterestRecord
+    latest = (
+        select(p.person_id, func.max(p.version).label("version"))
+        .where(
+            p.tenant_id == bindparam("tenant_id"),
+            among_param(dialect, p.person_id, "people"),
+            p.created_at < bindparam("as_of"),
+        )
+        .group_by(p.person_id)
+        .subquery()
+    )
+    return (
+        select(
+            p.person_id, p.version, p.created_at, p.aspirations, p.weekly_hours, p.target_role, i.skill_id, i.interest
+        )
+        .join(latest, (latest.c.person_id == p.person_id) & (latest.c.version == p.version))
+        .outerjoin(i, i.agenda_id == p.id)
+        .where(p.tenant_id == bindparam("tenant_id"))
+    )
 
 
 # --- what follows from a snapshot (pure) ----------------------------------------------------------------
