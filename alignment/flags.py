@@ -159,17 +159,20 @@ class _Changes:
     events: list[dict[str, Any]] = field(default_factory=list)
 
     def write(self, uow: UnitOfWork, now: datetime) -> None:
+        # New rows go through Core, lighter than the ORM's bulk insert: a first sweep opens a flag for nearly
+        # every learner.
+        flags: Any = StallFlagRecord.__table__
         if self.opened:
             ids = uow.session.scalars(
-                insert(StallFlagRecord).returning(StallFlagRecord.id, sort_by_parameter_order=True),
-                [row for row, _ in self.opened],
+                insert(flags).returning(flags.c.id, sort_by_parameter_order=True), [row for row, _ in self.opened]
             ).all()
             for flag_id, (row, finding) in zip(ids, self.opened, strict=True):
                 self.events.append(_event_row(flag_id, now, "opened", None, row["severity"], english(finding.summary)))
         if self.updated:
             uow.session.execute(update(StallFlagRecord), self.updated)
         if self.events:
-            uow.session.execute(insert(FlagEventRecord), self.events)
+            history: Any = FlagEventRecord.__table__
+            uow.session.execute(insert(history), self.events)
 
 
 def _apply(
