@@ -12,11 +12,24 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint, bindparam, func, select
+from sqlalchemy import (
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    cast,
+    func,
+    null,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alignment.catalogue import active_skills_by_id
-from alignment.database import Base, UnitOfWork, utcnow
+from alignment.database import Base, UnitOfWork, among_param, dialect_of, utcnow
 from alignment.errors import InvalidInput, NotFound
 from alignment.opportunities import ACTIVE, OpportunityRecord
 from alignment.people import ContextRecord, PersonRecord, clean_role_label
@@ -332,18 +345,27 @@ def _org_agendas_query() -> Any:
 
 
 def _agenda_items(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, tuple[dict[int, OrgNeed], dict[int, date]]]:
-    """The needs and mandatory items of these org agenda versions."""
+    """The needs and mandatory items of these org agenda versions, in one query."""
     found: dict[int, tuple[dict[int, OrgNeed], dict[int, date]]] = {agenda: ({}, {}) for agenda in ids}
-    n, m = OrgNeedRecord, MandatoryItemRecord
-    for agenda, skill, need, why in uow.session.execute(
-        select(n.agenda_id, n.skill_id, n.need, n.why).where(n.agenda_id.in_(ids))
-    ):
-        found[agenda][0][skill] = OrgNeed(Need(need), why)
-    for agenda, opportunity, due in uow.session.execute(
-        select(m.agenda_id, m.opportunity_id, m.due_on).where(m.agenda_id.in_(ids))
-    ):
-        found[agenda][1][opportunity] = due
+    for agenda, item, need, why, due in uow.session.execute(_agenda_items_query(dialect_of(uow)), {"ids": list(ids)}):
+        if need is not None:
+            found[agenda][0][item] = OrgNeed(Need(need), why)
+        else:
+            found[agenda][1][item] = due
     return found
+
+
+@cache
+def _agenda_items_query(dialect: str) -> Any:
+    """The needs (skill, need, why) and then the mandatory items (opportunity, due date) of the agendas `ids`."""
+    n, m = OrgNeedRecord, MandatoryItemRecord
+    needs = select(n.agenda_id, n.skill_id, n.need, n.why, cast(null(), Date)).where(
+        among_param(dialect, n.agenda_id, "ids")
+    )
+    mandatory = select(m.agenda_id, m.opportunity_id, cast(null(), Integer), cast(null(), Text), m.due_on).where(
+        among_param(dialect, m.agenda_id, "ids")
+    )
+    return needs.union_all(mandatory)
 
 
 def agenda_for_role(context_wide: OrgAgenda | None, for_role: OrgAgenda | None) -> OrgAgenda | None:

@@ -73,7 +73,8 @@ def _fewer_collections() -> Iterator[None]:
     A pass makes millions of short-lived objects (plans, candidates, rows) beside long-lived ones (the
     catalogue, the memo's views, SQLAlchemy's registries), and reference counting frees nearly all of them;
     with the default thresholds the collector ran every 700 allocations and went through the long-lived ones
-    again and again: a sixth to a quarter of a pass's time. Both settings are restored after.
+    again and again: a sixth to a quarter of a pass's time. Both settings are restored after (what was
+    frozen is collected as usual again).
     """
     thresholds = gc.get_threshold()
     gc.freeze()
@@ -126,6 +127,10 @@ def _in_workers(runtime: Runtime, tenant_id: int, workers: int, work: Callable[.
 def _start_worker(settings: Settings, alignment: AlignmentSettings) -> None:
     global _runtime  # one runtime per worker process, made when it starts
     _runtime = bootstrap(settings, alignment=alignment)
+    # A worker only runs passes: the collector is set for them for its whole life (see `_fewer_collections`).
+    # Frozen once, not per context: a freeze would also keep the garbage cycles of the contexts before.
+    gc.freeze()
+    gc.set_threshold(COLLECT_AFTER, *gc.get_threshold()[1:])
 
 
 def _worker_runtime() -> Runtime:
@@ -136,7 +141,7 @@ def _worker_runtime() -> Runtime:
 
 def _sweep_context(tenant_id: int, context_id: int, as_of: datetime) -> tuple[int, int, int, int, int]:
     runtime = _worker_runtime()
-    with runtime.unit_of_work() as uow, _fewer_collections():
+    with runtime.unit_of_work() as uow:
         report = sweep(uow, tenant_id, as_of, context_ids=[context_id], learners=False)
         uow.commit()
     return report.evaluated, report.flagged, report.opened, report.updated, report.cleared
@@ -144,7 +149,7 @@ def _sweep_context(tenant_id: int, context_id: int, as_of: datetime) -> tuple[in
 
 def _replan_context(tenant_id: int, context_id: int, trigger: Trigger, reason: Message, now: datetime) -> int:
     runtime = _worker_runtime()
-    with runtime.unit_of_work() as uow, _fewer_collections():
+    with runtime.unit_of_work() as uow:
         changed = replan_context(uow, tenant_id, context_id, trigger, reason, now, load_catalogue(uow, tenant_id))
         uow.commit()
     return changed
