@@ -6,17 +6,31 @@ was planned on.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TypeVar
+from functools import cache
+from typing import Any, TypeVar
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint, func, select
+from sqlalchemy import (
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    cast,
+    func,
+    null,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alignment import sentences
 from alignment.catalogue import active_skills_by_id
-from alignment.database import Base, UnitOfWork, utcnow
+from alignment.database import Base, UnitOfWork, among_param, dialect_of, utcnow
 from alignment.errors import InvalidInput, NotFound
 from alignment.opportunities import ACTIVE, OpportunityRecord
 from alignment.people import ContextRecord, PersonRecord, clean_role_label
@@ -277,44 +291,79 @@ def current_org_agenda(
     return _org(uow, record) if record else None
 
 
-def org_agendas_as_of(uow: UnitOfWork, tenant_id: int, context_id: int, as_of: datetime) -> dict[str, OrgAgenda]:
-    """Every agenda of the context as it stood at `as_of`, by role label ("" for the context-wide one),
-    in three queries."""
-    a = OrgAgendaRecord
-    latest = (
-        select(a.role_label, func.max(a.version).label("version"))
-        .where(a.tenant_id == tenant_id, a.context_id == context_id, a.created_at < as_of)
-        .group_by(a.role_label)
-        .subquery()
-    )
+def org_agendas_as_of(
+    uow: UnitOfWork, tenant_id: int, context_id: int, as_of: datetime, catalogue_version: int | None = None
+) -> dict[str, OrgAgenda]:
+    """Every agenda of the context as it stood at `as_of`, by role label ("" for the context-wide one).
+
+    An agenda version's needs and mandatory items change only when skills are merged, which changes the
+    tenant's catalogue version: given the version the caller read, they are kept in the memo under it, and
+    only the versions current at `as_of` are read (one query instead of three).
+    """
     records = list(
-        uow.session.scalars(
-            select(a)
-            .join(latest, (latest.c.role_label == a.role_label) & (latest.c.version == a.version))
-            .where(a.tenant_id == tenant_id, a.context_id == context_id)
-        )
+        uow.session.execute(_org_agendas_query(), {"tenant_id": tenant_id, "context_id": context_id, "as_of": as_of})
     )
     if not records:
         return {}
-    ids = [r.id for r in records]
-    needs: dict[int, dict[int, OrgNeed]] = {r.id: {} for r in records}
-    mandatory: dict[int, dict[int, date]] = {r.id: {} for r in records}
-    for n in uow.session.scalars(select(OrgNeedRecord).where(OrgNeedRecord.agenda_id.in_(ids))):
-        needs[n.agenda_id][n.skill_id] = OrgNeed(Need(n.need), n.why)
-    for m in uow.session.scalars(select(MandatoryItemRecord).where(MandatoryItemRecord.agenda_id.in_(ids))):
-        mandatory[m.agenda_id][m.opportunity_id] = m.due_on
+    ids = tuple(sorted(r.id for r in records))
+    if uow.memo is None or catalogue_version is None:
+        items = _agenda_items(uow, ids)
+    else:
+        items = uow.memo.get(("org agenda items", tenant_id, catalogue_version, ids), lambda: _agenda_items(uow, ids))
     return {
         r.role_label: OrgAgenda(
             context_id=r.context_id,
             role_label=r.role_label,
             version=r.version,
             created_at=r.created_at,
-            needs=needs[r.id],
-            mandatory=mandatory[r.id],
+            needs=items[r.id][0],
+            mandatory=items[r.id][1],
             author_id=r.author_id,
         )
         for r in records
     }
+
+
+@cache
+def _org_agendas_query() -> Any:
+    """The versions of the context's agendas current at `as_of`, one per role label."""
+    a = OrgAgendaRecord
+    where = (a.tenant_id == bindparam("tenant_id"), a.context_id == bindparam("context_id"))
+    latest = (
+        select(a.role_label, func.max(a.version).label("version"))
+        .where(*where, a.created_at < bindparam("as_of"))
+        .group_by(a.role_label)
+        .subquery()
+    )
+    return (
+        select(a.id, a.context_id, a.role_label, a.version, a.created_at, a.author_id)
+        .join(latest, (latest.c.role_label == a.role_label) & (latest.c.version == a.version))
+        .where(*where)
+    )
+
+
+def _agenda_items(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, tuple[dict[int, OrgNeed], dict[int, date]]]:
+    """The needs and mandatory items of these org agenda versions, in one query."""
+    found: dict[int, tuple[dict[int, OrgNeed], dict[int, date]]] = {agenda: ({}, {}) for agenda in ids}
+    for agenda, item, need, why, due in uow.session.execute(_agenda_items_query(dialect_of(uow)), {"ids": list(ids)}):
+        if need is not None:
+            found[agenda][0][item] = OrgNeed(Need(need), why)
+        else:
+            found[agenda][1][item] = due
+    return found
+
+
+@cache
+def _agenda_items_query(dialect: str) -> Any:
+    """The needs (skill, need, why) and then the mandatory items (opportunity, due date) of the agendas `ids`."""
+    n, m = OrgNeedRecord, MandatoryItemRecord
+    needs = select(n.agenda_id, n.skill_id, n.need, n.why, cast(null(), Date)).where(
+        among_param(dialect, n.agenda_id, "ids")
+    )
+    mandatory = select(m.agenda_id, m.opportunity_id, cast(null(), Integer), cast(null(), Text), m.due_on).where(
+        among_param(dialect, m.agenda_id, "ids")
+    )
+    return needs.union_all(mandatory)
 
 
 def agenda_for_role(context_wide: OrgAgenda | None, for_role: OrgAgenda | None) -> OrgAgenda | None:

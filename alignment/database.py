@@ -8,17 +8,18 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, ClassVar, Protocol, TypeVar, cast
 
-from sqlalchemy import MetaData, event
+from sqlalchemy import ColumnElement, MetaData, any_, bindparam, event
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, QueryableAttribute, Session, sessionmaker
 from sqlalchemy.types import DateTime, TypeDecorator
 
 from alignment.settings import AlignmentSettings
@@ -146,9 +147,10 @@ READ_ONLY = "sweetspot_read_only"
 class Memo:
     """Values worked out from the database and kept between units of work, by a key that names the version
     of the data they come from (so a newer version is a different key, never a stale value). Thread-safe;
-    the least recently used values go first."""
+    the least recently used values go first, beyond `size`: room for a tenant's catalogue and, for each of
+    its hundreds of contexts, the org view and the agenda items."""
 
-    def __init__(self, size: int = 64) -> None:
+    def __init__(self, size: int = 1024) -> None:
         self._size = size
         self._values: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
@@ -216,6 +218,25 @@ class UnitOfWork:
 def dialect_of(uow: UnitOfWork) -> str:
     """The name of the unit of work's database dialect (`postgresql` or `sqlite`)."""
     return uow.session.get_bind().dialect.name
+
+
+def among(
+    uow: UnitOfWork, column: ColumnElement[Any] | QueryableAttribute[Any], values: Iterable[Any]
+) -> ColumnElement[bool]:
+    """`column IN values`. On PostgreSQL the values go as one array parameter (`= ANY`): the statement's text
+    is the same however many there are, so the driver parses and prepares it once rather than once per length
+    (a pass names a context's hundreds of learners in several statements per context)."""
+    if dialect_of(uow) == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))
+
+
+def among_param(dialect: str, column: ColumnElement[Any] | QueryableAttribute[Any], name: str) -> ColumnElement[bool]:
+    """`column IN :name`, for a statement built once per dialect and run with the values as parameter `name`
+    (as `among`: one array parameter on PostgreSQL). Building a statement costs more than running it."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 def insert_for(dialect: str, entity: Any) -> postgresql.Insert | sqlite.Insert:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -24,8 +24,10 @@ from sqlalchemy import (
     Index,
     String,
     UniqueConstraint,
+    bindparam,
     delete,
     insert,
+    literal_column,
     select,
     text,
     update,
@@ -33,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from alignment.database import Base, UnitOfWork, dialect_of, insert_for, utcnow
+from alignment.database import Base, UnitOfWork, among, among_param, dialect_of, insert_for, utcnow
 from alignment.errors import InvalidInput
 from alignment.mappings import every_matcher, matchers_naming
 from alignment.people import PersonRecord
@@ -129,8 +131,9 @@ def record_learning(
     batch = list(events)
     if not batch:
         return Recorded(0, {})
-    if not people_checked:
-        _check_people(uow, tenant_id, {e.learner_id for e in batch})
+    # The learners' tallies are locked first; one of the tenant's is proof enough that its learner is a
+    # person of the tenant, so only learners without one are looked up.
+    tallies = _locked_tallies(uow, tenant_id, sorted({e.learner_id for e in batch}), people_checked)
     for event in batch:
         if event.occurred_at.tzinfo is None:
             raise InvalidInput(f"event {event.event_id}: occurred_at must carry a time zone")
@@ -141,7 +144,7 @@ def record_learning(
     for event in batch:
         batch_by_id.setdefault(event.event_id, event)
     # Stored once by id: an event already stored is skipped by the database, in the same statement.
-    stored = uow.session.scalars(
+    stored = uow.session.execute(
         _event_insert(dialect_of(uow)),
         [
             {
@@ -162,7 +165,8 @@ def record_learning(
             for e in batch_by_id.values()
         ],
     ).all()
-    new_ids = set(stored)
+    new_ids = {event_id for event_id, _ in stored}
+    voided = {event_id for event_id, voided in stored if voided}
     fresh = {event_id: event for event_id, event in batch_by_id.items() if event_id in new_ids}
     if not fresh:
         return Recorded(0, {})
@@ -174,15 +178,23 @@ def record_learning(
         {e.lti_resource_link_id for e in new if e.lti_resource_link_id},
     )
     unmatched = frozenset(e.activity_id for e in new if e.activity_id and e.voids is None and not index.matches(e))
-    return Recorded(len(fresh), tally(uow, tenant_id, new, index), unmatched)
+    return Recorded(len(fresh), tally(uow, tenant_id, new, index, tallies, voided), unmatched)
 
 
 @cache
 def _event_insert(dialect: str) -> Any:
+    """Store events not stored yet, returning each new one's id and whether an event stored before voids it."""
+    table = LearningEventRecord.__table__
+    # Written out: SQLite's RETURNING clause is compiled without table names, which would lose the correlation.
+    voided = literal_column(
+        "EXISTS (SELECT 1 FROM learning_events AS voider WHERE voider.tenant_id = learning_events.tenant_id"
+        " AND voider.voids = learning_events.event_id)",
+        Boolean,
+    )
     return (
-        insert_for(dialect, LearningEventRecord.__table__)
-        .on_conflict_do_nothing(index_elements=[LearningEventRecord.tenant_id, LearningEventRecord.event_id])
-        .returning(LearningEventRecord.event_id)
+        insert_for(dialect, table)
+        .on_conflict_do_nothing(index_elements=[table.c.tenant_id, table.c.event_id])
+        .returning(table.c.event_id, voided)
     )
 
 
@@ -209,7 +221,7 @@ def events_by_person(
         e.success,
         e.progress,
         e.voids,
-    ).where(e.tenant_id == tenant_id, e.person_id.in_(list(person_ids)))
+    ).where(e.tenant_id == tenant_id, among(uow, e.person_id, person_ids))
     if until is not None:
         query = query.where(e.occurred_at < until)
     rows = uow.session.execute(query.order_by(e.occurred_at, e.id))
@@ -261,30 +273,21 @@ def learning_as_of(
     if not person_ids:
         return {}
     wanted = index.opportunities
-    a = LearnerActivityRecord
-    rows = {
-        row.person_id: row
-        for row in uow.session.execute(
-            select(a.person_id, a.latest_event_at, a.last_activity_at, a.days_from, a.active_days).where(
-                a.tenant_id == tenant_id, a.person_id.in_(list(person_ids))
-            )
-        )
-    }
-    tallied = [
-        p for p in person_ids if p in rows and rows[p].latest_event_at is not None and rows[p].latest_event_at < as_of
-    ]
+    query = _learning_query(dialect_of(uow))
+    found = uow.session.execute(query, {"tenant_id": tenant_id, "people": list(person_ids), "as_of": as_of})
+    rows: dict[int, tuple[datetime | None, datetime | None, date | None, bytes]] = {}
     progress: dict[int, dict[int, ItemProgress]] = defaultdict(dict)
-    if tallied:
-        i = ItemProgressRecord
-        for person, item in _stored_progress(uow, i.tenant_id == tenant_id, i.person_id.in_(tallied)):
-            if item.opportunity_id in wanted:
-                progress[person][item.opportunity_id] = item
+    for person, latest, last, days_from, bits, opportunity, *item in found:
+        rows[person] = (latest, last, days_from, bits)
+        if opportunity is not None and opportunity in wanted:
+            progress[person][opportunity] = ItemProgress(opportunity, *item)
+    tallied = [p for p in person_ids if p in rows and (latest := rows[p][0]) is not None and latest < as_of]
     last_day = as_of.date()
     result = {
         person: Learning(
             progress[person],
-            rows[person].last_activity_at,
-            days_between(rows[person].days_from, rows[person].active_days, days_since, last_day)
+            rows[person][1],
+            days_between(rows[person][2], rows[person][3], days_since, last_day)
             if days_since is not None
             else frozenset(),
         )
@@ -302,10 +305,30 @@ def learning_as_of(
     return {person: result.get(person, nothing) for person in person_ids}
 
 
-def tally(uow: UnitOfWork, tenant_id: int, events: Sequence[LearningEvent], index: MatcherIndex) -> dict[int, set[int]]:
+@cache
+def _learning_query(dialect: str) -> Any:
+    """Each of the tenant's learners `people`'s activity tally and, where the tallies hold at `as_of`, their
+    progress rows: one query."""
+    a, i = LearnerActivityRecord, ItemProgressRecord
+    return (
+        select(a.person_id, a.latest_event_at, a.last_activity_at, a.days_from, a.active_days, *_ITEM_COLUMNS)
+        .outerjoin(i, (i.person_id == a.person_id) & (a.latest_event_at < bindparam("as_of")))
+        .where(a.tenant_id == bindparam("tenant_id"), among_param(dialect, a.person_id, "people"))
+    )
+
+
+def tally(
+    uow: UnitOfWork,
+    tenant_id: int,
+    events: Sequence[LearningEvent],
+    index: MatcherIndex,
+    rows: Mapping[int, Any],
+    voided: Collection[str],
+) -> dict[int, set[int]]:
     """Add newly stored events to their learners' tallies; return, per learner, the opportunities (of any
     status) those events finished. `index` holds every mapping of the activities and links they name
-    (`mappings.matchers_naming`).
+    (`mappings.matchers_naming`), `rows` the learners' locked tallies (`_locked_tallies`), and `voided` the
+    ids of those events that events stored before them void.
 
     Learners whose tallies the events cannot simply be added to — a voiding event, an event a stored one
     voids, or no tally yet — are rebuilt from all their events instead.
@@ -313,7 +336,6 @@ def tally(uow: UnitOfWork, tenant_id: int, events: Sequence[LearningEvent], inde
     if not events:
         return {}
     people = sorted({e.learner_id for e in events})
-    rows = _locked_tallies(uow, tenant_id, people)
     unbuilt = [p for p in people if rows[p].latest_event_at is None]
     # A learner without a tally yet starts from an empty one, unless events of theirs were stored without
     # one (before tallies were kept): then it is built from those.
@@ -323,23 +345,24 @@ def tally(uow: UnitOfWork, tenant_id: int, events: Sequence[LearningEvent], inde
             .distinct()
             .where(
                 LearningEventRecord.tenant_id == tenant_id,
-                LearningEventRecord.person_id.in_(unbuilt),
+                among(uow, LearningEventRecord.person_id, unbuilt),
                 LearningEventRecord.event_id.not_in([e.event_id for e in events]),
             )
         )
         if unbuilt
         else []
     )
-    rows |= {p: _EMPTY_TALLY for p in unbuilt if p not in rebuild}
+    rows = {**rows, **{p: _EMPTY_TALLY for p in unbuilt if p not in rebuild}}
     rebuild |= {e.learner_id for e in events if e.voids is not None}
-    ids = [e.event_id for e in events if e.voids is None]
+    # The learners of the stored events that void new ones are rebuilt (usually none: read only if any).
+    ids = [e.event_id for e in events if e.voids is None and e.event_id in voided]
     if ids:
         rebuild |= set(
             uow.session.scalars(
                 select(LearningEventRecord.person_id).where(
                     LearningEventRecord.tenant_id == tenant_id,
                     LearningEventRecord.voids.is_not(None),
-                    LearningEventRecord.voids.in_(ids),
+                    among(uow, LearningEventRecord.voids, ids),
                 )
             )
         )
@@ -426,21 +449,49 @@ def rematch(uow: UnitOfWork, tenant_id: int, activity_ids: Iterable[str], link_i
     return len(people)
 
 
-def _stored_progress(uow: UnitOfWork, *where: ColumnElement[bool]) -> Iterator[tuple[int, ItemProgress]]:
-    """The tallied progress rows that match `where`, each with its learner."""
+@cache
+def _touched_progress(dialect: str) -> Any:
+    """The tallied progress rows of the learners `people` on the opportunities `opportunities`."""
     i = ItemProgressRecord
-    query = select(
-        i.person_id,
-        i.opportunity_id,
-        i.first_activity_at,
-        i.last_activity_at,
-        i.finished_at,
-        i.done_fraction,
-        i.events,
-        i.completed_parts,
-    ).where(*where)
-    for person, opportunity, first, last, finished, done, count, parts in uow.session.execute(query):
-        yield person, ItemProgress(opportunity, first, last, finished, done, count, parts)
+    return select(i.person_id, *_ITEM_COLUMNS).where(
+        among_param(dialect, i.person_id, "people"), among_param(dialect, i.opportunity_id, "opportunities")
+    )
+
+
+_ITEM_COLUMNS = (
+    ItemProgressRecord.opportunity_id,
+    ItemProgressRecord.first_activity_at,
+    ItemProgressRecord.last_activity_at,
+    ItemProgressRecord.finished_at,
+    ItemProgressRecord.done_fraction,
+    ItemProgressRecord.events,
+    ItemProgressRecord.completed_parts,
+)
+"""A progress row's columns in the order of `ItemProgress`'s fields."""
+
+
+@cache
+def _progress_insert() -> Any:
+    """Insert progress rows (Core: lighter than the ORM's bulk insert)."""
+    table: Any = ItemProgressRecord.__table__
+    return insert(table)
+
+
+@cache
+def _progress_update() -> Any:
+    """Update a progress row, found by `key_person_id` and `key_opportunity_id` (Core: lighter than the ORM's
+    bulk update)."""
+    t: Any = ItemProgressRecord.__table__
+    return update(t).where(
+        t.c.person_id == bindparam("key_person_id"), t.c.opportunity_id == bindparam("key_opportunity_id")
+    )
+
+
+@cache
+def _activity_update() -> Any:
+    """Update a learner's activity tally, found by `key_person_id`."""
+    t: Any = LearnerActivityRecord.__table__
+    return update(t).where(t.c.person_id == bindparam("key_person_id"))
 
 
 def _add_to_tallies(
@@ -449,13 +500,15 @@ def _add_to_tallies(
     """Add events (none voiding or voided) to tallies that hold every earlier event of their learners."""
     matched = [(event, index.matches(event)) for event in events]
     touched = {(e.learner_id, o) for e, found in matched for o in found}
-    i = ItemProgressRecord
     current: dict[tuple[int, int], ItemProgress] = {}
     if touched:
-        where = (i.person_id.in_({p for p, _ in touched}), i.opportunity_id.in_({o for _, o in touched}))
-        for person, item in _stored_progress(uow, *where):
-            if (person, item.opportunity_id) in touched:
-                current[(person, item.opportunity_id)] = item
+        people, opportunities = sorted({p for p, _ in touched}), sorted({o for _, o in touched})
+        found_rows = uow.session.execute(
+            _touched_progress(dialect_of(uow)), {"people": people, "opportunities": opportunities}
+        )
+        for person, *item in found_rows:
+            if (person, item[0]) in touched:
+                current[(person, item[0])] = ItemProgress(*item)
     stored = set(current)
     newly: dict[int, set[int]] = defaultdict(set)
     for event, found in matched:
@@ -466,14 +519,18 @@ def _add_to_tallies(
             if after.finished and (before is None or not before.finished):
                 newly[event.learner_id].add(opportunity)
             current[key] = after
-    # Rows are written in bulk: updates by primary key, one statement for all (SQLAlchemy's ORM bulk paths).
+    # Rows are written in bulk: one statement for the new rows, one for the updates by primary key.
     rows_now = [progress_row(tenant_id, p, item) for (p, _), item in current.items()]
     inserts = [row for row in rows_now if (row["person_id"], row["opportunity_id"]) not in stored]
-    updates = [row for row in rows_now if (row["person_id"], row["opportunity_id"]) in stored]
+    updates = [
+        {"key_person_id": row.pop("person_id"), "key_opportunity_id": row.pop("opportunity_id"), **row}
+        for row in rows_now
+        if (row["person_id"], row["opportunity_id"]) in stored
+    ]
     if inserts:
-        uow.session.execute(insert(ItemProgressRecord), inserts)
+        uow.session.execute(_progress_insert(), inserts)
     if updates:
-        uow.session.execute(update(ItemProgressRecord), updates)
+        uow.session.execute(_progress_update(), updates)
     by_person: dict[int, list[LearningEvent]] = defaultdict(list)
     for event in events:
         by_person[event.learner_id].append(event)
@@ -484,14 +541,14 @@ def _add_to_tallies(
         latest = max(e.occurred_at for e in mine)
         changes.append(
             {
-                "person_id": person,
+                "key_person_id": person,
                 "latest_event_at": max(row.latest_event_at, latest),
                 "last_activity_at": latest if row.last_activity_at is None else max(row.last_activity_at, latest),
                 "days_from": days_from,
                 "active_days": bits,
             }
         )
-    uow.session.execute(update(LearnerActivityRecord), changes)
+    uow.session.execute(_activity_update(), changes)
     return newly
 
 
@@ -506,26 +563,42 @@ class _Tally:
 _EMPTY_TALLY = _Tally(BUILT_FOR_EVER, None, None, b"")
 
 
-def _locked_tallies(uow: UnitOfWork, tenant_id: int, people: list[int]) -> dict[int, Any]:
+def _locked_tallies(uow: UnitOfWork, tenant_id: int, people: list[int], people_checked: bool) -> dict[int, Any]:
     """The learners' activity tallies, made if missing (to be built) and locked to the end of the transaction,
-    so that two transactions adding to one learner's tallies take turns."""
+    so that two transactions adding to one learner's tallies take turns. Learners without a tally in the
+    tenant must be people of the tenant (checked, unless `people_checked`)."""
     a = LearnerActivityRecord
-    locked = select(a.person_id, a.latest_event_at, a.last_activity_at, a.days_from, a.active_days).with_for_update()
-    found = {row.person_id: row for row in uow.session.execute(locked.where(a.person_id.in_(people)))}
+    locked = _locked_tallies_query(dialect_of(uow))
+    found = {row.person_id: row for row in uow.session.execute(locked, {"tenant_id": tenant_id, "people": people})}
     missing = [p for p in people if p not in found]
     if missing:
+        if not people_checked:
+            _check_people(uow, tenant_id, set(missing))
         empty = {"tenant_id": tenant_id, "latest_event_at": None, "last_activity_at": None, "days_from": None}
         values = [{"person_id": p, **empty, "active_days": b""} for p in missing]
         make = postgresql.insert if uow.session.get_bind().dialect.name == "postgresql" else sqlite.insert
         uow.session.execute(make(a).on_conflict_do_nothing(index_elements=["person_id"]), values)
-        found |= {row.person_id: row for row in uow.session.execute(locked.where(a.person_id.in_(missing)))}
+        found |= {
+            row.person_id: row for row in uow.session.execute(locked, {"tenant_id": tenant_id, "people": missing})
+        }
     return found
+
+
+@cache
+def _locked_tallies_query(dialect: str) -> Any:
+    """The activity tallies of the tenant's learners `people`, locked."""
+    a = LearnerActivityRecord
+    return (
+        select(a.person_id, a.latest_event_at, a.last_activity_at, a.days_from, a.active_days)
+        .where(a.tenant_id == bindparam("tenant_id"), among_param(dialect, a.person_id, "people"))
+        .with_for_update()
+    )
 
 
 def _check_people(uow: UnitOfWork, tenant_id: int, person_ids: set[int]) -> None:
     found = set(
         uow.session.scalars(
-            select(PersonRecord.id).where(PersonRecord.tenant_id == tenant_id, PersonRecord.id.in_(person_ids))
+            select(PersonRecord.id).where(PersonRecord.tenant_id == tenant_id, among(uow, PersonRecord.id, person_ids))
         )
     )
     missing = sorted(person_ids - found)

@@ -18,7 +18,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, func, ins
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alignment import sentences
-from alignment.database import Base, UnitOfWork
+from alignment.database import Base, UnitOfWork, among
 from alignment.errors import Conflict, InvalidInput, NotFound
 from alignment.messages import Message
 from alignment.rules.stalls import Finding, Severity, StallRule
@@ -159,10 +159,12 @@ class _Changes:
     events: list[dict[str, Any]] = field(default_factory=list)
 
     def write(self, uow: UnitOfWork, now: datetime) -> None:
+        # New rows go through Core, lighter than the ORM's bulk insert: a first sweep opens a flag for nearly
+        # every learner.
+        flags: Any = StallFlagRecord.__table__
         if self.opened:
             ids = uow.session.scalars(
-                insert(StallFlagRecord).returning(StallFlagRecord.id, sort_by_parameter_order=True),
-                [row for row, _ in self.opened],
+                insert(flags).returning(flags.c.id, sort_by_parameter_order=True), [row for row, _ in self.opened]
             ).all()
             for flag_id, (row, finding) in zip(ids, self.opened, strict=True):
                 self.events.append(
@@ -171,7 +173,8 @@ class _Changes:
         if self.updated:
             uow.session.execute(update(StallFlagRecord), self.updated)
         if self.events:
-            uow.session.execute(insert(FlagEventRecord), self.events)
+            history: Any = FlagEventRecord.__table__
+            uow.session.execute(insert(history), self.events)
 
 
 def _apply(
@@ -320,7 +323,7 @@ def _latest_by_rule(
     f = StallFlagRecord
     newest = (
         select(func.max(f.id))
-        .where(f.tenant_id == tenant_id, f.context_id == context_id, f.person_id.in_(person_ids))
+        .where(f.tenant_id == tenant_id, f.context_id == context_id, among(uow, f.person_id, person_ids))
         .group_by(f.person_id, f.rule)
     )
     rows = uow.session.execute(

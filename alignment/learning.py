@@ -19,7 +19,7 @@ from alignment.opportunities import OpportunityRecord, discover_activity
 from alignment.replanning import replan_people
 from alignment.roadmaps import Trigger
 from alignment.rules.progress import LearningEvent
-from alignment.snapshots import load_catalogue
+from alignment.snapshots import load_catalogue_and_policy
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def take_in(
     finished = {o for found in recorded.finished.values() for o in found}
     if not finished:
         return Intake(recorded.new, discovered, 0)
-    catalogue = load_catalogue(uow, tenant_id)
+    catalogue, policy = load_catalogue_and_policy(uow, tenant_id)
     titles = {o: catalogue.by_id[o].title for o in finished if o in catalogue.by_id}
     if finished - titles.keys():
         rows = uow.session.execute(
@@ -68,5 +68,5 @@ def take_in(
         person: sentences.REPLAN_FINISHED(titles=[titles.get(o, str(o)) for o in sorted(found)])
         for person, found in sorted(recorded.finished.items())
     }
-    replanned = replan_people(uow, tenant_id, reasons, Trigger.PROGRESS, now, catalogue)
+    replanned = replan_people(uow, tenant_id, reasons, Trigger.PROGRESS, now, catalogue, policy)
     return Intake(recorded.new, discovered, replanned)

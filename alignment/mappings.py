@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from functools import cache
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Index, Select, String, UniqueConstraint, bindparam, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from alignment.database import Base, UnitOfWork
+from alignment.database import Base, UnitOfWork, among_param, dialect_of
 from alignment.rules.progress import Matcher, MatcherIndex
 
 
@@ -58,25 +59,32 @@ def every_matcher(uow: UnitOfWork, tenant_id: int) -> MatcherIndex:
 def matchers_naming(uow: UnitOfWork, tenant_id: int, activity_ids: set[str], link_ids: set[str]) -> MatcherIndex:
     """Like `every_matcher`, for events naming only these activities and links: their mappings are all a match
     can need, read by index."""
+    dialect = dialect_of(uow)
     activities: Iterable[tuple[int, str]] = (
-        uow.session.execute(
-            select(ActivityMappingRecord.opportunity_id, ActivityMappingRecord.activity_id).where(
-                ActivityMappingRecord.tenant_id == tenant_id, ActivityMappingRecord.activity_id.in_(activity_ids)
-            )
-        )
+        uow.session.execute(_naming(dialect, links=False), {"tenant_id": tenant_id, "names": list(activity_ids)})
         if activity_ids
         else []
     )
     links: Iterable[tuple[int, str]] = (
-        uow.session.execute(
-            select(LinkMappingRecord.opportunity_id, LinkMappingRecord.resource_link_id).where(
-                LinkMappingRecord.tenant_id == tenant_id, LinkMappingRecord.resource_link_id.in_(link_ids)
-            )
-        )
+        uow.session.execute(_naming(dialect, links=True), {"tenant_id": tenant_id, "names": list(link_ids)})
         if link_ids
         else []
     )
     return _index(activities, links)
+
+
+@cache
+def _naming(dialect: str, links: bool) -> Select[int, str]:
+    """The mappings of the activities (or links) named by parameter `names`."""
+    if links:
+        k = LinkMappingRecord
+        return select(k.opportunity_id, k.resource_link_id).where(
+            k.tenant_id == bindparam("tenant_id"), among_param(dialect, k.resource_link_id, "names")
+        )
+    a = ActivityMappingRecord
+    return select(a.opportunity_id, a.activity_id).where(
+        a.tenant_id == bindparam("tenant_id"), among_param(dialect, a.activity_id, "names")
+    )
 
 
 def _index(activity_rows: Iterable[tuple[int, str]], link_rows: Iterable[tuple[int, str]]) -> MatcherIndex:

@@ -17,7 +17,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, bin
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alignment import sentences
-from alignment.database import Base, UnitOfWork, dialect_of, insert_for, utcnow
+from alignment.database import Base, UnitOfWork, among, among_param, dialect_of, insert_for, utcnow
 from alignment.errors import InvalidInput, NotFound
 
 
@@ -301,32 +301,61 @@ def roster(
     uow: UnitOfWork, context: Context, role: Role = Role.LEARNER, person_ids: Sequence[int] | None = None
 ) -> list[Member]:
     """The active members of a context in `role` (all, or those of `person_ids`), by name."""
-    p = PersonRecord
-    query = (
-        select(
-            p.id,
-            p.tenant_id,
-            p.name,
-            p.lms_user_id,
-            p.email,
-            p.provisional,
-            p.role_started_on,
-            p.created_at,
-            p.role_label,
-            MembershipRecord.joined_at,
-        )
-        .join(MembershipRecord, MembershipRecord.person_id == p.id)
-        .where(
-            MembershipRecord.context_id == context.id,
-            MembershipRecord.role == role.value,
-            MembershipRecord.active.is_(True),
-        )
+    query = select(*_MEMBER_COLUMNS).join(MembershipRecord, MembershipRecord.person_id == PersonRecord.id)
+    query = query.where(
+        MembershipRecord.context_id == context.id,
+        MembershipRecord.role == role.value,
+        MembershipRecord.active.is_(True),
     )
     if person_ids is not None:
-        query = query.where(p.id.in_(list(person_ids)))
+        query = query.where(among(uow, PersonRecord.id, person_ids))
     # Plain columns, not ORM instances: a sweep reads every roster of a tenant.
-    rows = uow.session.execute(query.order_by(p.name, p.id))
+    rows = uow.session.execute(query.order_by(PersonRecord.name, PersonRecord.id))
     return [Member(Person(*row[:9]), role, row[9]) for row in rows]
+
+
+def learner_rosters(uow: UnitOfWork, tenant_id: int, person_ids: Sequence[int]) -> dict[Context, list[Member]]:
+    """Every context where these people are active learners, each with those of them on its roster (by name),
+    in one query."""
+    rows = uow.session.execute(_rosters_query(dialect_of(uow)), {"tenant_id": tenant_id, "people": list(person_ids)})
+    found: dict[Context, list[Member]] = {}
+    for row in rows:
+        context = Context(row[10], row[11], row[12], row[13])
+        found.setdefault(context, []).append(Member(Person(*row[:9]), Role.LEARNER, row[9]))
+    return found
+
+
+@cache
+def _rosters_query(dialect: str) -> Any:
+    """The tenant's active learners `people`, with the context of each membership."""
+    c = ContextRecord
+    return (
+        select(*_MEMBER_COLUMNS, c.id, c.tenant_id, c.lms_context_id, c.title)
+        .join(MembershipRecord, MembershipRecord.person_id == PersonRecord.id)
+        .join(c, c.id == MembershipRecord.context_id)
+        .where(
+            c.tenant_id == bindparam("tenant_id"),
+            among_param(dialect, PersonRecord.id, "people"),
+            MembershipRecord.role == Role.LEARNER.value,
+            MembershipRecord.active.is_(True),
+        )
+        .order_by(c.id, PersonRecord.name, PersonRecord.id)
+    )
+
+
+_MEMBER_COLUMNS = (
+    PersonRecord.id,
+    PersonRecord.tenant_id,
+    PersonRecord.name,
+    PersonRecord.lms_user_id,
+    PersonRecord.email,
+    PersonRecord.provisional,
+    PersonRecord.role_started_on,
+    PersonRecord.created_at,
+    PersonRecord.role_label,
+    MembershipRecord.joined_at,
+)
+"""A member as read: the person's columns (`Person`'s fields in order), then when they joined."""
 
 
 def clean_role_label(label: str) -> str:

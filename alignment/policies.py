@@ -140,7 +140,11 @@ def get_policy(uow: UnitOfWork, tenant_id: int) -> Policy:
 
 def current_policy(uow: UnitOfWork, tenant_id: int) -> StoredPolicy:
     """The tenant's policy and its version."""
-    record = uow.session.get(PolicyRecord, tenant_id)
+    return stored_policy(uow.session.get(PolicyRecord, tenant_id))
+
+
+def stored_policy(record: PolicyRecord | None) -> StoredPolicy:
+    """The policy a tenant's policy record holds (the defaults, version 0, when it has none)."""
     if record is None:
         return StoredPolicy(Policy(), 0)
     policy = Policy(

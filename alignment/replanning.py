@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,8 +13,8 @@ from alignment.candidates import Catalogue
 from alignment.database import UnitOfWork
 from alignment.errors import NotFound
 from alignment.messages import Message
-from alignment.people import ContextRecord, MembershipRecord, Role
-from alignment.policies import StoredPolicy, current_policy, set_policy
+from alignment.people import Context, ContextRecord, Member, learner_rosters
+from alignment.policies import Policy, StoredPolicy, current_policy, set_policy
 from alignment.roadmaps import RoadmapVersion, Trigger, latest_versions, next_version, store_versions
 from alignment.snapshots import learner_plan, load_catalogue, load_snapshot
 
@@ -59,25 +59,27 @@ def replan_people(
     trigger: Trigger,
     now: datetime,
     catalogue: Catalogue | None = None,
+    policy: Policy | None = None,
 ) -> int:
     """Re-plan each person (with their own reason) in every context where they learn, one snapshot per
-    context however many people; return how many roadmaps changed."""
+    context however many people; return how many roadmaps changed. `catalogue` and `policy` are the
+    tenant's, if read already."""
     if not reasons:
         return 0
-    contexts: dict[int, set[int]] = defaultdict(set)
-    for context_id, person_id in uow.session.execute(
-        select(MembershipRecord.context_id, MembershipRecord.person_id).where(
-            MembershipRecord.person_id.in_(list(reasons)),
-            MembershipRecord.role == Role.LEARNER.value,
-            MembershipRecord.active.is_(True),
-        )
-    ):
-        contexts[context_id].add(person_id)
     changed = 0
-    for context_id, people in contexts.items():
-        wanted = {person: reasons[person] for person in people}
+    for context, members in learner_rosters(uow, tenant_id, list(reasons)).items():
+        wanted = {member.person.id: reasons[member.person.id] for member in members}
         versions = _replan_in_context(
-            uow, tenant_id, context_id, wanted, trigger, now, everyone=False, catalogue=catalogue
+            uow,
+            tenant_id,
+            context.id,
+            wanted,
+            trigger,
+            now,
+            everyone=False,
+            catalogue=catalogue,
+            policy=policy,
+            learners=(context, members),
         )
         changed += sum(was_changed for was_changed, _ in versions.values())
     return changed
@@ -116,6 +118,8 @@ def _replan_in_context(
     now: datetime,
     everyone: bool,
     catalogue: Catalogue | None = None,
+    policy: Policy | None = None,
+    learners: tuple[Context, Sequence[Member]] | None = None,
 ) -> dict[int, tuple[bool, RoadmapVersion]]:
     """Re-plan the learners of `reasons` (or all, with `everyone`) from one snapshot of the context.
 
@@ -131,6 +135,8 @@ def _replan_in_context(
         catalogue=catalogue,
         with_roadmaps=False,
         with_active_days=False,
+        policy=policy,
+        learners=learners,
     )
     people = [m.person.id for m in snapshot.members]
     latest = latest_versions(uow, tenant_id, context_id, people)

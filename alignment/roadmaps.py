@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 import orjson
@@ -30,12 +30,11 @@ from sqlalchemy import (
     func,
     insert,
     select,
-    tuple_,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from alignment import sentences
-from alignment.database import Base, UnitOfWork
+from alignment.database import Base, UnitOfWork, among, among_param, dialect_of
 from alignment.messages import Message
 from alignment.rules.planning import LeftOut, Plan, PlannedItem
 from alignment.rules.progress import ItemProgress
@@ -165,10 +164,16 @@ def store_versions(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> None:
     """Insert the rows of new versions (`next_version`) in one statement."""
     if not rows:
         return
+    uow.session.execute(_version_insert(dialect_of(uow)), list(rows))
+
+
+@cache
+def _version_insert(dialect: str) -> Any:
+    """Insert versions (Core: lighter than the ORM's bulk insert), the plan given as JSON text `plan_text`."""
     text = bindparam("plan_text", type_=Text)
     # PostgreSQL converts the text to its json type when asked; SQLite keeps JSON as text (and its CAST would not).
-    plan = cast(text, JSON) if uow.session.get_bind().dialect.name == "postgresql" else text
-    uow.session.execute(insert(RoadmapRecord).values(plan=plan), list(rows))
+    table: Any = RoadmapRecord.__table__
+    return insert(table).values(plan=cast(text, JSON) if dialect == "postgresql" else text)
 
 
 @dataclass(frozen=True)
@@ -211,58 +216,58 @@ class RoadmapState:
 def roadmap_states(
     uow: UnitOfWork, tenant_id: int, context_id: int, person_ids: Sequence[int], until: datetime | None = None
 ) -> dict[int, RoadmapState]:
-    """Each person's roadmap state in the context (from versions made before `until`, if given), in three
-    queries whatever their number; only the current version's plan is read."""
+    """Each person's roadmap state in the context (from versions made before `until`, if given), in one
+    query whatever their number; only the current version's plan is read."""
     if not person_ids:
         return {}
     r = RoadmapRecord
-    where = [r.tenant_id == tenant_id, r.context_id == context_id, r.person_id.in_(list(person_ids))]
+    where = [r.tenant_id == tenant_id, r.context_id == context_id, among(uow, r.person_id, person_ids)]
     if until is not None:
         where.append(r.created_at < until)
-    summary = list(
-        uow.session.execute(
-            select(
-                r.person_id,
-                func.max(r.version),
-                func.min(r.created_at),
-                func.max(case((r.trigger != Trigger.PROGRESS.value, r.version))),
-            )
-            .where(*where)
-            .group_by(r.person_id)
+    summary = (
+        select(
+            r.person_id.label("person_id"),
+            func.max(r.version).label("version"),
+            func.min(r.created_at).label("first_made_at"),
+            func.max(case((r.trigger != Trigger.PROGRESS.value, r.version))).label("rescoped"),
+        )
+        .where(*where)
+        .group_by(r.person_id)
+        .subquery()
+    )
+    current, baseline = aliased(RoadmapRecord), aliased(RoadmapRecord)
+    rows = uow.session.execute(
+        select(
+            summary.c.person_id,
+            summary.c.version,
+            summary.c.first_made_at,
+            baseline.starts_on,
+            baseline.projected_finish,
+            current.steps,
+            case((current.steps.is_(None), cast(current.plan, Text))),
+        )
+        .join(
+            current,
+            (current.context_id == context_id)
+            & (current.person_id == summary.c.person_id)
+            & (current.version == summary.c.version),
+        )
+        .outerjoin(
+            baseline,
+            (baseline.context_id == context_id)
+            & (baseline.person_id == summary.c.person_id)
+            & (baseline.version == summary.c.rescoped),
         )
     )
-    if not summary:
-        return {}
-    stored = {
-        person: steps or plan
-        for person, steps, plan in uow.session.execute(
-            select(r.person_id, r.steps, case((r.steps.is_(None), cast(r.plan, Text)))).where(
-                r.context_id == context_id, tuple_(r.person_id, r.version).in_([(row[0], row[1]) for row in summary])
-            )
-        )
-    }
-    rescoped = [(row[0], row[3]) for row in summary if row[3] is not None]
-    baselines = {
-        person: (starts, finish)
-        for person, starts, finish in (
-            uow.session.execute(
-                select(r.person_id, r.starts_on, r.projected_finish).where(
-                    r.context_id == context_id, tuple_(r.person_id, r.version).in_(rescoped)
-                )
-            )
-            if rescoped
-            else []
-        )
-    }
     return {
         person: RoadmapState(
             version=version,
             first_made_at=first,
-            baseline_start=baselines.get(person, (None, None))[0],
-            baseline_finish=baselines.get(person, (None, None))[1],
-            stored_steps=stored[person],
+            baseline_start=starts,
+            baseline_finish=finish,
+            stored_steps=steps or plan,
         )
-        for person, version, first, _ in summary
+        for person, version, first, starts, finish, steps, plan in rows
     }
 
 
@@ -287,22 +292,31 @@ def latest_versions(
     """Each person's newest roadmap in the context, in one query whatever their number (plans read as text)."""
     if not person_ids:
         return {}
-    r = RoadmapRecord
-    newest = (
-        select(r.person_id, func.max(r.version).label("version"))
-        .where(r.tenant_id == tenant_id, r.context_id == context_id, r.person_id.in_(list(person_ids)))
-        .group_by(r.person_id)
-        .subquery()
-    )
     rows = uow.session.execute(
-        select(r.person_id, r.version, r.created_at, r.trigger, r.reason, r.changes, cast(r.plan, Text))
-        .join(newest, (newest.c.person_id == r.person_id) & (newest.c.version == r.version))
-        .where(r.context_id == context_id)
+        _latest_query(dialect_of(uow)), {"tenant_id": tenant_id, "context_id": context_id, "people": list(person_ids)}
     )
     return {
         person: RoadmapVersion(person, context_id, version, made, Trigger(trigger), reason, changes, plan)
         for person, version, made, trigger, reason, changes, plan in rows
     }
+
+
+@cache
+def _latest_query(dialect: str) -> Any:
+    """The newest version of each of the learners `people` in the context, its plan read as text."""
+    r = RoadmapRecord
+    context = r.context_id == bindparam("context_id")
+    newest = (
+        select(r.person_id, func.max(r.version).label("version"))
+        .where(r.tenant_id == bindparam("tenant_id"), context, among_param(dialect, r.person_id, "people"))
+        .group_by(r.person_id)
+        .subquery()
+    )
+    return (
+        select(r.person_id, r.version, r.created_at, r.trigger, r.reason, r.changes, cast(r.plan, Text))
+        .join(newest, (newest.c.person_id == r.person_id) & (newest.c.version == r.version))
+        .where(context)
+    )
 
 
 def roadmap_versions_by_person(
@@ -315,7 +329,7 @@ def roadmap_versions_by_person(
     query = select(RoadmapRecord).where(
         RoadmapRecord.tenant_id == tenant_id,
         RoadmapRecord.context_id == context_id,
-        RoadmapRecord.person_id.in_(list(person_ids)),
+        among(uow, RoadmapRecord.person_id, person_ids),
     )
     if until is not None:
         query = query.where(RoadmapRecord.created_at < until)

@@ -13,9 +13,10 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from functools import cached_property
+from functools import cache, cached_property
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from alignment.agendas import (
     DEFAULT_WEEKLY_HOURS,
@@ -28,18 +29,18 @@ from alignment.agendas import (
 )
 from alignment.candidates import Catalogue, OrgView, OwnCandidates, interest_levels
 from alignment.catalogue import SkillRecord
-from alignment.database import Memo, UnitOfWork
+from alignment.database import Memo, UnitOfWork, among_param, dialect_of
 from alignment.events import learning_as_of
 from alignment.opportunities import ACTIVE, Opportunity, list_opportunities
 from alignment.people import Context, Member, Role, get_context, roster
-from alignment.policies import Policy, get_policy
+from alignment.policies import Policy, PolicyRecord, get_policy, stored_policy
 from alignment.roadmaps import RoadmapState, RoadmapVersion, plan_text, roadmap_states, steps_text
 from alignment.rules.planning import Candidate, Plan, plan_roadmap, projected_finish
 from alignment.rules.progress import ItemProgress
 from alignment.rules.quadrants import Alignment, Interest
 from alignment.rules.stalls import ItemActivity, Situation, Step, lookback_days, overdue_steps
 from alignment.tallies import Learning
-from alignment.tenancy import catalogue_version
+from alignment.tenancy import TenantRecord, catalogue_version
 
 NO_LEARNING = Learning({}, None, frozenset())
 
@@ -149,20 +150,24 @@ def load_snapshot(
     with_roadmaps: bool = True,
     with_active_days: bool = True,
     policy: Policy | None = None,
+    learners: tuple[Context, Sequence[Member]] | None = None,
 ) -> ContextSnapshot:
     """Load the context's learners (all, or `person_ids`) and everything their roadmaps depend on.
 
     A `catalogue` loaded once serves every context of a tenant-wide pass; `with_roadmaps=False` and
     `with_active_days=False` leave out the stored roadmaps and the days learners were active, which
     planning does not read. `policy` stands in for the tenant's stored policy (to see what another policy
-    would do).
+    would do, or the tenant's own, read already). `learners` gives the context and the roster's learners
+    to load, read already (`people.learner_rosters`), in place of `context_id` and `person_ids`.
     """
-    context = get_context(uow, tenant_id, context_id)
-    members = tuple(m for m in roster(uow, context, Role.LEARNER, person_ids) if m.joined_at < as_of)
+    context, listed = learners if learners is not None else (get_context(uow, tenant_id, context_id), None)
+    if listed is None:
+        listed = roster(uow, context, Role.LEARNER, person_ids)
+    members = tuple(m for m in listed if m.joined_at < as_of)
     ids = [m.person.id for m in members]
     policy = policy if policy is not None else get_policy(uow, tenant_id)
-    org_agendas = org_agendas_as_of(uow, tenant_id, context_id, as_of)
     catalogue = catalogue if catalogue is not None else load_catalogue(uow, tenant_id)
+    org_agendas = org_agendas_as_of(uow, tenant_id, context.id, as_of, catalogue.version)
     return ContextSnapshot(
         tenant_id=tenant_id,
         context=context,
@@ -181,7 +186,7 @@ def load_snapshot(
             catalogue.index,
             as_of.date() - timedelta(days=lookback_days(policy.stall)) if with_active_days else None,
         ),
-        roadmaps=roadmap_states(uow, tenant_id, context_id, ids, until=as_of) if with_roadmaps else {},
+        roadmaps=roadmap_states(uow, tenant_id, context.id, ids, until=as_of) if with_roadmaps else {},
         memo=uow.memo,
     )
 
@@ -193,6 +198,31 @@ def load_catalogue(uow: UnitOfWork, tenant_id: int) -> Catalogue:
         return _read_catalogue(uow, tenant_id)
     version = catalogue_version(uow, tenant_id)
     return uow.memo.get(("catalogue", tenant_id, version), lambda: _read_catalogue(uow, tenant_id, version))
+
+
+def load_catalogue_and_policy(uow: UnitOfWork, tenant_id: int) -> tuple[Catalogue, Policy]:
+    """The tenant's catalogue (as `load_catalogue`) and its policy: one query when the memo has the catalogue."""
+    found, *columns = uow.session.execute(_tenant_query(), {"tenant_id": tenant_id}).one()
+    values = dict(zip(_POLICY_COLUMNS, columns, strict=True))
+    policy = stored_policy(PolicyRecord(**values) if values["tenant_id"] is not None else None).policy
+    if uow.memo is None:
+        return _read_catalogue(uow, tenant_id), policy
+    version = found or 0
+    return uow.memo.get(("catalogue", tenant_id, version), lambda: _read_catalogue(uow, tenant_id, version)), policy
+
+
+@cache
+def _tenant_query() -> Any:
+    """The tenant's catalogue version and its policy's columns (`_POLICY_COLUMNS`; None without one)."""
+    p = PolicyRecord.__table__.c
+    return (
+        select(TenantRecord.catalogue_version, *(p[name] for name in _POLICY_COLUMNS))
+        .outerjoin(PolicyRecord, PolicyRecord.tenant_id == TenantRecord.id)
+        .where(TenantRecord.id == bindparam("tenant_id"))
+    )
+
+
+_POLICY_COLUMNS = tuple(column.key for column in PolicyRecord.__table__.columns)
 
 
 def _read_catalogue(uow: UnitOfWork, tenant_id: int, version: int | None = None) -> Catalogue:
@@ -211,42 +241,47 @@ def _read_catalogue(uow: UnitOfWork, tenant_id: int, version: int | None = None)
 def _personal_agendas_as_of(
     uow: UnitOfWork, tenant_id: int, person_ids: list[int], as_of: datetime
 ) -> dict[int, PersonalAgenda]:
-    """Each person's agenda as it stood at `as_of`, read as plain columns in two queries."""
+    """Each person's agenda as it stood at `as_of`, read as plain columns in one query."""
     if not person_ids:
         return {}
-    p = PersonalAgendaRecord
+    rows = uow.session.execute(
+        _agendas_query(dialect_of(uow)), {"tenant_id": tenant_id, "people": list(person_ids), "as_of": as_of}
+    )
+    found: dict[int, tuple[int, datetime, str, float, str | None]] = {}
+    interests: dict[int, dict[int, Interest]] = defaultdict(dict)
+    levels = {level.value: level for level in Interest}
+    for person, version, created_at, aspirations, weekly_hours, target_role, skill, interest in rows:
+        found[person] = (version, created_at, aspirations, weekly_hours, target_role)
+        if skill is not None:
+            interests[person][skill] = levels[interest]
+    return {
+        person: PersonalAgenda(person, version, created_at, interests[person], aspirations, weekly_hours, target_role)
+        for person, (version, created_at, aspirations, weekly_hours, target_role) in found.items()
+    }
+
+
+@cache
+def _agendas_query(dialect: str) -> Any:
+    """The personal agendas of the tenant's learners `people` as they stood at `as_of`, with their interests."""
+    p, i = PersonalAgendaRecord, PersonalInterestRecord
     latest = (
         select(p.person_id, func.max(p.version).label("version"))
-        .where(p.tenant_id == tenant_id, p.person_id.in_(person_ids), p.created_at < as_of)
+        .where(
+            p.tenant_id == bindparam("tenant_id"),
+            among_param(dialect, p.person_id, "people"),
+            p.created_at < bindparam("as_of"),
+        )
         .group_by(p.person_id)
         .subquery()
     )
-    records = list(
-        uow.session.execute(
-            select(p.id, p.person_id, p.version, p.created_at, p.aspirations, p.weekly_hours, p.target_role)
-            .join(latest, (latest.c.person_id == p.person_id) & (latest.c.version == p.version))
-            .where(p.tenant_id == tenant_id)
+    return (
+        select(
+            p.person_id, p.version, p.created_at, p.aspirations, p.weekly_hours, p.target_role, i.skill_id, i.interest
         )
+        .join(latest, (latest.c.person_id == p.person_id) & (latest.c.version == p.version))
+        .outerjoin(i, i.agenda_id == p.id)
+        .where(p.tenant_id == bindparam("tenant_id"))
     )
-    interests: dict[int, dict[int, Interest]] = defaultdict(dict)
-    levels = {level.value: level for level in Interest}
-    i = PersonalInterestRecord
-    for agenda, skill, interest in uow.session.execute(
-        select(i.agenda_id, i.skill_id, i.interest).where(i.agenda_id.in_([r.id for r in records]))
-    ):
-        interests[agenda][skill] = levels[interest]
-    return {
-        r.person_id: PersonalAgenda(
-            person_id=r.person_id,
-            version=r.version,
-            created_at=r.created_at,
-            interests=interests[r.id],
-            aspirations=r.aspirations,
-            weekly_hours=r.weekly_hours,
-            target_role=r.target_role,
-        )
-        for r in records
-    }
 
 
 # --- what follows from a snapshot (pure) ----------------------------------------------------------------

@@ -589,15 +589,17 @@ def run_size(
     """
     name = f"alignment_scale_{size.learners}_{size.events}"
     url = _database_url(server, name)
+    env = {**os.environ, "DATABASE_URL": url, "SWEETSPOT_DATA_DIR": f"/tmp/alignment-scale-{name}"}
+    upgrade = [str(Path(sys.executable).parent / "sweetspot"), "db", "upgrade"]
     if reuse:
+        # A kept database is measured at the current schema (migrations since it was generated).
+        subprocess.run(upgrade, env=env, check=True, cwd=ROOT, stdout=sys.stderr)
         with psycopg.connect(url) as conn:
             generation = conn.execute("SELECT timings FROM alignment_scale_generation").fetchone()[0]  # type: ignore[index]
     else:
         with psycopg.connect(_database_url(server, "postgres"), autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name}")
             conn.execute(f"CREATE DATABASE {name}")
-        env = {**os.environ, "DATABASE_URL": url, "SWEETSPOT_DATA_DIR": f"/tmp/alignment-scale-{name}"}
-        upgrade = [str(Path(sys.executable).parent / "sweetspot"), "db", "upgrade"]
         subprocess.run(upgrade, env=env, check=True, cwd=ROOT, stdout=sys.stderr)
         print(f"--- {size.label}: generating", file=sys.stderr, flush=True)
         generation = generate(url, size)
@@ -609,6 +611,8 @@ def run_size(
         with psycopg.connect(_database_url(server, "postgres"), autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name}_run")
             conn.execute(f"CREATE DATABASE {name}_run TEMPLATE {name}")
+            # The copy's writes are flushed now, not during the first pass measured on it.
+            conn.execute("CHECKPOINT")
         result |= _measure_in_process(_database_url(server, f"{name}_run"), incremental, contexts, workers)
         with psycopg.connect(_database_url(server, "postgres"), autocommit=True) as conn:
             conn.execute(f"DROP DATABASE {name}_run")

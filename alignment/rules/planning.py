@@ -58,9 +58,10 @@ class Candidate:
         done = min(max(self.done_fraction, 0.0), 1.0)
         return round(self.effort_hours * (1 - done) * MINUTES_PER_HOUR)
 
-    @property
+    @cached_property
     def reason(self) -> Message:
-        """Why it is on the roadmap when planned for its own sake."""
+        """Why it is on the roadmap when planned for its own sake (worked out once: learners who share the
+        candidate share it)."""
         if self.explanation is not None:
             return self.explanation
         if self.explain is None:
@@ -97,7 +98,7 @@ class Candidate:
                 return (4, 0.0, self.title, self.opportunity_id)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlannedItem:
     """One dated step of a roadmap."""
 
@@ -123,7 +124,7 @@ class PlannedItem:
         return self.due is not None and self.finish > self.due
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LeftOut:
     """An opportunity the roadmap does not include, and why."""
 
@@ -133,7 +134,7 @@ class LeftOut:
     reason: Message
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Plan:
     """A roadmap: the planned steps in order, and the gifts left out for the gift budget."""
 

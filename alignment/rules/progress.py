@@ -56,7 +56,7 @@ class MatchKind(StrEnum):
     CONTEXT = "context"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ItemProgress:
     """How far a learner is with one opportunity."""
 

@@ -146,8 +146,10 @@ def align(
     An opportunity tagged with no skill has value 0 on both sides: it is Waste until tagged.
     """
     total = sum(weight for weight in skill_weights.values() if weight > 0)
-    personal = _side(skill_weights, skill_names, {s: int(i) for s, i in interests.items()}, total)
-    org = _side(skill_weights, skill_names, {s: int(n.need) for s, n in needs.items()}, total)
+    # Levels of the opportunity's own skills only: the others count for nothing (an agenda names dozens).
+    wanted = {s: int(interests[s]) for s in skill_weights if s in interests}
+    personal = _side(skill_weights, skill_names, wanted, total)
+    org = _side(skill_weights, skill_names, {s: int(needs[s].need) for s in skill_weights if s in needs}, total)
     personal_value = sum(d.contribution for d in personal)
     org_value = sum(d.contribution for d in org)
     quadrant = quadrant_of(personal_value, org_value, thresholds)

@@ -88,7 +88,7 @@ def lookback_days(settings: StallSettings) -> int:
     return max(RHYTHM_LOOKBACK_DAYS, 2 * settings.plateau_window_days)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ItemActivity:
     """An opportunity the learner has worked on: when last, and where it falls for them (None if it is not
     an active opportunity)."""
@@ -98,7 +98,7 @@ class ItemActivity:
     quadrant: Quadrant | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     """A roadmap item as stall rules see it."""
 

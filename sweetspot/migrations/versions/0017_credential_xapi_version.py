@@ -4,8 +4,8 @@ A request that names no X-Experience-API-Version is refused (400), and the refus
 LRS answered in. A client that speaks xAPI 2.0 expects 2.0.0 there, one that speaks 1.0.x expects 1.0.3;
 a credential now records which its client speaks. Existing credentials keep 1.0.3, as before.
 
-Revision ID: 0016_credential_xapi_version
-Revises: 0015_statement_index_keys
+Revision ID: 0017_credential_xapi_version
+Revises: 0016_roadmap_plans_lz4
 Create Date: 2026-11-24 03:21:42.318620
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016_credential_xapi_version"
-down_revision: str | None = "0015_statement_index_keys"
+revision: str = "0017_credential_xapi_version"
+down_revision: str | None = "0016_roadmap_plans_lz4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
