@@ -84,8 +84,8 @@ class DirectStatementWrites:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if (
-            environ["PATH_INFO"] != "/xapi/statements"
-            or environ["REQUEST_METHOD"] != "POST"
+            environ.get("PATH_INFO") != "/xapi/statements"
+            or environ.get("REQUEST_METHOD") != "POST"
             or environ.get("QUERY_STRING")
             or environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower() != "application/json"
         ):
