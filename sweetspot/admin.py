@@ -51,6 +51,7 @@ def create_blueprint(
                 "connections": list_connections(uow, visitor.tenant_id, datetime.now(UTC)),
                 "scores": score_status(uow, visitor.tenant_id),
                 "rosters": roster_status(uow, visitor.tenant_id),
+                "xapi_versions": XAPI_VERSIONS,
             }
 
     @blueprint.get("/")

@@ -17,8 +17,6 @@ the INSERT is the last step, and it either stores the whole batch or nothing.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -27,6 +25,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy.engine import Engine
+from werkzeug.datastructures import Authorization
 from werkzeug.wsgi import get_current_url
 
 from alignment.database import utcnow
@@ -131,15 +130,11 @@ class DirectStatementWrites:
         )
         return [body]
 
-    def _credential(self, authorization: str) -> Credential | None:
-        scheme, _, encoded = authorization.partition(" ")
-        if scheme.lower() != "basic":
+    def _credential(self, header: str) -> Credential | None:
+        auth = Authorization.from_header(header)
+        if auth is None or auth.type != "basic" or not auth.username or auth.password is None:
             return None
-        try:
-            key, colon, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        return self._credentials.get(key, secret) if colon else None
+        return self._credentials.get(auth.username, auth.password)
 
     def _store(self, raw: bytes, version: str, credential: Credential, environ: dict[str, Any]) -> list[str] | None:
         try:
