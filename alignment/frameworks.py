@@ -1,7 +1,8 @@
 """Read the skill frameworks and opportunity lists an organisation already has into plain values.
 
-Three sources: a 1EdTech CASE 1.0 CFPackage (already decoded from JSON), a CSV of skills and a CSV
-of learning opportunities. Nothing here stores anything; every problem is an InvalidInput that names
+Four sources: a 1EdTech CASE 1.0 CFPackage (already decoded from JSON), a CSV of skills, a CSV of
+learning opportunities and a CSV of people (what HR knows of them: since when they hold their role, and
+its name). Nothing here stores anything; every problem is an InvalidInput that names
 what was wrong and where (the CFItems index, or the CSV line number with the header as line 1).
 """
 
@@ -14,6 +15,7 @@ import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import urlsplit
 
 from alignment import sentences
@@ -27,6 +29,9 @@ TITLE_MAX = 300
 ACTIVITY_ID_MAX = 1000
 LTI_RESOURCE_LINK_ID_MAX = 255
 URL_MAX = 1000
+LMS_USER_ID_MAX = 255
+EMAIL_MAX = 320
+ROLE_LABEL_MAX = 100
 EFFORT_HOURS_MAX = 1000.0
 
 OPPORTUNITY_KINDS: tuple[str, ...] = (
@@ -51,6 +56,8 @@ OPPORTUNITY_COLUMNS = (
     "url",
     "prerequisites",
 )
+
+PEOPLE_COLUMNS = ("lms_user_id", "email", "name", "role_started_on", "role_label")
 
 Place = int | str
 """Where in a file: a CSV line number, or a path into a CASE package's JSON such as CFItems[3]."""
@@ -88,6 +95,20 @@ class OpportunityRow:
     lti_resource_link_ids: tuple[str, ...]
     url: str | None
     prerequisites: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """What a people CSV line says of one person: who (LMS user id, email, or both), and what to set.
+
+    None means the line leaves that value as it is."""
+
+    line: int
+    lms_user_id: str | None
+    email: str | None
+    name: str | None
+    role_started_on: date | None
+    role_label: str | None
 
 
 # --- CASE ------------------------------------------------------------------------------------------
@@ -330,6 +351,47 @@ def parse_opportunities_csv(text: str) -> list[OpportunityRow]:
             )
         )
     return rows
+
+
+def parse_people_csv(text: str, today: date) -> list[PersonRow]:
+    """The people in a CSV with the columns lms_user_id and/or email (to find each person), and any of name,
+    role_started_on (an ISO date, not after `today`) and role_label."""
+    rows: list[PersonRow] = []
+    seen_ids: dict[str, Place] = {}
+    seen_emails: dict[str, Place] = {}
+    for line, row in _csv_rows(text, PEOPLE_COLUMNS, required=()):
+        where = line
+        lms_user_id = row.get("lms_user_id") or None
+        email = row.get("email") or None
+        if lms_user_id is None and email is None:
+            raise InvalidInput(sentences.FILE_PERSON_UNNAMED(where=where))
+        _refuse_longer(lms_user_id, LMS_USER_ID_MAX, where, "lms_user_id")
+        _refuse_longer(email, EMAIL_MAX, where, "email")
+        if email is not None and (email.count("@") != 1 or "" in email.split("@") or re.search(r"\s", email)):
+            raise InvalidInput(sentences.FILE_EMAIL(where=where, got=repr(email)))
+        if lms_user_id is not None:
+            _refuse_repeat(seen_ids, lms_user_id, where, "lms_user_id", lms_user_id)
+        if email is not None:
+            _refuse_repeat(seen_emails, email.casefold(), where, "email", email)
+        name = _collapse(row.get("name", "")) or None
+        _refuse_longer(name, NAME_MAX, where, "name")
+        role_label = _collapse(row.get("role_label", "")) or None
+        _refuse_longer(role_label, ROLE_LABEL_MAX, where, "role_label")
+        started = _role_start(row.get("role_started_on", ""), today, where)
+        rows.append(PersonRow(line, lms_user_id, email, name, started, role_label))
+    return rows
+
+
+def _role_start(text: str, today: date, where: Place) -> date | None:
+    if not text:
+        return None
+    try:
+        started = date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(sentences.FILE_ROLE_START(where=where, got=repr(text))) from None
+    if started > today:
+        raise InvalidInput(sentences.FILE_ROLE_START_LATER(where=where, today=today, got=repr(text)))
+    return started
 
 
 def _csv_rows(text: str, columns: tuple[str, ...], required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:

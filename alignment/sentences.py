@@ -520,6 +520,24 @@ FILE_SAME_TITLE = Sentence(
 FILE_PREREQUISITES_UNKNOWN = Sentence(
     "file.prerequisites_unknown", N_("%(where)s: unknown prerequisite(s): %(titles)s"), {"where": PLACE, "titles": TEXT}
 )
+FILE_PERSON_UNNAMED = Sentence(
+    "file.person_unnamed", N_("%(where)s: lms_user_id or email is needed to find the person"), {"where": PLACE}
+)
+FILE_ROLE_START = Sentence(
+    "file.role_start",
+    N_("%(where)s: role_started_on must be a date such as 2024-03-31, got %(got)s"),
+    {"where": PLACE, "got": TEXT},
+)
+FILE_ROLE_START_LATER = Sentence(
+    "file.role_start_later",
+    N_("%(where)s: role_started_on must not be after today (%(today)s), got %(got)s"),
+    {"where": PLACE, "today": DATE, "got": TEXT},
+)
+FILE_EMAIL = Sentence(
+    "file.email",
+    N_("%(where)s: email must be an address such as ana@example.com, got %(got)s"),
+    {"where": PLACE, "got": TEXT},
+)
 FILE_SKILL_UNKNOWN = Sentence(
     "file.skill_unknown",
     N_("%(where)s: unknown skill %(skill)s; import the skill catalogue first"),

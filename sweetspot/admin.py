@@ -20,7 +20,8 @@ from werkzeug.wrappers import Response
 from alignment.catalogue import import_framework
 from alignment.database import UnitOfWorkFactory
 from alignment.errors import Conflict
-from alignment.frameworks import parse_framework_file
+from alignment.frameworks import parse_framework_file, parse_people_csv
+from alignment.people_import import import_people
 from alignment.policies import SETTINGS, InvalidPolicy, StoredPolicy, current_policy, propose_policy
 from alignment.replanning import change_policy
 from alignment.rules.stalls import StallRule
@@ -227,6 +228,45 @@ def create_blueprint(
                 title=framework.title, created=summary.created, updated=summary.updated, unchanged=summary.unchanged,
             )
         )  # fmt: skip
+        return redirect(url_for("admin.index"), 303)
+
+    @blueprint.post("/people")
+    @only(Audience.ADMIN)
+    def import_people_file(visitor: Visitor) -> Response:
+        """Import what HR knows of people: since when each holds their role, and its name."""
+        upload = request.files.get("people")
+        if upload is None or not upload.filename:
+            abort(400, gettext("Choose a people CSV file to import."))
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            abort(400, gettext("%(file)s is not UTF-8 text.", file=upload.filename))
+        now = datetime.now(UTC)
+        rows = parse_people_csv(text, now.date())
+        with unit_of_work() as uow:
+            summary = import_people(uow, visitor.tenant_id, rows, now)
+            uow.commit()
+        flash(
+            gettext(
+                "%(file)s: %(created)s added, %(updated)s updated, %(unchanged)s unchanged.",
+                file=upload.filename, created=summary.created, updated=summary.updated, unchanged=summary.unchanged,
+            )
+        )  # fmt: skip
+        if summary.replanned:
+            flash(
+                ngettext(
+                    "%(num)d roadmap re-planned for a new role.",
+                    "%(num)d roadmaps re-planned for a new role.",
+                    summary.replanned,
+                )
+            )
+        if summary.unmatched:
+            flash(
+                gettext(
+                    "No one has the email on line(s) %(lines)s, so those lines were not imported.",
+                    lines=", ".join(map(str, summary.unmatched)),
+                )
+            )
         return redirect(url_for("admin.index"), 303)
 
     @blueprint.post("/grades/retry")

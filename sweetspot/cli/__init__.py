@@ -30,6 +30,7 @@ for command in (
     jobs.jobs_group,
     catalogue.skills,
     catalogue.opportunities,
+    catalogue.people,
     stalls.sweep_command,
     stalls.replan_command,
     stalls.momentum,

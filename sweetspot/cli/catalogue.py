@@ -1,16 +1,19 @@
-"""`sweetspot skills …` and `sweetspot opportunities …`: the catalogue and what is on offer."""
+"""`sweetspot skills …`, `sweetspot opportunities …` and `sweetspot people import`: the catalogue, what is on
+offer, and what HR knows of the people who learn."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from alignment.catalogue import import_framework, list_skills, rename_skill, retire_skill
 from alignment.errors import InvalidInput
-from alignment.frameworks import parse_framework_file, parse_opportunities_csv
+from alignment.frameworks import parse_framework_file, parse_opportunities_csv, parse_people_csv
 from alignment.opportunities import DISCOVERED, import_opportunities, list_opportunities
+from alignment.people_import import import_people
 from alignment.skill_merging import merge_skills
 from sweetspot.cli.base import CliState, find_tenant, pass_state, tenant_option
 
@@ -140,3 +143,35 @@ def list_opportunities_command(state: CliState, tenant_slug: str, discovered: bo
     for o in found:
         tags = ", ".join(f"{names.get(s, s)} {w:g}" for s, w in sorted(o.skills.items())) or "untagged"
         click.echo(f"{o.id:>6}  {o.kind:<13} {o.effort_hours:>6g} h  {o.title}  [{tags}]")
+
+
+@click.group()
+def people() -> None:
+    """What HR knows of the people who learn: since when each holds their role, and its name."""
+
+
+@people.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@tenant_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def import_people_command(state: CliState, file: Path, tenant_slug: str, as_json: bool) -> None:
+    """Import a people CSV (lms_user_id and/or email, name, role_started_on, role_label); all or nothing.
+
+    Empty cells leave what is stored; a new LMS user id makes the person."""
+    tenant = find_tenant(state, tenant_slug)
+    now = datetime.now(UTC)
+    rows = parse_people_csv(_read(file), now.date())
+    with state.current_runtime.unit_of_work() as uow:
+        summary = import_people(uow, tenant.id, rows, now)
+        uow.commit()
+    if as_json:
+        click.echo(json.dumps(summary.__dict__ | {"unmatched": list(summary.unmatched)}))
+        return
+    click.echo(
+        f"{summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged, "
+        f"{summary.replanned} roadmaps re-planned"
+    )
+    if summary.unmatched:
+        lines = ", ".join(map(str, summary.unmatched))
+        click.echo(f"no person has the email on line(s) {lines}: not imported", err=True)

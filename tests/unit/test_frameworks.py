@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -12,8 +13,10 @@ from alignment.frameworks import (
     Framework,
     FrameworkSkill,
     OpportunityRow,
+    PersonRow,
     parse_case_package,
     parse_opportunities_csv,
+    parse_people_csv,
     parse_skills_csv,
 )
 
@@ -721,3 +724,47 @@ def test_opportunity_kind_is_case_insensitive_and_stored_lower_case() -> None:
 def test_malformed_csv_quoting_is_an_invalid_input() -> None:
     with pytest.raises(InvalidInput, match=r"^line \d+: "):
         parse_skills_csv('name\n"SQL' + "x" * 200_000 + "\n")
+
+
+# --- People CSV -------------------------------------------------------------------------------------
+
+TODAY = date(2026, 11, 24)
+
+
+def test_a_people_csv_names_each_person_and_what_to_set() -> None:
+    text = (
+        "lms_user_id,email,name,role_started_on,role_label\n"
+        "u-ana,,,2019-03-01,Data  engineer\n"
+        ",Ben@Acme.test,,,\n"
+        "u-new,new@acme.test,Nia New,2026-11-24,\n"
+    )
+    assert parse_people_csv(text, TODAY) == [
+        PersonRow(2, "u-ana", None, None, date(2019, 3, 1), "Data engineer"),
+        PersonRow(3, None, "Ben@Acme.test", None, None, None),
+        PersonRow(4, "u-new", "new@acme.test", "Nia New", date(2026, 11, 24), None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("email,role_label\n,Sales\n", "line 2: lms_user_id or email is needed to find the person"),
+        (
+            "lms_user_id,role_started_on\nu-1,01/03/2019\n",
+            "line 2: role_started_on must be a date such as 2024-03-31, got '01/03/2019'",
+        ),
+        (
+            "lms_user_id,role_started_on\nu-1,2026-11-25\n",
+            "line 2: role_started_on must not be after today (2026-11-24), got '2026-11-25'",
+        ),
+        ("email\nana.acme.test\n", "line 2: email must be an address such as ana@example.com, got 'ana.acme.test'"),
+        ("email\nana@\n", "line 2: email must be an address"),
+        ("lms_user_id\nu-1\nu-1\n", "line 3: lms_user_id 'u-1' is already used on line 2"),
+        ("email\nana@acme.test\nANA@acme.test\n", "line 3: email 'ANA@acme.test' is already used on line 2"),
+        ("lms_user_id,role_label\nu-1," + "x" * 101 + "\n", "line 2: role_label must be at most 100 characters"),
+        ("lms_user_id,department\nu-1,Sales\n", "line 1: unknown column(s) 'department'"),
+    ],
+)
+def test_a_bad_people_csv_names_the_line_and_the_rule(text: str, error: str) -> None:
+    with pytest.raises(InvalidInput, match=re.escape(error)):
+        parse_people_csv(text, TODAY)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -15,7 +15,7 @@ from alignment.agendas import current_org_agenda, current_personal_agenda, set_o
 from alignment.catalogue import list_skills
 from alignment.flags import flags_of
 from alignment.opportunities import OpportunityDraft, create_opportunity, discover_activity, get_opportunity
-from alignment.people import upsert_person
+from alignment.people import find_person, get_person, upsert_person
 from alignment.sweeps import sweep
 from lti_tool.registrations import DeploymentStatus, deployment_seen_at_launch, find_registration
 from sweetspot.runtime import Runtime
@@ -328,3 +328,38 @@ def test_an_admin_imports_a_skill_framework_and_a_broken_file_changes_nothing(
     assert broken.status_code == 400 and "not valid JSON" in broken.text
     with runtime.unit_of_work(read_only=True) as uow:
         assert {s.name for s in list_skills(uow, world.tenant.id)} == before
+
+
+def test_an_admin_imports_a_people_file_and_only_an_admin_may(
+    client: FlaskClient, runtime: Runtime, world: World, platform: Platform
+) -> None:
+    launch(client, platform, sub="u-admin", name="Ada Admin", ROLES=[INSTITUTION_ADMIN])
+    token = csrf(client.get("/app/admin/").text)
+    people = (
+        io.BytesIO(b"lms_user_id,email,role_started_on,role_label\nu-ben,,2019-03-01,Sales\n,x@y.test,,\n"),
+        "hr.csv",
+    )
+    done = client.post("/app/admin/people", data={"csrf_token": token, "people": people}, follow_redirects=True)
+    assert "hr.csv: 0 added, 1 updated, 0 unchanged." in done.text
+    assert "1 roadmap re-planned for a new role." in done.text  # Ben's first, under his role's agenda
+    assert "No one has the email on line(s) 3, so those lines were not imported." in done.text
+    with runtime.unit_of_work(read_only=True) as uow:
+        ben = get_person(uow, world.tenant.id, world.ben.id)
+    assert (ben.role_started_on, ben.role_label) == (date(2019, 3, 1), "Sales")
+
+    future = (io.BytesIO(b"lms_user_id,role_started_on\nu-ana,2999-01-01\n"), "hr.csv")
+    refused = client.post("/app/admin/people", data={"csrf_token": token, "people": future})
+    assert refused.status_code == 400 and "line 2: role_started_on must not be after today" in refused.text
+    no_token = client.post("/app/admin/people", data={"people": (io.BytesIO(b"lms_user_id\nu-ana\n"), "hr.csv")})
+    assert no_token.status_code == 400
+    with runtime.unit_of_work(read_only=True) as uow:
+        assert get_person(uow, world.tenant.id, world.ana.id).role_started_on is None
+
+    launch(client, platform)
+    learner = {
+        "csrf_token": csrf(client.get("/app/agenda").text),
+        "people": (io.BytesIO(b"lms_user_id\nu-x\n"), "a.csv"),
+    }
+    assert client.post("/app/admin/people", data=learner).status_code == 403
+    with runtime.unit_of_work(read_only=True) as uow:
+        assert find_person(uow, world.tenant.id, "u-x") is None
