@@ -33,7 +33,7 @@ from alignment.catalogue import active_skills_by_id
 from alignment.database import Base, UnitOfWork, among_param, dialect_of, utcnow
 from alignment.errors import InvalidInput, NotFound
 from alignment.opportunities import ACTIVE, OpportunityRecord
-from alignment.people import ContextRecord, PersonRecord, clean_role_label
+from alignment.people import ContextRecord, MembershipRecord, PersonRecord, Role, clean_role_label
 from alignment.rules.quadrants import Interest, Need, OrgNeed
 
 Level = TypeVar("Level", Interest, Need)
@@ -364,6 +364,24 @@ def _agenda_items_query(dialect: str) -> Any:
         among_param(dialect, m.agenda_id, "ids")
     )
     return needs.union_all(mandatory)
+
+
+def role_labels(uow: UnitOfWork, tenant_id: int, context_id: int) -> list[str]:
+    """The role labels that matter in the context: those with an agenda there and those its learners hold."""
+    a = OrgAgendaRecord
+    with_agenda = select(a.role_label).where(a.tenant_id == tenant_id, a.context_id == context_id, a.role_label != "")
+    held = (
+        select(PersonRecord.role_label)
+        .join(MembershipRecord, MembershipRecord.person_id == PersonRecord.id)
+        .where(
+            PersonRecord.tenant_id == tenant_id,
+            MembershipRecord.context_id == context_id,
+            MembershipRecord.role == Role.LEARNER.value,
+            MembershipRecord.active.is_(True),
+            PersonRecord.role_label.is_not(None),
+        )
+    )
+    return sorted(set(uow.session.scalars(with_agenda.union(held))), key=str.casefold)
 
 
 def agenda_for_role(context_wide: OrgAgenda | None, for_role: OrgAgenda | None) -> OrgAgenda | None:

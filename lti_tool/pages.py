@@ -20,6 +20,7 @@ from alignment.agendas import (
     DEFAULT_WEEKLY_HOURS,
     current_org_agenda,
     current_personal_agenda,
+    role_labels,
     set_org_agenda,
     set_personal_agenda,
 )
@@ -39,7 +40,7 @@ from alignment.opportunities import (
     list_opportunities,
     update_opportunity,
 )
-from alignment.people import Role, get_context, roster
+from alignment.people import Role, clean_role_label, get_context, roster
 from alignment.replanning import replan_context, replan_person, replan_tenant
 from alignment.roadmaps import Trigger
 from alignment.rules.quadrants import Interest, Need, Quadrant
@@ -178,18 +179,29 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
     @blueprint.route("/org-agenda", methods=["GET", "POST"])
     @only(Audience.MANAGER, Audience.ADMIN)
     def org_agenda(visitor: Visitor) -> Response | tuple[str, int]:
-        """What the organisation needs in this course: each skill's need and its why, and mandatory items."""
+        """What the organisation needs in this course: each skill's need and its why, and mandatory items;
+        with `?role=`, what it needs of learners with that role label, over the course's agenda."""
+        role = clean_role_label(request.args.get("role", ""))
         with unit_of_work(read_only=True) as uow:
             skills = list_skills(uow, visitor.tenant_id)
             opportunities = list_opportunities(uow, visitor.tenant_id)
-            current = current_org_agenda(uow, visitor.tenant_id, visitor.context_id)
+            current = current_org_agenda(uow, visitor.tenant_id, visitor.context_id, role)
+            roles = role_labels(uow, visitor.tenant_id, visitor.context_id)
         error = None
         if request.method == "POST":
             try:
-                needs, mandatory = _org_agenda_form(request.form, {s.id for s in skills}, {o.id for o in opportunities})
+                needs, mandatory = _org_agenda_form(
+                    request.form, {s.id for s in skills}, {o.id for o in opportunities}, for_role=bool(role)
+                )
                 with unit_of_work() as uow:
                     set_org_agenda(
-                        uow, visitor.tenant_id, visitor.context_id, needs, mandatory, author_id=visitor.person_id
+                        uow,
+                        visitor.tenant_id,
+                        visitor.context_id,
+                        needs,
+                        mandatory,
+                        role_label=role,
+                        author_id=visitor.person_id,
                     )
                     replan_context(
                         uow, visitor.tenant_id, visitor.context_id, Trigger.ORG_AGENDA,
@@ -197,7 +209,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
                     )  # fmt: skip
                     uow.commit()
                 flash(gettext("The organisation's agenda is saved and the team's roadmaps re-planned."))
-                return redirect(url_for("pages.org_agenda"), 303)
+                return redirect(url_for("pages.org_agenda", role=role or None), 303)
             except (DomainError, ValueError) as problem:
                 error = _said(problem)
         by_category: dict[str, list[Any]] = {}
@@ -206,6 +218,7 @@ def create_blueprint(unit_of_work: UnitOfWorkFactory, keys: KeyRing) -> Blueprin
         return render_template(
             "pages/org_agenda.html", visitor=visitor, by_category=by_category, needs=list(Need),
             current=current, opportunities=opportunities, error=error, form=request.form if error else None,
+            role=role, roles=sorted({*roles, role} - {""}, key=str.casefold),
         ), (400 if error else 200)  # fmt: skip
 
     @blueprint.get("/opportunities")
@@ -385,11 +398,15 @@ def _agenda_form(form: Any, skill_ids: set[int]) -> tuple[dict[int, int], str, f
 
 
 def _org_agenda_form(
-    form: Any, skill_ids: set[int], opportunity_ids: set[int]
+    form: Any, skill_ids: set[int], opportunity_ids: set[int], for_role: bool
 ) -> tuple[dict[int, tuple[int, str]], dict[int, date]]:
+    """The needs and mandatory items the form sets. On a role's agenda a skill left "as for the whole course"
+    (no value) is not named, so the course's need holds for it."""
     needs: dict[int, tuple[int, str]] = {}
     for skill_id in skill_ids:
-        value = form.get(f"need-{skill_id}", "0")
+        value = form.get(f"need-{skill_id}", "" if for_role else "0")
+        if for_role and value == "":
+            continue
         try:
             need = int(value)
         except ValueError:
@@ -397,7 +414,7 @@ def _org_agenda_form(
                 gettext("%(field)s must be a whole number from 0 to 3", field=f"need-{skill_id}")
             ) from None
         why = form.get(f"why-{skill_id}", "")
-        if need or why.strip():
+        if need or why.strip() or for_role:
             needs[skill_id] = (need, why)
     mandatory: dict[int, date] = {}
     for opportunity_id in opportunity_ids:

@@ -56,6 +56,12 @@ def test_a_manager_sees_the_team_opens_a_flag_and_acknowledges_it(page: Page, de
     frame.get_by_role("link", name="What the organisation needs in this course").click()
     expect(frame.get_by_role("heading", name="What the organisation needs in this course")).to_be_visible()
     check(page, "manager-org-agenda")
+    frame.get_by_label("The agenda for another role").fill("Data engineer")
+    frame.get_by_role("button", name="Open").click()
+    heading = "What the organisation needs in this course of the role Data engineer"
+    expect(frame.get_by_role("heading", name=heading)).to_be_visible()
+    expect(frame.get_by_role("radio", name="As for the whole course").first).to_be_checked()
+    check(page, "manager-org-agenda-role")
 
 
 def test_an_admin_creates_an_xapi_credential_and_activates_a_deployment(page: Page, demo: Demo) -> None:

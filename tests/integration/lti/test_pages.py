@@ -233,6 +233,49 @@ def test_a_manager_sets_the_org_agenda_and_a_missing_why_is_refused(
         assert agenda is not None and agenda.needs[world.excel.id].why == "Budgets live in Excel."
 
 
+def test_a_manager_sets_the_agenda_for_a_role_over_the_courses(
+    client: FlaskClient, runtime: Runtime, world: World, platform: Platform, catalogue: None
+) -> None:
+    launch(client, platform, CUSTOM={"role_label": "Data engineer"})  # Ana
+    launch(client, platform, sub="u-maria", name="Maria Manager", ROLES=[INSTRUCTOR])
+    course_page = client.get("/app/org-agenda").text
+    assert 'href="/app/org-agenda?role=Data+engineer"' in course_page  # a role Ana holds
+    page = client.get("/app/org-agenda?role=Data  engineer").text
+    assert "What the organisation needs in this course of the role Data engineer" in page
+    # Each skill starts as for the whole course: saving that names none, so the course's agenda holds.
+    assert page.count('value="" checked') == 4
+    refused = client.post(
+        "/app/org-agenda?role=Data+engineer",
+        data={"csrf_token": csrf(page), f"need-{world.excel.id}": "3", f"why-{world.excel.id}": " "},
+    )
+    assert refused.status_code == 400 and "a why is required" in refused.text
+    assert 'value="" checked' in refused.text and f'name="need-{world.excel.id}" value="3" checked' in refused.text
+    saved = client.post(
+        "/app/org-agenda?role=Data+engineer",
+        data={
+            "csrf_token": csrf(page),
+            f"need-{world.python.id}": "0",
+            f"need-{world.sql.id}": "",
+            f"need-{world.excel.id}": "3",
+            f"why-{world.excel.id}": "Engineers hand over in Excel.",
+        },
+    )
+    assert saved.status_code == 303 and saved.headers["Location"].endswith("/app/org-agenda?role=Data+engineer")
+    with runtime.unit_of_work(read_only=True) as uow:
+        role = current_org_agenda(uow, world.tenant.id, world.course.id, "Data engineer")
+        course = current_org_agenda(uow, world.tenant.id, world.course.id)
+    assert role is not None and {s: n.need.value for s, n in role.needs.items()} == {
+        world.python.id: 0,
+        world.excel.id: 3,
+    }
+    assert course is not None and course.version == 1, "the course's agenda is untouched"
+    shown = client.get("/app/org-agenda?role=Data+engineer").text
+    assert f'name="need-{world.sql.id}" value="" checked' in shown
+    assert f'name="need-{world.python.id}" value="0" checked' in shown
+    escaped = client.get("/app/org-agenda?role=<b>Boss</b>").text
+    assert "<b>Boss</b>" not in escaped and "&lt;b&gt;Boss&lt;/b&gt;" in escaped
+
+
 def test_the_team_page_shows_where_each_opportunity_falls_across_the_team(
     client: FlaskClient, platform: Platform, catalogue: None
 ) -> None:
