@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import os
 import pstats
@@ -46,8 +47,11 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000:2000000", help="LEARNERS:EVENTS of the kept database")
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--contexts", type=int, default=5, help="contexts re-planned first, learners picked from")
+    parser.add_argument("--profile", action="store_true", help="run the events under cProfile and print it")
     parser.add_argument("--sql", action="store_true", help="print each SQL statement of the last event")
     parser.add_argument("--top", type=int, default=30, help="cProfile lines to print")
+    parser.add_argument("--freeze", action="store_true", help="gc.freeze() after the first event, as a job worker does")
+    parser.add_argument("--dump", help="also write the cProfile statistics to this file")
     parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative, tottime, …")
     args = parser.parse_args()
     configure_logging("WARNING", "console")
@@ -121,28 +125,45 @@ def profile(url: str, args: argparse.Namespace) -> None:
             uow.commit()
 
     take(0, *picked[0])  # reads the catalogue into the memo, as a worker's first event does
-    walls, in_driver, counts = [], [], []
+    if args.freeze:
+        gc.freeze()
+    walls, in_driver, counts, cpu = [], [], [], []
     profiler = cProfile.Profile()
     for n, (person, activity) in enumerate(picked[1:], start=1):
         statements.clear()
-        started = time.perf_counter()
-        profiler.enable()
+        started, cpu_started = time.perf_counter(), time.process_time()
+        if args.profile:
+            profiler.enable()
         take(n, person, activity)
-        profiler.disable()
+        if args.profile:
+            profiler.disable()
         walls.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
         in_driver.append(sum(seconds for _, seconds in statements) * 1000)
         counts.append(len(statements))
     print(f"events: {len(walls)} (each finishes an item and re-plans its learner)")
-    print(f"wall per event, median: {statistics.median(walls):.2f} ms (profiled, so slower than unprofiled)")
+    profiled = " (profiled, so slower than unprofiled)" if args.profile else ""
+    print(f"wall per event, median: {statistics.median(walls):.2f} ms{profiled}, p90 {_p(walls, 0.9):.2f} ms")
+    print(f"this process's CPU per event, median: {statistics.median(cpu):.2f} ms, mean {statistics.mean(cpu):.2f} ms")
     print(f"in the driver, median: {statistics.median(in_driver):.2f} ms")
     print(f"SQL statements per event: {Counter(counts).most_common()}")
     if args.sql:
         for statement, seconds in statements:
             print(f"  {seconds * 1000:7.3f} ms  {' '.join(statement.split())[:160]}")
+    if not args.profile:
+        runtime.engine.dispose()
+        return
+    if args.dump:
+        profiler.dump_stats(args.dump)
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
     print(out.getvalue())
     runtime.engine.dispose()
+
+
+def _p(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
 if __name__ == "__main__":
