@@ -407,6 +407,7 @@ NOT_FOUND_PERSON = Sentence("not_found.person", N_("no person %(id)s in this ten
 NOT_FOUND_CONTEXT = Sentence("not_found.context", N_("no context %(id)s in this tenant"), {"id": TEXT})
 NOT_FOUND_SKILL = Sentence("not_found.skill", N_("no skill %(id)s in this tenant's catalogue"), {"id": TEXT})
 NOT_FOUND_OPPORTUNITY = Sentence("not_found.opportunity", N_("no opportunity %(id)s in this tenant"), {"id": TEXT})
+NOT_FOUND_PREVIEW = Sentence("not_found.preview", N_("no settings preview %(id)s in this tenant"), {"id": TEXT})
 NOT_FOUND_FLAG = Sentence("not_found.flag", N_("no flag %(id)s in this tenant"), {"id": TEXT})
 NOT_FOUND_OBJECTIVE = Sentence(
     "not_found.objective", N_("no objective for %(quarter)s in context %(context)s"), {"quarter": TEXT, "context": TEXT}

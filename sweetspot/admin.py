@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import structlog
 from cryptography.fernet import Fernet
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext, ngettext
@@ -23,9 +24,9 @@ from alignment.errors import Conflict
 from alignment.frameworks import parse_framework_file, parse_people_csv
 from alignment.people_import import import_people
 from alignment.policies import SETTINGS, InvalidPolicy, StoredPolicy, current_policy, propose_policy
+from alignment.policy_previews import RequestedPreview, preview_failed, request_preview, requested_preview
 from alignment.replanning import change_policy
 from alignment.rules.stalls import StallRule
-from alignment.sweeps import PolicyPreview, preview_policy
 from lti_tool import wording
 from lti_tool.admission import Visitor
 from lti_tool.grades import retry_now, score_status
@@ -36,9 +37,14 @@ from lti_tool.web import only
 from xapi_listener.connections import DEFAULT_EVERY_MINUTES, add_connection, list_connections, remove_connection
 from xapi_listener.credentials import XAPI_VERSIONS, issue_credential, list_credentials, revoke_credential
 
+log = structlog.get_logger(__name__)
+
 
 def create_blueprint(
-    unit_of_work: UnitOfWorkFactory, cipher: Fernet, push_scores: Callable[[int], object]
+    unit_of_work: UnitOfWorkFactory,
+    cipher: Fernet,
+    push_scores: Callable[[int], object],
+    work_out_preview: Callable[[int], object],
 ) -> Blueprint:
     """The `/app/admin/` pages, for visitors who launched as institution or system administrators."""
     blueprint = Blueprint("admin", __name__, url_prefix="/app/admin")
@@ -67,22 +73,30 @@ def create_blueprint(
         fields: Mapping[str, str],
         based_on: int,
         errors: Mapping[str, str] | None = None,
-        preview: PolicyPreview | None = None,
+        requested: RequestedPreview | None = None,
         problem: str | None = None,
     ) -> str:
         return render_template(
             "admin_policy.html", visitor=visitor, stored=stored, fields=fields, based_on=based_on,
-            errors=errors or {}, preview=preview, problem=problem, words=SETTING_WORDS,
+            errors=errors or {}, requested=requested, problem=problem, words=SETTING_WORDS,
             stall_settings=STALL_SETTINGS, planning_settings=PLANNING_SETTINGS, rules=list(StallRule),
         )  # fmt: skip
 
     @blueprint.get("/policy")
     @only(Audience.ADMIN)
     def policy(visitor: Visitor) -> str:
-        """The stall rules' settings, the quadrant thresholds and the gift budget, as a form."""
+        """The stall rules' settings, the quadrant thresholds and the gift budget, as a form; with `?preview=`,
+        the values of a requested preview and, once a job has worked it out, what they would flag."""
+        preview_id = request.args.get("preview", "")
         with unit_of_work(read_only=True) as uow:
             stored = current_policy(uow, visitor.tenant_id)
-        return policy_page(visitor, stored, _fields(stored), stored.version)
+            if not preview_id:
+                return policy_page(visitor, stored, _fields(stored), stored.version)
+            if not preview_id.isdigit():
+                abort(404, gettext("There is no such preview."))
+            requested = requested_preview(uow, visitor.tenant_id, int(preview_id))
+        fields = {name: f"{value:g}" for name, value in requested.proposed.items()}
+        return policy_page(visitor, stored, fields, requested.based_on, requested=requested)
 
     @blueprint.post("/policy")
     @only(Audience.ADMIN)
@@ -107,9 +121,17 @@ def create_blueprint(
             return policy_page(visitor, stored, fields, based_on, errors=errors), 400
         now = datetime.now(UTC)
         if action == "preview":
-            with unit_of_work(read_only=True) as uow:
-                preview = preview_policy(uow, visitor.tenant_id, proposed, now)
-            return policy_page(visitor, stored, fields, based_on, preview=preview)
+            with unit_of_work() as uow:
+                preview_id = request_preview(uow, visitor.tenant_id, proposed, based_on, visitor.person_id, now)
+                uow.commit()
+            try:
+                work_out_preview(preview_id)
+            except Exception as error:
+                log.warning("could not enqueue the settings preview", preview_id=preview_id, exc_info=True)
+                with unit_of_work() as uow:
+                    preview_failed(uow, preview_id, f"not queued: {type(error).__name__}: {error}", now)
+                    uow.commit()
+            return redirect(url_for("admin.policy", preview=preview_id), 303)
         try:
             with unit_of_work() as uow:
                 saved, replanned = change_policy(

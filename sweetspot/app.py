@@ -64,7 +64,9 @@ def create_app(runtime: Runtime, edges: Collection[Edge] = ALL_EDGES) -> Flask:
         app.register_blueprint(protocol)
         app.register_blueprint(lti_tool.pages.create_blueprint(runtime.unit_of_work, runtime.keys))
         app.register_blueprint(
-            admin.create_blueprint(runtime.unit_of_work, runtime.connection_cipher, jobs.push_scores)
+            admin.create_blueprint(
+                runtime.unit_of_work, runtime.connection_cipher, jobs.push_scores, jobs.policy_preview
+            )
         )
     if "xapi" in edges:
         stored = partial(_enqueue_hand_off, HandOffTrigger(jobs.hand_off))

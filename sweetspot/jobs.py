@@ -23,7 +23,8 @@ from huey.api import TaskWrapper
 from huey.consumer import Consumer
 
 from alignment.errors import NotFound
-from alignment.sweeps import sweep
+from alignment.policy_previews import pending_preview, preview_failed, store_preview
+from alignment.sweeps import preview_policy, sweep
 from alignment.tenancy import list_tenants
 from lti_tool.grades import contexts_ready, mark_scores_due, push_scores
 from lti_tool.roster import roster_links, sync_roster
@@ -102,6 +103,27 @@ def sweep_every_tenant(runtime: Runtime) -> dict[str, int]:
             opened[tenant.slug] = sweep(uow, tenant.id, datetime.now(UTC), learners=False).opened
             uow.commit()
     return opened
+
+
+def work_out_policy_preview(runtime: Runtime, preview_id: int) -> str | None:
+    """Sweep for a requested settings preview and keep its counts; a failure is kept too, so the page stops
+    waiting (not retried: the admin asks again)."""
+    try:
+        with runtime.unit_of_work(read_only=True) as uow:
+            pending = pending_preview(uow, preview_id)
+            if pending is None:
+                return None
+            tenant_id, proposed, as_of = pending
+            preview = preview_policy(uow, tenant_id, proposed, as_of)
+        with runtime.unit_of_work() as uow:
+            store_preview(uow, preview_id, preview, datetime.now(UTC))
+            uow.commit()
+    except Exception as error:
+        with runtime.unit_of_work() as uow:
+            preview_failed(uow, preview_id, f"{type(error).__name__}: {error}", datetime.now(UTC))
+            uow.commit()
+        raise
+    return "done"
 
 
 def hand_off_statements(runtime: Runtime, tenant_id: int | None = None) -> int:
@@ -200,6 +222,7 @@ class Jobs:
     queue: Huey
     ping: TaskWrapper
     sweep: TaskWrapper
+    policy_preview: TaskWrapper
     hand_off: TaskWrapper
     catch_up_hand_off: TaskWrapper
     pull_connection: TaskWrapper
@@ -246,6 +269,7 @@ def build_jobs(runtime: Runtime) -> Jobs:
         queue=queue,
         ping=define_job(queue, "ping", answer_ping, retries=0),
         sweep=define_periodic_job(queue, "sweep", sweep_then_mark_scores, SWEEP_SCHEDULE),
+        policy_preview=define_job(queue, "policy_preview", partial(work_out_policy_preview, runtime), retries=0),
         hand_off=define_job(queue, "hand_off", partial(hand_off_statements, runtime)),
         # Statements whose hand-off job was lost (a queue outage, say) are picked up within a minute.
         catch_up_hand_off=define_periodic_job(

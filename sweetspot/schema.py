@@ -12,6 +12,7 @@ import alignment.objectives
 import alignment.opportunities
 import alignment.people
 import alignment.policies
+import alignment.policy_previews
 import alignment.roadmaps
 import alignment.sweeps
 import alignment.tallies
@@ -38,6 +39,7 @@ TABLE_MODULES = (
     alignment.events,
     alignment.tallies,
     alignment.policies,
+    alignment.policy_previews,
     alignment.roadmaps,
     alignment.flags,
     alignment.sweeps,

@@ -91,8 +91,10 @@ def test_an_admin_previews_stall_rule_settings_then_saves_them(page: Page, demo:
     check(page, "admin-settings")
     frame.get_by_label("Never started: days").fill("60")
     frame.get_by_role("button", name="Preview").click()
-    preview = frame.get_by_role("region", name="Preview: learners each rule would flag today")
-    expect(preview.get_by_role("row", name=re.compile("Never started"))).to_be_visible()
+    # The demo's embedded job worker sweeps for the preview; the page reloads itself until it is there.
+    expect(frame.get_by_role("region", name="Preview: working it out")).to_be_visible()
+    preview = frame.get_by_role("region", name=re.compile("Preview: learners each rule would flag on"))
+    expect(preview.get_by_role("row", name=re.compile("Never started"))).to_be_visible(timeout=20_000)
     expect(frame.get_by_label("Never started: days")).to_have_value("60")
     check(page, "admin-settings-preview")
     tall = page.evaluate("parseInt(document.getElementById('tool-frame').style.height, 10)")

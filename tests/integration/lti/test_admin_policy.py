@@ -15,10 +15,12 @@ from sqlalchemy import func, select, update
 from alignment.flags import StallFlagRecord
 from alignment.people import MembershipRecord
 from alignment.policies import PolicyRecord, current_policy, set_policy
+from alignment.policy_previews import PolicyPreviewRecord
 from alignment.roadmaps import RoadmapRecord
 from alignment.rules.stalls import StallRule
 from alignment.sweeps import MomentumRecord, sweep
 from lti_tool.registrations import PlatformDraft, add_deployment, add_registration
+from sweetspot.jobs import build_jobs
 from sweetspot.runtime import Runtime
 from tests.integration.conftest import World
 from tests.integration.lti.conftest import INSTITUTION_ADMIN, INSTRUCTOR, Platform, launch
@@ -86,7 +88,18 @@ def test_the_admin_page_leads_to_the_settings_and_the_form_shows_the_policy_in_f
     assert (fields["version"], fields["never_started_days"], fields["slip_share"]) == ("0", "14", "0.25")
 
 
-def test_a_preview_counts_what_each_rule_would_flag_today_and_writes_nothing(
+def run_queued_previews(runtime: Runtime) -> int:
+    """Work out the previews the page queued, as the job worker would (other jobs are dropped); return how many."""
+    queued = build_jobs(runtime).queue
+    ran = 0
+    while (task := queued.dequeue()) is not None:
+        if task.name == "policy_preview":
+            queued.execute(task)
+            ran += 1
+    return ran
+
+
+def test_a_preview_is_worked_out_by_a_job_and_counts_what_each_rule_would_flag_today_writing_nothing(
     client: FlaskClient, runtime: Runtime, world: World, platform: Platform, three_weeks_in: None
 ) -> None:
     with runtime.unit_of_work() as uow:
@@ -94,15 +107,56 @@ def test_a_preview_counts_what_each_rule_would_flag_today_and_writes_nothing(
         uow.commit()
     page = as_admin(client, platform)
     before = stored_rows(runtime)
-    shown = client.post(SETTINGS_PAGE, data=form(page, action="preview", never_started_days="30"))
-    assert shown.status_code == 200
+    asked = client.post(SETTINGS_PAGE, data=form(page, action="preview", never_started_days="30"))
+    assert asked.status_code == 303 and re.search(r"/app/admin/policy\?preview=\d+$", asked.location)
+    waiting = client.get(asked.location).text
+    assert "Preview: working it out" in waiting and 'data-reload-after="3"' in waiting
+    assert "reload-while-waiting.js" in waiting
+    assert form(waiting)["never_started_days"] == "30", "the form shows the proposed values meanwhile"
+
+    assert run_queued_previews(runtime) == 1
+
+    shown = client.get(asked.location)
+    assert shown.status_code == 200 and "reload-while-waiting.js" not in shown.text
     assert preview_row(shown.text, "Never started") == ["Never started", "2", "0", "−2"]
     assert preview_row(shown.text, "Any rule") == ["Any rule", "2", "0", "−2"]
     assert "Nothing has been saved yet." in shown.text
-    assert 'value="30"' in shown.text, "the form keeps the proposed values"
+    assert form(shown.text)["never_started_days"] == "30" and form(shown.text)["version"] == "0"
     replanning = client.post(SETTINGS_PAGE, data=form(page, action="preview", org_threshold="0.1"))
-    assert "saving them re-plans every roadmap" in replanning.text
-    assert stored_rows(runtime) == before, "a preview stores nothing"
+    run_queued_previews(runtime)
+    assert "saving them re-plans every roadmap" in client.get(replanning.location).text
+    assert stored_rows(runtime) == before, "a preview stores no policy, roadmap, flag or score"
+
+    # Saving from the preview's page is checked against the version the preview was based on.
+    saved = client.post(SETTINGS_PAGE, data=form(shown.text, action="save"))
+    assert saved.status_code == 303
+    with runtime.unit_of_work(read_only=True) as uow:
+        assert current_policy(uow, world.tenant.id).policy.stall.never_started_days == 30
+
+
+def test_a_preview_that_fails_says_so_and_a_preview_is_its_tenants_only(
+    client: FlaskClient, runtime: Runtime, world: World, platform: Platform
+) -> None:
+    page = as_admin(client, platform)
+    asked = client.post(SETTINGS_PAGE, data=form(page, action="preview", quiet_days="7"))
+    with runtime.unit_of_work() as uow:  # values no policy can have: the job cannot work the preview out
+        uow.session.execute(update(PolicyPreviewRecord).values(proposed={"quiet_days": 0}))
+        uow.commit()
+    assert run_queued_previews(runtime) == 1
+    failed = client.get(asked.location).text
+    assert "The preview could not be worked out." in failed and "reload-while-waiting.js" not in failed
+    assert client.get(SETTINGS_PAGE + "?preview=nope").status_code == 404
+    assert client.get(SETTINGS_PAGE + "?preview=999999").status_code == 404
+
+    other = Platform(**{**platform.__dict__, "issuer": f"https://lms-{uuid.uuid4().hex[:8]}.globex.test"})
+    with runtime.unit_of_work() as uow:
+        draft = PlatformDraft(
+            other.issuer, other.client_id, other.issuer + "/auth", other.issuer + "/token", other.jwks_url
+        )
+        add_deployment(uow, add_registration(uow, world.other_tenant.id, draft), other.deployment_id)
+        uow.commit()
+    launch(client, other, sub="u-globex-admin", name="Gil Globex", ROLES=[INSTITUTION_ADMIN])
+    assert client.get(asked.location).status_code == 404, "another tenant's admin does not see Acme's preview"
 
 
 def test_saving_keeps_the_next_version_and_the_next_sweep_uses_it(
