@@ -164,7 +164,10 @@ def measure(database_url: str, tenant_id: int, credential_id: int, count: int, b
         statio.subtract(statio_before)
         wal_end = connection.execute("SELECT pg_current_wal_flush_lsn()::text").fetchone()[0]  # type: ignore[index]
         # The whole server's WAL in that stretch, other databases' included (they show as other names).
-        wal = _wal_by_relation(connection, wal_start, wal_end, count)
+        try:
+            wal = _wal_by_relation(connection, wal_start, wal_end, count)
+        except psycopg.errors.UndefinedFile:  # a checkpoint recycled the WAL already (other writers on the server)
+            wal = {}
     per_statement = {k: round(v / count, 3) for k, v in sorted(totals.items())}
     per_statement["wal bytes"] = round(totals["wal bytes"] / count)
     return {
