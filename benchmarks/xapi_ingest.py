@@ -548,6 +548,7 @@ def preload(database_url: str, tenant_id: int, credential_id: int, count: int, s
     """Fill the store with `count` statements by COPY, with the index rows the store writes; return seconds."""
     sys.path.insert(0, str(REPO))
     from xapi_listener.statements import related_activities, related_agents
+    from xapi_listener.store import new_statement_id
 
     started = time.perf_counter()
     maker = StatementMaker(seed, datetime(2024, 1, 1, tzinfo=UTC))
@@ -576,7 +577,7 @@ def preload(database_url: str, tenant_id: int, credential_id: int, count: int, s
                     " voiding_target, statement_ref, voided, credential_id, handed_off) FROM STDIN"
                 ) as copy:
                     for seq, statement in zip(seqs, maker.statements(n), strict=True):
-                        statement_id = statement.get("id") or str(uuid.uuid4())
+                        statement_id = statement.get("id") or new_statement_id()
                         document = {
                             **statement,
                             "id": statement_id,
