@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+
+from tincan import Agent, Statement, Verb
 
 from xapi_listener.statements import validate_statement
 from xapi_listener.store import new_statement_id, prepare_statements
 
 AUTHORITY = {"objectType": "Agent", "account": {"homePage": "https://lrs.example.com/", "name": "key"}}
+GREGORIAN_TO_UNIX = 0x01B21DD213814000
+"""100-nanosecond steps from the start of the Gregorian calendar to the Unix epoch (RFC 4122 §4.1.4)."""
 STATEMENT = {
     "actor": {"mbox": "mailto:learner@example.com"},
     "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
@@ -17,24 +23,40 @@ STATEMENT = {
 }
 
 
-def test_a_new_id_is_a_version_7_uuid_that_begins_with_the_time_in_milliseconds() -> None:
-    before = time.time_ns() // 1_000_000
+def test_a_new_id_is_a_version_1_uuid_of_now_with_a_random_multicast_node() -> None:
+    before = time.time_ns()
     made = new_statement_id()
-    after = time.time_ns() // 1_000_000
+    after = time.time_ns()
     value = uuid.UUID(made)
     assert str(value) == made
-    assert value.version == 7
-    assert value.variant == uuid.RFC_4122
-    assert before <= value.int >> 80 <= after
+    assert (value.version, value.variant) == (1, uuid.RFC_4122)
+    # uuid1's time counts 100-nanosecond steps since 1582-10-15.
+    assert before // 100 <= value.time - GREGORIAN_TO_UNIX <= after // 100 + 1
+    assert value.node & 1 << 40, "the multicast bit marks a node that is no MAC address"
 
 
-def test_new_ids_differ_and_sort_in_the_order_of_their_milliseconds() -> None:
-    made = [new_statement_id() for _ in range(1_000)]
-    assert len(set(made)) == len(made)
-    milliseconds = [uuid.UUID(m).int >> 80 for m in made]
-    assert milliseconds == sorted(milliseconds)
-    # The hexadecimal text sorts as the time does, so the text index sees them in time order too.
-    assert [m[:13] for m in made] == sorted(m[:13] for m in made)
+def test_new_ids_differ_and_follow_each_other_in_time_across_threads() -> None:
+    def make(count: int) -> list[str]:
+        return [new_statement_id() for _ in range(count)]
+
+    with ThreadPoolExecutor(4) as pool:
+        made = [i for batch in pool.map(make, [2_500] * 4) for i in batch]
+    assert len(set(made)) == len(made) == 10_000
+    one_thread = [uuid.UUID(i).time for i in make(1_000)]
+    assert one_thread == sorted(one_thread)
+
+
+def test_a_forked_process_draws_its_own_node() -> None:
+    here = uuid.UUID(new_statement_id()).node
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        there = uuid.UUID(pool.apply(new_statement_id)).node
+    assert there != here
+
+
+def test_tincan_accepts_the_ids_the_lrs_makes() -> None:
+    statement = Statement(actor=Agent(mbox="mailto:learner@example.com"), verb=Verb(id=STATEMENT["verb"]["id"]))
+    statement.id = new_statement_id()  # tincan refuses UUIDs whose version is not 1 to 5
+    assert str(statement.id) == str(uuid.UUID(str(statement.id)))
 
 
 def test_a_statement_without_an_id_gets_a_new_one_that_passes_validation_and_one_with_an_id_keeps_it() -> None:
@@ -46,6 +68,6 @@ def test_a_statement_without_an_id_gets_a_new_one_that_passes_validation_and_one
         version="1.0.3",
     )
     given, kept = batch.statements
-    assert uuid.UUID(given["id"]).version == 7
+    assert uuid.UUID(given["id"]).version == 1
     validate_statement(given, "1.0.3")
     assert kept["id"] == sent_id.lower()
