@@ -7,9 +7,6 @@ xAPI 1.0.3 Part Two §2.4). The sequence number orders them for `since`/`until` 
 from __future__ import annotations
 
 import json
-import os
-import time
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +14,7 @@ from typing import Any, cast
 
 import orjson
 import psycopg
+import uuid_utils
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -219,12 +217,9 @@ def new_statement_id() -> str:
     follow time land at the right edge of the `(tenant_id, statement_id)` index, as a sequence does, instead
     of on a random one of its pages: a random id dirties a page of its own, which the store reads in from
     disk and writes to the WAL in full after each checkpoint once the index outgrows the buffer cache (see
-    docs/ingest-performance.md). The other 74 bits are random, so ids stay unguessable and unique.
+    docs/ingest-performance.md). The rest of the id is random, so ids stay unguessable and unique.
     """
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10))
-    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
-    value = value & ~(0x3 << 62) | 0x2 << 62  # the RFC's variant
-    return str(uuid.UUID(int=value))
+    return str(uuid_utils.uuid7())
 
 
 def store_prepared(uow: UnitOfWork, tenant_id: int, batch: PreparedBatch, credential_id: int | None) -> Accepted:

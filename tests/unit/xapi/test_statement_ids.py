@@ -1,4 +1,4 @@
-"""The ids the LRS gives statements sent without one."""
+"""The ids the LRS gives statements sent without one: what the store relies on in the ids uuid-utils makes."""
 
 from __future__ import annotations
 
