@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, String, func, select
 from sqlalchemy.orm import QueryableAttribute
 
 from alignment import sentences
@@ -46,7 +46,10 @@ def import_people(uow: UnitOfWork, tenant_id: int, rows: Sequence[PersonRow], no
     """
     by_lms_id = _people(uow, tenant_id, PersonRecord.lms_user_id, [r.lms_user_id for r in rows if r.lms_user_id])
     by_email = _people(
-        uow, tenant_id, func.lower(PersonRecord.email), [r.email.lower() for r in rows if r.email and not r.lms_user_id]
+        uow,
+        tenant_id,
+        func.lower(PersonRecord.email, type_=String()),
+        [r.email.lower() for r in rows if r.email and not r.lms_user_id],
     )
     created = updated = unchanged = 0
     unmatched = []

@@ -11,10 +11,10 @@ PostgreSQL from one connection and counts, per statement:
 - the CPU of its PostgreSQL backend (from /proc, so the server must run on this machine), and the
   checkpoints the server made meanwhile.
 
-It measures on the fresh store, COPYs a million statements in (xapi_ingest.preload: the same rows and
-index rows), and measures again. Each measurement starts right after a CHECKPOINT, so the full-page images
-it counts are those of the first change of each page after a checkpoint, as in production, where
-checkpoints come every few minutes (or every max_wal_size of WAL).
+It measures on the fresh store, COPYs a million statements in (xapi_ingest.preload: the same rows, agent
+and activity keys included), and measures again. Each measurement starts right after a CHECKPOINT, so the
+full-page images it counts are those of the first change of each page after a checkpoint, as in production,
+where checkpoints come every few minutes (or every max_wal_size of WAL).
 
     .venv/bin/python benchmarks/ingest_counts.py --database wt_counts
 """
@@ -113,9 +113,9 @@ def _plan_totals(plan: dict[str, Any]) -> Counter[str]:
         "Shared Written Blocks": "shared written",
     }
     totals: Counter[str] = Counter()
-    # Each INSERT node's counts include those of the rows it reads; the INSERTs of the index rows are CTEs
-    # nobody scans, so the top node leaves them out: sum the INSERT nodes. (The foreign-key triggers' own
-    # reads of tenants and xapi_credentials are in no node.)
+    # Each INSERT node's counts include those of the rows it reads, and an INSERT in a CTE that nobody scans
+    # would be left out of the top node: sum the INSERT nodes. (The foreign-key triggers' own reads of tenants
+    # and xapi_credentials are in no node.)
     nodes = [plan["Plan"]]
     while nodes:
         node = nodes.pop()

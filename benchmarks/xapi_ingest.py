@@ -545,10 +545,10 @@ def store_size(database_url: str) -> int:
 
 
 def preload(database_url: str, tenant_id: int, credential_id: int, count: int, seed: int) -> float:
-    """Fill the store with `count` statements by COPY, with the index rows the store writes; return seconds."""
+    """Fill the store with `count` statements by COPY, with the agent and activity keys the store writes; return
+    seconds."""
     sys.path.insert(0, str(REPO))
-    from xapi_listener.statements import related_activities, related_agents
-    from xapi_listener.store import new_statement_id
+    from xapi_listener.store import activity_keys_of, agent_keys_of, new_statement_id
 
     started = time.perf_counter()
     maker = StatementMaker(seed, datetime(2024, 1, 1, tzinfo=UTC))
@@ -569,53 +569,42 @@ def preload(database_url: str, tenant_id: int, credential_id: int, count: int, s
             ]
             stored = datetime.now(UTC)
             stamp = stored.isoformat(timespec="microseconds").replace("+00:00", "Z")
-            agents: list[tuple[int, str, str, int]] = []
-            activities: list[tuple[int, str, bool, int]] = []
-            with connection.cursor() as cursor:
-                with cursor.copy(
+            with (
+                connection.cursor() as cursor,
+                cursor.copy(
                     "COPY xapi_statements (seq, tenant_id, statement_id, document, stored, verb_id, registration,"
-                    " voiding_target, statement_ref, voided, credential_id, handed_off) FROM STDIN"
-                ) as copy:
-                    for seq, statement in zip(seqs, maker.statements(n), strict=True):
-                        statement_id = statement.get("id") or new_statement_id()
-                        document = {
-                            **statement,
-                            "id": statement_id,
-                            "authority": authority,
-                            "stored": stamp,
-                            "version": "1.0.0",
-                        }
-                        registration = statement.get("context", {}).get("registration")
-                        copy.write_row(
-                            (
-                                seq,
-                                tenant_id,
-                                statement_id,
-                                json.dumps(document),
-                                stored,
-                                statement["verb"]["id"],
-                                registration,
-                                None,
-                                None,
-                                False,
-                                credential_id,
-                                True,
-                            )
+                    " voiding_target, statement_ref, voided, credential_id, handed_off, agent_keys, activity_keys)"
+                    " FROM STDIN"
+                ) as copy,
+            ):
+                for seq, statement in zip(seqs, maker.statements(n), strict=True):
+                    statement_id = statement.get("id") or new_statement_id()
+                    document = {
+                        **statement,
+                        "id": statement_id,
+                        "authority": authority,
+                        "stored": stamp,
+                        "version": "1.0.0",
+                    }
+                    registration = statement.get("context", {}).get("registration")
+                    copy.write_row(
+                        (
+                            seq,
+                            tenant_id,
+                            statement_id,
+                            json.dumps(document),
+                            stored,
+                            statement["verb"]["id"],
+                            registration,
+                            None,
+                            None,
+                            False,
+                            credential_id,
+                            True,
+                            agent_keys_of(document),
+                            activity_keys_of(document),
                         )
-                        agents.extend((seq, key, relation, tenant_id) for key, relation in related_agents(document))
-                        activities.extend(
-                            (seq, a, is_object, tenant_id) for a, is_object in related_activities(document)
-                        )
-                with cursor.copy(
-                    "COPY xapi_statement_agents (statement_seq, agent_key, relation, tenant_id) FROM STDIN"
-                ) as copy:
-                    for row in agents:
-                        copy.write_row(row)
-                with cursor.copy(
-                    "COPY xapi_statement_activities (statement_seq, activity_id, is_object, tenant_id) FROM STDIN"
-                ) as copy:
-                    for row in activities:
-                        copy.write_row(row)
+                    )
             connection.commit()
             print(f"    preloaded {offset + n:,} of {count:,}", flush=True)
         # As after any bulk load: otherwise autovacuum visits the million new rows during the next load, and

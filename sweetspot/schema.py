@@ -1,5 +1,8 @@
 """Every table of every package, gathered on one metadata for Alembic and for schema checks."""
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import MetaData
 
 import alignment.agendas
@@ -60,3 +63,14 @@ TABLE_MODULES = (
 def metadata() -> MetaData:
     """The metadata holding every table Sweetspot declares."""
     return Base.metadata
+
+
+def compared_on(dialect: str) -> Callable[[Any, str | None, str, bool, Any], bool]:
+    """Alembic's `include_object` for a database of `dialect`: it leaves out what is declared for another database
+    only (`Index(...).ddl_if(dialect=...)`, such as PostgreSQL's GIN indexes), which the migrations make there alone."""
+
+    def include(item: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        condition = getattr(item, "_ddl_if", None)  # where SQLAlchemy keeps what ddl_if() was given
+        return condition is None or condition.dialect is None or condition.dialect == dialect
+
+    return include

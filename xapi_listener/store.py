@@ -22,19 +22,24 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
-    PrimaryKeyConstraint,
     String,
+    Text,
     UniqueConstraint,
+    func,
     insert,
+    literal,
     select,
     text,
+    type_coerce,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, aliased, mapped_column
 
 from alignment.database import Base, UnitOfWork
 from alignment.errors import Conflict, InvalidInput
@@ -49,6 +54,8 @@ ACTIVITY_HISTORY = 100
 """How many of the newest statements about an activity make up its definition."""
 
 SequenceId = BigInteger().with_variant(Integer(), "sqlite")
+KeyList = JSON().with_variant(ARRAY(Text()), "postgresql")
+"""A list of index keys: a text array on PostgreSQL (with a GIN index), a JSON list on SQLite (read with json_each)."""
 
 
 class StatementRecord(Base):
@@ -66,6 +73,13 @@ class StatementRecord(Base):
             postgresql_where=text("statement_ref IS NOT NULL"),
             sqlite_where=text("statement_ref IS NOT NULL"),
         ),
+        # The agent and activity filters' indexes (migration 0019_statement_key_arrays). A GIN index takes new
+        # entries into its pending list and merges them key by key in bulk, where a B-tree of (key, statement)
+        # rows would dirty one page per learner and per activity in every batch: on a big store those pages
+        # are read back in and written whole to the WAL after each checkpoint (docs/ingest-performance.md).
+        # SQLite has no such index; it reads the JSON lists of the statements the other conditions leave.
+        Index("ix_xapi_statements_agent_keys", "agent_keys", postgresql_using="gin").ddl_if(dialect="postgresql"),
+        Index("ix_xapi_statements_activity_keys", "activity_keys", postgresql_using="gin").ddl_if(dialect="postgresql"),
     )
 
     seq: Mapped[int] = mapped_column(SequenceId, primary_key=True, autoincrement=True)
@@ -83,37 +97,12 @@ class StatementRecord(Base):
     handed_off: Mapped[bool] = mapped_column(Boolean, default=False)
     upstream_stored: Mapped[datetime | None]
     """The `stored` the upstream LRS gave a pulled or forwarded statement; the document's own `stored` is ours."""
-
-
-class StatementAgentRecord(Base):
-    """An agent a statement names, and how (actor, object, or related), for the `agent` filter.
-
-    Keyed for that filter's search. No foreign key to the statement: the row is written by the same SQL
-    statement as its statement and deleted with its tenant (migration 0015_statement_index_keys).
-    """
-
-    __tablename__ = "xapi_statement_agents"
-    __table_args__ = (PrimaryKeyConstraint("tenant_id", "agent_key", "statement_seq", "relation"),)
-
-    tenant_id: Mapped[int] = mapped_column(Integer)
-    agent_key: Mapped[str] = mapped_column(String(700))
-    statement_seq: Mapped[int] = mapped_column(SequenceId)
-    relation: Mapped[str] = mapped_column(String(10))
-
-
-class StatementActivityRecord(Base):
-    """An activity a statement names, and whether it is the object, for the `activity` filter.
-
-    Keyed and kept like StatementAgentRecord.
-    """
-
-    __tablename__ = "xapi_statement_activities"
-    __table_args__ = (PrimaryKeyConstraint("tenant_id", "activity_id", "statement_seq", "is_object"),)
-
-    tenant_id: Mapped[int] = mapped_column(Integer)
-    activity_id: Mapped[str] = mapped_column(String(1000))
-    statement_seq: Mapped[int] = mapped_column(SequenceId)
-    is_object: Mapped[bool] = mapped_column(Boolean)
+    agent_keys: Mapped[list[str]] = mapped_column(KeyList)
+    """The agents the statement names, for the `agent` filter: `a:<agent key>` for its actor and an Agent or Group
+    object (and their members), `r:<agent key>` for the others `related_agents` also matches (see `agent_keys_of`)."""
+    activity_keys: Mapped[list[str]] = mapped_column(KeyList)
+    """The activities the statement names, for the `activity` filter: `o:<id>` for its object, `r:<id>` for context
+    and SubStatement activities, which `related_activities` also matches (see `activity_keys_of`)."""
 
 
 @dataclass(frozen=True)
@@ -336,7 +325,7 @@ def insert_at_once(engine: Engine, tenant_id: int, batch: PreparedBatch, credent
 
 @dataclass(frozen=True)
 class _Row:
-    """What one statement writes: its row and the agent and activity rows the query filters use."""
+    """What one statement writes: its row, with the agent and activity keys the query filters use."""
 
     statement_id: str
     document: dict[str, Any]
@@ -344,12 +333,12 @@ class _Row:
     registration: str | None
     voiding_target: str | None
     statement_ref: str | None
-    agents: set[tuple[str, str]]
-    activities: set[tuple[str, bool]]
+    agent_keys: list[str]
+    activity_keys: list[str]
 
     @classmethod
     def of(cls, statement: dict[str, Any]) -> _Row:
-        """The rows of a prepared statement."""
+        """The row of a prepared statement."""
         target = statement["object"]
         return cls(
             statement_id=statement["id"],
@@ -358,45 +347,31 @@ class _Row:
             registration=_registration(statement),
             voiding_target=_voiding_target(statement),
             statement_ref=str(target["id"]).lower() if target.get("objectType") == "StatementRef" else None,
-            agents=related_agents(statement),
-            activities=related_activities(statement),
+            agent_keys=agent_keys_of(statement),
+            activity_keys=activity_keys_of(statement),
         )
 
 
 # One round trip on PostgreSQL, in the order sent so that `seq` follows it. The documents go as one text
-# array bound in binary (no quoting or escaping on either side); the other columns and the index rows as
-# JSON texts read by json_to_recordset: a few text parameters cost the driver far less to send than an
-# array per column. The index rows join the statements actually inserted, so they follow them in and out.
+# array bound in binary (no quoting or escaping on either side); the other columns, the agent and activity keys
+# included, as one JSON text read by json_to_recordset (its JSON arrays become text arrays): a few text
+# parameters cost the driver far less to send than an array per column.
 _INSERT_STATEMENTS = """
         INSERT INTO xapi_statements (tenant_id, statement_id, document, stored, verb_id, registration,
-                                     voiding_target, statement_ref, voided, credential_id, handed_off)
+                                     voiding_target, statement_ref, voided, credential_id, handed_off,
+                                     agent_keys, activity_keys)
         SELECT %(tenant_id)s, s.i, CAST(s.d AS json), %(stored)s, s.v, s.r, s.t, s.s, false,
-               CAST(%(credential_id)s AS integer), false
-        FROM ROWS FROM (json_to_recordset(CAST(%(statements)s AS json)) AS (i text, v text, r text, t text, s text),
-                        unnest(CAST(%(documents)b AS text[]))) WITH ORDINALITY AS s(i, v, r, t, s, d, n)
-"""
-_INSERT_INDEX_ROWS = """
-    agents AS (
-        INSERT INTO xapi_statement_agents (statement_seq, agent_key, relation, tenant_id)
-        SELECT new.seq, a.k, a.r, %(tenant_id)s
-        FROM json_to_recordset(CAST(%(agents)s AS json)) AS a(i text, k text, r text)
-        JOIN new ON new.statement_id = a.i
-    ), activities AS (
-        INSERT INTO xapi_statement_activities (statement_seq, activity_id, is_object, tenant_id)
-        SELECT new.seq, a.a, a.o, %(tenant_id)s
-        FROM json_to_recordset(CAST(%(activities)s AS json)) AS a(i text, a text, o boolean)
-        JOIN new ON new.statement_id = a.i
-    )
+               CAST(%(credential_id)s AS integer), false, s.g, s.c
+        FROM ROWS FROM (json_to_recordset(CAST(%(statements)s AS json))
+                            AS (i text, v text, r text, t text, s text, g text[], c text[]),
+                        unnest(CAST(%(documents)b AS text[]))) WITH ORDINALITY AS s(i, v, r, t, s, g, c, d, n)
 """
 # In a transaction: an id already stored is skipped by ON CONFLICT, and the caller compares its content.
-_INSERT_POSTGRESQL = f"""
-    WITH new AS ({_INSERT_STATEMENTS}
-        ORDER BY s.n
-        ON CONFLICT (tenant_id, statement_id) DO NOTHING
-        RETURNING seq, statement_id
-    ), {_INSERT_INDEX_ROWS}
-    SELECT statement_id FROM new
-"""  # noqa: S608 (constant SQL fragments joined, no input)
+_INSERT_POSTGRESQL = f"""{_INSERT_STATEMENTS}
+    ORDER BY s.n
+    ON CONFLICT (tenant_id, statement_id) DO NOTHING
+    RETURNING statement_id
+"""
 # Autocommitted, all or nothing (see `insert_at_once`): an id already stored violates the unique constraint
 # and undoes the whole statement; a credential revoked in the meantime lets no row in.
 _INSERT_AT_ONCE = f"""
@@ -404,8 +379,8 @@ _INSERT_AT_ONCE = f"""
         WHERE EXISTS (SELECT FROM xapi_credentials c WHERE c.id = %(credential_id)s
                       AND c.tenant_id = %(tenant_id)s AND c.revoked_at IS NULL)
         ORDER BY s.n
-        RETURNING seq, statement_id
-    ), {_INSERT_INDEX_ROWS}
+        RETURNING 1
+    )
     SELECT count(*) FROM new
 """  # noqa: S608 (constant SQL fragments joined, no input)
 
@@ -426,12 +401,12 @@ def _insert_parameters(
                     "r": row.registration,
                     "t": row.voiding_target,
                     "s": row.statement_ref,
+                    "g": row.agent_keys,
+                    "c": row.activity_keys,
                 }
                 for row in rows
             ]
         ),
-        "agents": _json([{"i": row.statement_id, "k": k, "r": r} for row in rows for k, r in row.agents]),
-        "activities": _json([{"i": row.statement_id, "a": a, "o": o} for row in rows for a, o in row.activities]),
     }
 
 
@@ -460,44 +435,28 @@ def _insert_portable(
     fresh = [row for row in rows if row.statement_id not in existing]
     if not fresh:
         return set()
-    seqs = dict(
-        uow.session.execute(
-            insert(StatementRecord).returning(
-                StatementRecord.statement_id, StatementRecord.seq, sort_by_parameter_order=True
-            ),
-            [
-                {
-                    "tenant_id": tenant_id,
-                    "statement_id": row.statement_id,
-                    "document": row.document,
-                    "stored": stored,
-                    "verb_id": row.verb_id,
-                    "registration": row.registration,
-                    "voiding_target": row.voiding_target,
-                    "statement_ref": row.statement_ref,
-                    "voided": False,
-                    "credential_id": credential_id,
-                    "handed_off": False,
-                }
-                for row in fresh
-            ],
-        ).all()
+    uow.session.execute(
+        insert(StatementRecord),
+        [
+            {
+                "tenant_id": tenant_id,
+                "statement_id": row.statement_id,
+                "document": row.document,
+                "stored": stored,
+                "verb_id": row.verb_id,
+                "registration": row.registration,
+                "voiding_target": row.voiding_target,
+                "statement_ref": row.statement_ref,
+                "voided": False,
+                "credential_id": credential_id,
+                "handed_off": False,
+                "agent_keys": row.agent_keys,
+                "activity_keys": row.activity_keys,
+            }
+            for row in fresh
+        ],
     )
-    agents = [
-        {"statement_seq": seqs[row.statement_id], "agent_key": key, "relation": relation, "tenant_id": tenant_id}
-        for row in fresh
-        for key, relation in row.agents
-    ]
-    if agents:
-        uow.session.execute(insert(StatementAgentRecord), agents)
-    activities = [
-        {"statement_seq": seqs[row.statement_id], "activity_id": a, "is_object": is_object, "tenant_id": tenant_id}
-        for row in fresh
-        for a, is_object in row.activities
-    ]
-    if activities:
-        uow.session.execute(insert(StatementActivityRecord), activities)
-    return set(seqs)
+    return {row.statement_id for row in fresh}
 
 
 def _json(value: object) -> str:
@@ -601,60 +560,83 @@ def query_statements(uow: UnitOfWork, tenant_id: int, query: StatementQuery) -> 
     The filters also return statements whose StatementRef points at a matching statement, voided or not
     (xAPI 1.0.3 Part Three §2.1.3: "Filter Conditions for StatementRefs").
     """
-    statement = select(StatementRecord.seq, StatementRecord.document).where(
-        StatementRecord.tenant_id == tenant_id, StatementRecord.voided.is_(False)
-    )
-    filtered = query.verb or query.registration or query.agent_key or query.activity
-    if filtered:
-        matching = select(StatementRecord.seq).where(StatementRecord.tenant_id == tenant_id)
-        if query.verb is not None:
-            matching = matching.where(StatementRecord.verb_id == query.verb)
-        if query.registration is not None:
-            matching = matching.where(StatementRecord.registration == query.registration.lower())
-        if query.agent_key is not None:
-            relations = ["actor", "object", "related"] if query.related_agents else ["actor", "object"]
-            matching = matching.where(
-                StatementRecord.seq.in_(
-                    select(StatementAgentRecord.statement_seq).where(
-                        StatementAgentRecord.tenant_id == tenant_id,
-                        StatementAgentRecord.agent_key == query.agent_key,
-                        StatementAgentRecord.relation.in_(relations),
-                    )
-                )
-            )
-        if query.activity is not None:
-            activities = select(StatementActivityRecord.statement_seq).where(
-                StatementActivityRecord.tenant_id == tenant_id, StatementActivityRecord.activity_id == query.activity
-            )
-            if not query.related_activities:
-                activities = activities.where(StatementActivityRecord.is_object.is_(True))
-            matching = matching.where(StatementRecord.seq.in_(activities))
-        matched_ids = select(StatementRecord.statement_id).where(StatementRecord.seq.in_(matching))
-        statement = statement.where(StatementRecord.seq.in_(matching) | StatementRecord.statement_ref.in_(matched_ids))
-    if query.since is not None:
-        statement = statement.where(StatementRecord.stored > query.since)
-    if query.until is not None:
-        statement = statement.where(StatementRecord.stored <= query.until)
-    if query.after_seq is not None:
-        statement = statement.where(
-            StatementRecord.seq > query.after_seq if query.ascending else StatementRecord.seq < query.after_seq
-        )
+    dialect = uow.session.get_bind().dialect.name
     order = StatementRecord.seq.asc() if query.ascending else StatementRecord.seq.desc()
-    rows = uow.session.execute(statement.order_by(order).limit(query.limit + 1)).all()
-    page = rows[: query.limit]
-    next_seq = page[-1][0] if len(rows) > query.limit else None
+    live = [StatementRecord.tenant_id == tenant_id, StatementRecord.voided.is_(False)]
+    if query.since is not None:
+        live.append(StatementRecord.stored > query.since)
+    if query.until is not None:
+        live.append(StatementRecord.stored <= query.until)
+    if query.after_seq is not None:
+        live.append(StatementRecord.seq > query.after_seq if query.ascending else StatementRecord.seq < query.after_seq)
+
+    def first(*conditions: ColumnElement[bool]) -> list[tuple[int, Any]]:
+        statement = select(StatementRecord.seq, StatementRecord.document).where(*live, *conditions)
+        return [
+            (seq, document) for seq, document in uow.session.execute(statement.order_by(order).limit(query.limit + 1))
+        ]
+
+    if query.verb or query.registration or query.agent_key or query.activity:
+        # Two queries, each served by its own index: the statements that match (on PostgreSQL, the GIN indexes
+        # of the keys or a scan of the primary key in order, whichever the planner finds cheaper), and the few
+        # statements with a StatementRef, each checked against the statement it points at. Between them they
+        # hold the first `limit + 1` of the result; a statement can be in both.
+        target = aliased(StatementRecord)
+        rows = {
+            **dict(first(*_matching(query, tenant_id, StatementRecord, dialect))),
+            **dict(
+                first(
+                    StatementRecord.statement_ref.is_not(None),
+                    select(literal(1))
+                    .where(
+                        target.statement_id == StatementRecord.statement_ref,
+                        *_matching(query, tenant_id, target, dialect),
+                    )
+                    .exists(),
+                )
+            ),
+        }
+        found = sorted(rows.items(), reverse=not query.ascending, key=lambda row: row[0])[: query.limit + 1]
+    else:
+        found = first()
+    page = found[: query.limit]
+    next_seq = page[-1][0] if len(found) > query.limit else None
     return StatementPage(tuple(dict(document) for _, document in page), next_seq)
+
+
+def _matching(query: StatementQuery, tenant_id: int, table: Any, dialect: str) -> list[ColumnElement[bool]]:
+    """The conditions a statement of `table` (StatementRecord or an alias of it) meets to match the query's filters."""
+    conditions = [table.tenant_id == tenant_id]
+    if query.verb is not None:
+        conditions.append(table.verb_id == query.verb)
+    if query.registration is not None:
+        conditions.append(table.registration == query.registration.lower())
+    if query.agent_key is not None:
+        agents = ["a:" + query.agent_key] + (["r:" + query.agent_key] if query.related_agents else [])
+        conditions.append(_holds_any(table.agent_keys, agents, dialect))
+    if query.activity is not None:
+        activities = ["o:" + query.activity] + (["r:" + query.activity] if query.related_activities else [])
+        conditions.append(_holds_any(table.activity_keys, activities, dialect))
+    return conditions
+
+
+def _holds_any(keys: InstrumentedAttribute[list[str]], wanted: list[str], dialect: str) -> ColumnElement[bool]:
+    """Whether a key list column holds any of `wanted`: `&&` on PostgreSQL, which its GIN index serves;
+    an EXISTS over json_each on SQLite."""
+    if dialect == "postgresql":
+        return type_coerce(keys, ARRAY(Text())).overlap(wanted)
+    each = func.json_each(keys).table_valued("value")
+    return select(literal(1)).select_from(each).where(each.c.value.in_(wanted)).exists()
 
 
 def latest_activity_definition(uow: UnitOfWork, tenant_id: int, activity_id: str) -> dict[str, Any] | None:
     """The activity as statements describe it, later statements winning and language maps merged (§2.5)."""
+    dialect = uow.session.get_bind().dialect.name
     documents = uow.session.scalars(
         select(StatementRecord.document)
-        .join(StatementActivityRecord, StatementActivityRecord.statement_seq == StatementRecord.seq)
         .where(
-            StatementActivityRecord.tenant_id == tenant_id,
-            StatementActivityRecord.activity_id == activity_id,
-            StatementActivityRecord.is_object.is_(True),
+            StatementRecord.tenant_id == tenant_id,
+            _holds_any(StatementRecord.activity_keys, ["o:" + activity_id], dialect),
         )
         .order_by(StatementRecord.seq.desc())
         .limit(ACTIVITY_HISTORY)

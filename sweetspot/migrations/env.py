@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from sweetspot.schema import metadata
+from sweetspot.schema import compared_on, metadata
 
 connection = context.config.attributes["connection"]
 context.configure(
@@ -11,6 +11,7 @@ context.configure(
     # SQLite cannot ALTER most things in place; batch mode rebuilds the table instead.
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_object=compared_on(connection.dialect.name),
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -8,7 +8,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, inspect, text
+from sqlalchemy import MetaData, inspect, select, text
 from sqlalchemy.engine import Engine
 
 from alignment import sentences
@@ -19,9 +19,10 @@ from alignment.roadmaps import latest_version
 from alignment.sentences import english
 from alignment.settings import AlignmentSettings
 from sweetspot import database
-from sweetspot.schema import metadata
+from sweetspot.schema import compared_on, metadata
 from sweetspot.settings import normalise_database_url
 from tests.conftest import TestDatabases
+from xapi_listener.store import StatementQuery, StatementRecord, query_statements
 
 NOW = {"now": "2026-11-23 12:00:00+00:00"}
 
@@ -55,7 +56,10 @@ def test_each_revision_upgrades_and_downgrades_one_step_at_a_time(empty_engine: 
 def test_models_match_the_migrations(empty_engine: Engine) -> None:
     database.upgrade(empty_engine)
     with empty_engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), metadata())
+        context = MigrationContext.configure(
+            connection, opts={"include_object": compared_on(connection.dialect.name), "compare_type": True}
+        )
+        differences = compare_metadata(context, metadata())
     assert differences == []
 
 
@@ -281,3 +285,75 @@ def test_the_tallies_are_built_from_the_events_stored_before(empty_engine: Engin
     assert bytes(activity.active_days) == bytes([0b1001])  # 2 and 5 March; the 4th's only event was voided
     assert str(activity.last_activity_at).startswith("2026-03-05 10:00")
     assert str(activity.latest_event_at).startswith("2026-03-06 08:00")
+
+
+def test_statement_keys_move_from_their_tables_to_the_statement_rows_and_back(empty_engine: Engine) -> None:
+    database.upgrade(empty_engine, "0018_policy_previews")
+    course, module = "https://x.test/course", "https://x.test/module"
+    ana, ben = "mbox:mailto:ana@x.test", "mbox:mailto:ben@x.test"
+    documents = {
+        1: {"actor": {"mbox": "mailto:ana@x.test"}, "object": {"id": module}},
+        2: {"actor": {"mbox": "mailto:ben@x.test"}, "object": {"objectType": "Agent", "mbox": "mailto:ana@x.test"}},
+    }
+    with empty_engine.begin() as connection:
+        connection.execute(text("INSERT INTO tenants (id, slug, name, created_at) VALUES (1, 't', 'T', :now)"), NOW)
+        for seq, document in documents.items():
+            connection.execute(
+                text(
+                    "INSERT INTO xapi_statements (seq, tenant_id, statement_id, document, stored, verb_id, voided,"
+                    " handed_off) VALUES (:seq, 1, :id, :document, :now, 'https://x.test/verb', false, false)"
+                ),
+                {
+                    **NOW,
+                    "seq": seq,
+                    "id": f"00000000-0000-4000-8000-00000000000{seq}",
+                    "document": json.dumps(document),
+                },
+            )
+        connection.execute(
+            text(
+                "INSERT INTO xapi_statement_agents (tenant_id, agent_key, statement_seq, relation) VALUES"
+                " (1, :ana, 1, 'actor'), (1, :ben, 1, 'related'), (1, :ben, 2, 'actor'), (1, :ana, 2, 'object')"
+            ),
+            {"ana": ana, "ben": ben},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO xapi_statement_activities (tenant_id, activity_id, statement_seq, is_object) VALUES"
+                " (1, :module, 1, true), (1, :course, 1, false)"
+            ),
+            {"module": module, "course": course},
+        )
+
+    database.upgrade(empty_engine)
+    with UnitOfWork(session_factory(empty_engine), read_only=True) as uow:
+        keys = uow.session.execute(
+            select(StatementRecord.seq, StatementRecord.agent_keys, StatementRecord.activity_keys).order_by(
+                StatementRecord.seq
+            )
+        ).all()
+        by_ana = query_statements(uow, 1, StatementQuery(agent_key=ana))
+        in_course = query_statements(uow, 1, StatementQuery(activity=course, related_activities=True))
+    assert [tuple(row) for row in keys] == [
+        (1, [f"a:{ana}", f"r:{ben}"], [f"o:{module}", f"r:{course}"]),
+        (2, [f"a:{ana}", f"a:{ben}"], []),
+    ]
+    assert [s["object"] for s in by_ana.statements] == [documents[2]["object"], documents[1]["object"]]
+    assert [s["object"] for s in in_course.statements] == [documents[1]["object"]]
+
+    database.downgrade(empty_engine, "0018_policy_previews")
+    with empty_engine.connect() as connection:
+        agents = connection.execute(
+            text("SELECT statement_seq, agent_key, relation FROM xapi_statement_agents ORDER BY 1, 2")
+        ).all()
+        activities = connection.execute(
+            text("SELECT statement_seq, activity_id, is_object FROM xapi_statement_activities ORDER BY 1, 2")
+        ).all()
+    # The filters never told an actor from an Agent object: both come back as 'actor'.
+    assert [tuple(row) for row in agents] == [
+        (1, ana, "actor"),
+        (1, ben, "related"),
+        (2, ana, "actor"),
+        (2, ben, "actor"),
+    ]
+    assert [tuple(row) for row in activities] == [(1, course, False), (1, module, True)]
