@@ -227,6 +227,21 @@ _node: tuple[int, int] | None = None
 """The process the node was drawn in, and the node."""
 
 
+def agent_keys_of(statement: Mapping[str, Any]) -> list[str]:
+    """The statement's entries for the `agent` filter (StatementRecord.agent_keys), sorted.
+
+    The filter matches the actor and an Agent or Group object alike, and with `related_agents` every other agent
+    too (xAPI 1.0.3 Part Three §2.1.3), so the entries tell only those two apart: `a:` and `r:`.
+    """
+    return sorted({("r:" if relation == "related" else "a:") + key for key, relation in related_agents(statement)})
+
+
+def activity_keys_of(statement: Mapping[str, Any]) -> list[str]:
+    """The statement's entries for the `activity` filter (StatementRecord.activity_keys), sorted: `o:` for the
+    object Activity, `r:` for the activities `related_activities` also matches (xAPI 1.0.3 Part Three §2.1.3)."""
+    return sorted({("o:" if is_object else "r:") + activity for activity, is_object in related_activities(statement)})
+
+
 def store_prepared(uow: UnitOfWork, tenant_id: int, batch: PreparedBatch, credential_id: int | None) -> Accepted:
     """Store a prepared batch in the unit of work, all or none (see `store_statements`)."""
     prepared = batch.statements
