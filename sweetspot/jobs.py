@@ -105,14 +105,14 @@ def sweep_every_tenant(runtime: Runtime) -> dict[str, int]:
     return opened
 
 
-def work_out_policy_preview(runtime: Runtime, preview_id: int) -> str | None:
-    """Sweep for a requested settings preview and keep its counts; a failure is kept too, so the page stops
-    waiting (not retried: the admin asks again)."""
+def work_out_policy_preview(runtime: Runtime, preview_id: int) -> bool:
+    """Sweep for a requested settings preview and keep its counts; False if it was gone or done already. A
+    failure is kept too, so the page stops waiting (not retried: the admin asks again)."""
     try:
         with runtime.unit_of_work(read_only=True) as uow:
             pending = pending_preview(uow, preview_id)
             if pending is None:
-                return None
+                return False
             tenant_id, proposed, as_of = pending
             preview = preview_policy(uow, tenant_id, proposed, as_of)
         with runtime.unit_of_work() as uow:
@@ -123,7 +123,7 @@ def work_out_policy_preview(runtime: Runtime, preview_id: int) -> str | None:
             preview_failed(uow, preview_id, f"{type(error).__name__}: {error}", datetime.now(UTC))
             uow.commit()
         raise
-    return "done"
+    return True
 
 
 def hand_off_statements(runtime: Runtime, tenant_id: int | None = None) -> int:
