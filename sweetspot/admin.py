@@ -233,14 +233,8 @@ def create_blueprint(
     @only(Audience.ADMIN)
     def import_skills(visitor: Visitor) -> Response:
         """Import the organisation's competency framework: a skills CSV or a 1EdTech CASE package."""
-        upload = request.files.get("framework")
-        if upload is None or not upload.filename:
-            abort(400, gettext("Choose a CSV file or a CASE package (.json) to import."))
-        try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            abort(400, gettext("%(file)s is not UTF-8 text.", file=upload.filename))
-        framework = parse_framework_file(upload.filename, text)
+        name, text = _uploaded_text("framework", gettext("Choose a CSV file or a CASE package (.json) to import."))
+        framework = parse_framework_file(name, text)
         with unit_of_work() as uow:
             summary = import_framework(uow, visitor.tenant_id, framework)
             uow.commit()
@@ -256,13 +250,7 @@ def create_blueprint(
     @only(Audience.ADMIN)
     def import_people_file(visitor: Visitor) -> Response:
         """Import what HR knows of people: since when each holds their role, and its name."""
-        upload = request.files.get("people")
-        if upload is None or not upload.filename:
-            abort(400, gettext("Choose a people CSV file to import."))
-        try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            abort(400, gettext("%(file)s is not UTF-8 text.", file=upload.filename))
+        name, text = _uploaded_text("people", gettext("Choose a people CSV file to import."))
         now = datetime.now(UTC)
         rows = parse_people_csv(text, now.date())
         with unit_of_work() as uow:
@@ -271,7 +259,7 @@ def create_blueprint(
         flash(
             gettext(
                 "%(file)s: %(created)s added, %(updated)s updated, %(unchanged)s unchanged.",
-                file=upload.filename, created=summary.created, updated=summary.updated, unchanged=summary.unchanged,
+                file=name, created=summary.created, updated=summary.updated, unchanged=summary.unchanged,
             )
         )  # fmt: skip
         if summary.replanned:
@@ -390,6 +378,17 @@ SETTING_WORDS: dict[str, tuple[LazyString, LazyString]] = {
         ),
     ),
 }
+
+
+def _uploaded_text(field: str, missing: str) -> tuple[str, str]:
+    """The name and UTF-8 text of the file uploaded as `field`; 400 with `missing` when there is none."""
+    upload = request.files.get(field)
+    if upload is None or not upload.filename:
+        abort(400, missing)
+    try:
+        return upload.filename, upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        abort(400, gettext("%(file)s is not UTF-8 text.", file=upload.filename))
 
 
 def _fields(stored: StoredPolicy) -> dict[str, str]:

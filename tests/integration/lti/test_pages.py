@@ -393,6 +393,11 @@ def test_an_admin_imports_a_people_file_and_only_an_admin_may(
     future = (io.BytesIO(b"lms_user_id,role_started_on\nu-ana,2999-01-01\n"), "hr.csv")
     refused = client.post("/app/admin/people", data={"csrf_token": token, "people": future})
     assert refused.status_code == 400 and "line 2: role_started_on must not be after today" in refused.text
+    latin1 = (io.BytesIO("lms_user_id,role_label\nu-ana,Técnica\n".encode("latin-1")), "hr.csv")
+    not_utf8 = client.post("/app/admin/people", data={"csrf_token": token, "people": latin1})
+    assert not_utf8.status_code == 400 and "hr.csv is not UTF-8 text." in not_utf8.text
+    nothing = client.post("/app/admin/people", data={"csrf_token": token})
+    assert nothing.status_code == 400 and "Choose a people CSV file to import." in nothing.text
     no_token = client.post("/app/admin/people", data={"people": (io.BytesIO(b"lms_user_id\nu-ana\n"), "hr.csv")})
     assert no_token.status_code == 400
     with runtime.unit_of_work(read_only=True) as uow:
