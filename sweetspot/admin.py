@@ -91,12 +91,11 @@ def create_blueprint(
         with unit_of_work(read_only=True) as uow:
             stored = current_policy(uow, visitor.tenant_id)
             if not preview_id:
-                return policy_page(visitor, stored, _fields(stored), stored.version)
+                return policy_page(visitor, stored, _fields(stored.policy.values()), stored.version)
             if not preview_id.isdigit():
                 abort(404, gettext("There is no such preview."))
             requested = requested_preview(uow, visitor.tenant_id, int(preview_id))
-        fields = {name: f"{value:g}" for name, value in requested.proposed.items()}
-        return policy_page(visitor, stored, fields, requested.based_on, requested=requested)
+        return policy_page(visitor, stored, _fields(requested.proposed), requested.based_on, requested=requested)
 
     @blueprint.post("/policy")
     @only(Audience.ADMIN)
@@ -145,7 +144,7 @@ def create_blueprint(
                 "Nothing was saved: someone saved these settings after you opened the page. "
                 "They are shown as they are now; make your change again."
             )
-            return policy_page(visitor, stored, _fields(stored), stored.version, problem=stale), 409
+            return policy_page(visitor, stored, _fields(stored.policy.values()), stored.version, problem=stale), 409
         flash(
             gettext("The settings are saved as version %(version)s; the next sweep uses them.", version=saved.version)
         )
@@ -391,9 +390,9 @@ def _uploaded_text(field: str, missing: str) -> tuple[str, str]:
         abort(400, gettext("%(file)s is not UTF-8 text.", file=upload.filename))
 
 
-def _fields(stored: StoredPolicy) -> dict[str, str]:
-    """The stored settings as a form shows them (plain digits, as number inputs take them)."""
-    return {name: f"{value:g}" for name, value in stored.policy.values().items()}
+def _fields(values: Mapping[str, float]) -> dict[str, str]:
+    """Settings as the form shows them (plain digits, as number inputs take them)."""
+    return {name: f"{value:g}" for name, value in values.items()}
 
 
 def _read_numbers(fields: Mapping[str, str]) -> tuple[dict[str, float], dict[str, str]]:

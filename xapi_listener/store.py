@@ -41,7 +41,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, aliased, mapped_column
 
-from alignment.database import Base, UnitOfWork
+from alignment.database import Base, UnitOfWork, dialect_of
 from alignment.errors import Conflict, InvalidInput
 from xapi_listener.statements import related_activities, related_agents
 
@@ -250,7 +250,7 @@ def store_prepared(uow: UnitOfWork, tenant_id: int, batch: PreparedBatch, creden
     if targets:
         _refuse_voiding_voids(uow, tenant_id, targets)
     rows = [_Row.of(s) for s in prepared]
-    if uow.session.get_bind().dialect.name == "postgresql":
+    if dialect_of(uow) == "postgresql":
         inserted = _insert_postgresql(uow, tenant_id, rows, batch.stored, credential_id)
     else:
         inserted = _insert_portable(uow, tenant_id, rows, batch.stored, credential_id)
@@ -575,7 +575,7 @@ def query_statements(uow: UnitOfWork, tenant_id: int, query: StatementQuery) -> 
     The filters also return statements whose StatementRef points at a matching statement, voided or not
     (xAPI 1.0.3 Part Three §2.1.3: "Filter Conditions for StatementRefs").
     """
-    dialect = uow.session.get_bind().dialect.name
+    dialect = dialect_of(uow)
     order = StatementRecord.seq.asc() if query.ascending else StatementRecord.seq.desc()
     live = [StatementRecord.tenant_id == tenant_id, StatementRecord.voided.is_(False)]
     if query.since is not None:
@@ -646,7 +646,7 @@ def _holds_any(keys: InstrumentedAttribute[list[str]], wanted: list[str], dialec
 
 def latest_activity_definition(uow: UnitOfWork, tenant_id: int, activity_id: str) -> dict[str, Any] | None:
     """The activity as statements describe it, later statements winning and language maps merged (§2.5)."""
-    dialect = uow.session.get_bind().dialect.name
+    dialect = dialect_of(uow)
     documents = uow.session.scalars(
         select(StatementRecord.document)
         .where(
